@@ -113,7 +113,10 @@ def open_destination(
         return cls(url, base_dir=Path.cwd())
     url = (config.destination_url if config else None) or DEFAULT_DESTINATION  # checked when the config was loaded
     base_dir = config.destination_dir if config else Path.cwd()
-    return host.destination_class(scheme_of(url))(url, base_dir=base_dir)
+    destination = host.destination_class(scheme_of(url))(url, base_dir=base_dir)
+    if config and config.destination_url and destination.path:  # the default is next to the config: there
+        _refuse_a_missing_folder(f"{config.path or CONFIG_FILENAME}: destination.url {url}", destination.path.parent.resolve())
+    return destination
 
 
 def destination_url_for(db: str | None, destination: str | None) -> str | None:
@@ -139,9 +142,9 @@ def _local_path(url: str) -> Path | None:
 
 
 def _refuse_a_missing_folder(given: str, folder: Path) -> None:
-    """A destination named on the command line goes into a folder that is there: a typo'd folder
-    made by a scheduled sync would be a new, empty database. (One in the way as a file is said
-    when it is opened; the Python API's `destination=` and a config's URL make their folder.)"""
+    """A destination named on the command line or in a config goes into a folder that is there:
+    a typo'd folder made by a scheduled sync would be a new, empty database. (One in the way as a
+    file is said when it is opened; the Python API's `destination=` makes its folder.)"""
     if not folder.exists():
         raise ConfigError(f"{given}: the folder {folder} does not exist; create it first, or pick another path")
 

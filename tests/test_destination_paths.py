@@ -106,6 +106,23 @@ def test_a_destination_into_a_missing_folder_is_refused_and_nothing_is_created(h
         assert not (here / "reports").exists()
 
 
+@pytest.mark.parametrize("url", ["sqlite:///reports/cx.db", "duckdb:///reports/cx.duckdb", "parquet:///reports/lake"])
+def test_a_configs_destination_into_a_missing_folder_is_refused_as_the_options_are(here: Path, url: str):
+    """The config's `[destination] url` made its folder while `--destination` was refused: a typo
+    in the config's path wrote a new, empty database into a stray folder, every scheduled run."""
+    project = Workspace(here / "project")
+    project.write_csv([survey_row(1)])
+    project.config.write_text(f'[destination]\nurl = "{url}"\n' + project.config.read_text())
+    for command in (["sync"], ["status"]):
+        result = invoke(*command, "--config", "project/cxbridge.toml")
+        assert result.exit_code == 2, result.output
+        folder = project.root.resolve() / "reports"
+        assert f"destination.url {url}: the folder {folder} does not exist; create it first" in result.stderr
+        assert "Traceback" not in result.output and not folder.exists()
+    (here / "project" / "reports").mkdir()
+    assert invoke("sync", "--config", "project/cxbridge.toml").exit_code == 0
+
+
 @pytest.mark.parametrize(
     "url", ["sqlite:///notes.txt/cx.db", "duckdb:///notes.txt/cx.duckdb", "parquet:///notes.txt/lake"]
 )

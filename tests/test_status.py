@@ -402,6 +402,7 @@ def test_status_of_a_config_in_another_folder_shows_where_its_database_is(tmp_pa
     project = Workspace(tmp_path / "project")
     project.config.write_text("[destination]\nurl = \"sqlite:///data/cx.db\"\n" + project.config.read_text())
     project.write_csv([survey_row(1)])
+    (project.root / "data").mkdir()  # a config's folder is not made (test_destination_paths)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
