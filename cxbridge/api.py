@@ -23,6 +23,7 @@ from cxbridge.ranking import defines_waves, store_ranking, wave_warning
 from cxbridge.deadline import RunDeadline
 from cxbridge.destinations import Destination, QuarantineItem, cannot_prune, scheme_of
 from cxbridge.errors import ConfigError, DestinationError
+from cxbridge.local_files import refuse_a_missing_folder
 from cxbridge.freshness import StaleQuery
 from cxbridge.events import EventKind, SyncEvent
 from cxbridge.jobs import run_sources
@@ -115,7 +116,7 @@ def open_destination(
     base_dir = config.destination_dir if config else Path.cwd()
     destination = host.destination_class(scheme_of(url))(url, base_dir=base_dir)
     if config and config.destination_url and destination.path:  # the default is next to the config: there
-        _refuse_a_missing_folder(f"{config.path or CONFIG_FILENAME}: destination.url {url}", destination.path.parent.resolve())
+        refuse_a_missing_folder(f"{config.path or CONFIG_FILENAME}: destination.url {url}", destination.path.parent.resolve())
     return destination
 
 
@@ -125,10 +126,10 @@ def destination_url_for(db: str | None, destination: str | None) -> str | None:
         raise ConfigError("use either --db or --destination, not both")
     if db:
         path = Path(db).expanduser().resolve()
-        _refuse_a_missing_folder(f"--db {db}", path.parent)
+        refuse_a_missing_folder(f"--db {db}", path.parent)
         return "sqlite:///" + str(path)
     if destination and (path := _local_path(destination)):  # a file, or Parquet's folder
-        _refuse_a_missing_folder(f"--destination {destination}", path.parent)
+        refuse_a_missing_folder(f"--destination {destination}", path.parent)
     return destination
 
 
@@ -139,14 +140,6 @@ def _local_path(url: str) -> Path | None:
         return get_host().destination_class(scheme_of(url))(url, base_dir=Path.cwd()).path
     except ConfigError:
         return None
-
-
-def _refuse_a_missing_folder(given: str, folder: Path) -> None:
-    """A destination named on the command line or in a config goes into a folder that is there:
-    a typo'd folder made by a scheduled sync would be a new, empty database. (One in the way as a
-    file is said when it is opened; the Python API's `destination=` makes its folder.)"""
-    if not folder.exists():
-        raise ConfigError(f"{given}: the folder {folder} does not exist; create it first, or pick another path")
 
 
 def sync(

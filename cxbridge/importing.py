@@ -23,6 +23,7 @@ from cxbridge.detection.profile import PROFILED_ROWS
 from cxbridge.detection.question_matches import propose_question_matches
 from cxbridge.errors import ConfigError, CxbridgeError
 from cxbridge.events import SyncEvent
+from cxbridge.local_files import refuse_a_missing_folder
 from cxbridge.logs import log_summary_warning
 from cxbridge.source_result import SourceResult
 from cxbridge.masking import redact, rename_values
@@ -135,6 +136,8 @@ def inspect(
     paths, definitions = expand(files)
     if not paths:
         raise ConfigError(_no_data_files("inspect", files, definitions))
+    if write_mapping_to is not None:  # before the files are read
+        refuse_a_missing_folder(f"--write-mapping {write_mapping_to}", Path(write_mapping_to).expanduser().parent)
     hints = hints or Hints()
     host = host or get_host()
     project = partial(optional_config, None, host, builds_connectors=False)

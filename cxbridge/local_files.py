@@ -29,6 +29,14 @@ def path_of(url: str, base_dir: Path, *, kind: str, example: str) -> Path:
     return path if path.is_absolute() else base_dir / path
 
 
+def refuse_a_missing_folder(given: str, folder: Path) -> None:
+    """What cxbridge writes goes into a folder that is there (`given`: the option or setting naming
+    it): a typo'd folder made by a scheduled job would be a new, empty database (the Python API's
+    `destination=` makes its folder)."""
+    if not folder.exists():  # one in the way as a file is said when it is written (`file_lock`)
+        raise ConfigError(f"{given}: the folder {folder} does not exist; create it first, or pick another path")
+
+
 @contextmanager
 def file_lock(target: Path, *, wait: float = 0) -> Iterator[None]:
     """Exclusive right to write `target` (a file or folder), through `<target>.lock` beside it.

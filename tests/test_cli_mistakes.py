@@ -153,3 +153,19 @@ def test_a_csv_read_with_the_wrong_delimiter_names_the_one_its_header_shows(tmp_
     assert "responses.csv: none of the mapped columns is in its header" in said
     assert "its header reads as one column ('id;submitted;store;nps;" in said
     assert "its delimiter looks like ';': set delimiter = ';', or leave delimiter out to detect it" in said
+
+
+def test_a_mapping_saved_into_a_missing_folder_is_refused_before_the_files_are_read(tmp_path: Path):
+    """`inspect --write-mapping` into a folder not there read every file, then ended with the
+    system's `[Errno 2] No such file or directory` and 'what was written before it is kept'
+    (nothing was), exit 1 — as `report --html` and `--db` say it instead."""
+    Workspace(tmp_path).write_csv([survey_row(1)])
+    target = tmp_path / "mappings" / "store.toml"
+
+    inspected = CliRunner().invoke(cli, ["inspect", str(tmp_path / "responses.csv"), "--write-mapping", str(target)])
+
+    assert inspected.exit_code == 2, inspected.output
+    assert inspected.stderr.strip() == (
+        f"error: --write-mapping {target}: the folder {target.parent} does not exist; create it first, or pick another path"
+    )
+    assert "proposed mapping" not in inspected.output and not target.parent.exists()
