@@ -108,6 +108,6 @@ def check_chosen(db: Statements, chosen: Chosen) -> None:
     surveys = {row["survey_id"] for row in rows if row["survey_id"] is not None}
     for kind, asked, held in (("stream", chosen.streams, streams), ("survey", chosen.surveys, surveys)):
         if unknown := sorted(asked - held):
-            listed = ", ".join(sorted(held)) or "none"
-            raise ConfigError(f"source {chosen.source!r} has no stored record of {kind} {', '.join(unknown)}: "
-                              f"its {kind}s stored are {listed}")  # fmt: skip
+            stored = (f"its {kind}s stored are {', '.join(sorted(held))}" if held else
+                      f"none of its records names a {kind} (their survey_id is empty): --source alone removes them all")  # fmt: skip
+            raise ConfigError(f"source {chosen.source!r} has no stored record of {kind} {', '.join(unknown)}: {stored}")

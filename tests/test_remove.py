@@ -202,6 +202,19 @@ def test_without_the_source_s_secrets_its_quarantined_records_are_kept_and_the_o
     assert stored_ids(url) == {"feedback": {"R_0001abcd", "R_0002abcd", "R_0003abcd"}, "quarantine": {"R_0005abcd"}}
 
 
+def test_a_survey_of_a_source_whose_records_name_none_is_refused_saying_so(synced):
+    """A CSV source's records carry no survey_id: the refusal read 'its surveys stored are none'."""
+    workspace, url = synced
+
+    refused = remove(url, "--source", "survey", "--survey", "store_nps", "--dry-run")
+
+    assert refused.exit_code == 2 and "Traceback" not in refused.output
+    assert refused.stderr.strip() == (
+        "error: source 'survey' has no stored record of survey store_nps: none of its records names a survey "
+        "(their survey_id is empty): --source alone removes them all"
+    )
+
+
 def test_a_stream_not_stored_is_refused_naming_those_that_are_and_a_stream_stored_goes(synced):
     workspace, url = synced
 
