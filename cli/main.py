@@ -31,7 +31,7 @@ from .remove import remove_command
 from .importing import import_command, inspect_command
 from .launch import end_interrupted
 from .options import (
-    DAY, LazyChoice, config_option, db_option, destination_option, fail, format_option, handles_errors, hints_wanted,
+    DAY, Count, LazyChoice, config_option, db_option, destination_option, fail, format_option, handles_errors, hints_wanted,
     limit_option, machine_wanted, rehash_option, same_data, summary_format, summary_format_option, wait_option,
 )  # fmt: skip
 from .status import status_command
@@ -154,7 +154,7 @@ def init(directory: str) -> None:
 @destination_option
 @wait_option()
 @rehash_option
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, metavar="N",
+@click.option("--jobs", "-j", type=Count(min=1), default=None, metavar="N",
               help="Sync up to N sources at once.  [default: [settings] jobs, else 1]")  # fmt: skip
 @click.option("--progress/--no-progress", default=True, help="Live progress on a terminal.")
 @summary_format_option

@@ -53,9 +53,21 @@ rehash_option = click.option(
 FORMATS = ["table", "json", "csv"]
 
 
+class Seconds(click.FloatRange):
+    """A number of seconds: click's own says `'abc' is not a valid float range.`"""
+
+    name = "number of seconds"
+
+
+class Count(click.IntRange):
+    """A whole number: click's own says `'two' is not a valid integer range.`"""
+
+    name = "whole number"
+
+
 def wait_option(default: str = "") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """--wait SECONDS for the commands that write; `default` says when it is not settings.lock_wait."""
-    return click.option("--wait", type=click.FloatRange(min=0), metavar="SECONDS",
+    return click.option("--wait", type=Seconds(min=0), metavar="SECONDS",
                         help=f"Wait this long for another cxbridge command writing the destination (a sync, "
                              f"remove, erase, cases, replay) to finish{default}.")  # fmt: skip
 
@@ -68,7 +80,7 @@ format_option = click.option(
 
 def limit_option(table_rows: int = output.TABLE_ROWS) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """--limit N of the commands that list rows; `table_rows` is what their table shows without it."""
-    return click.option("--limit", type=click.IntRange(min=0), metavar="N",
+    return click.option("--limit", type=Count(min=0), metavar="N",
                         help=f"Only the first N rows; 0: all (default: the first {table_rows:,} in a table, "
                         "all in JSON and CSV).")  # fmt: skip
 

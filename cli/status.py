@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from . import output
-from .options import config_option, db_option, destination_option, format_option, handles_errors
+from .options import Count, config_option, db_option, destination_option, format_option, handles_errors
 
 if TYPE_CHECKING:
     from rich.padding import Padding
@@ -40,7 +40,7 @@ RUNNING_NOTE = (
 @config_option
 @db_option
 @destination_option
-@click.option("--runs", type=click.IntRange(min=1), default=10, show_default=True,
+@click.option("--runs", type=Count(min=1), default=10, show_default=True, metavar="N",
               help="How many recent runs to show (1 or more), each with a row per source it synced.")
 @click.option("--stale", metavar="[AGE]", is_flag=False, flag_value="",
               help="Only list the sources not synced successfully within AGE (6h, 2d), or without AGE within "

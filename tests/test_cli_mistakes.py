@@ -169,3 +169,17 @@ def test_a_mapping_saved_into_a_missing_folder_is_refused_before_the_files_are_r
         f"error: --write-mapping {target}: the folder {target.parent} does not exist; create it first, or pick another path"
     )
     assert "proposed mapping" not in inspected.output and not target.parent.exists()
+
+
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [(["sync", "--wait", "abc"], "'--wait': 'abc' is not a valid number of seconds."),
+     (["sync", "--jobs", "two"], "'--jobs' / '-j': 'two' is not a valid whole number."),
+     (["report", "--limit", "1.5"], "'--limit': '1.5' is not a valid whole number."),
+     (["status", "--runs", "all"], "'--runs': 'all' is not a valid whole number.")],
+)  # fmt: skip
+def test_a_number_option_given_a_word_says_what_number_it_takes(tmp_path: Path, monkeypatch, given: list[str], said: str):
+    """Click's own words were `'abc' is not a valid float range.` (integer range for the counts)."""
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, given)
+    assert result.exit_code == 2 and result.stderr.splitlines()[-1] == f"Error: Invalid value for {said}"
