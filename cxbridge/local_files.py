@@ -50,6 +50,9 @@ def file_lock(target: Path, *, wait: float = 0) -> Iterator[None]:
         lock_path.parent.mkdir(parents=True, exist_ok=True)
         lock.acquire(timeout=wait)
     except Timeout:
+        if not lock_path.exists():  # no holder: a folder that makes no file (/proc), which filelock waits on as held
+            raise DestinationError(f"cannot write {_spelled(target, real)}: the folder {lock_path.parent} takes no "
+                                   f"new file (its lock, {lock_path.name}): pick another path") from None  # fmt: skip
         holder = _holder(lock_path)
         raise DestinationLockedError.refusal(f"to {_spelled(target, real)}", waited=wait, holder=holder, any_command=True) from None
     except OSError as exc:

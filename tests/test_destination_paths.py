@@ -142,6 +142,20 @@ def test_a_destination_under_a_file_is_refused_naming_the_file_in_the_way(here: 
     assert (here / "notes.txt").read_text() == "not a folder\n"
 
 
+@pytest.mark.parametrize("url", ["sqlite:////proc/cx.db", "duckdb:////proc/cx.duckdb", "parquet:////proc/lake"])
+def test_a_destination_in_a_folder_that_takes_no_file_is_not_said_to_be_held_by_another_command(here: Path, url: str):
+    """A folder where no file can be made (Linux's /proc, which answers 'no such file') made the
+    lock wait as if another command held it: 'another cxbridge command … is writing to /proc/cx.db'."""
+    workspace = Workspace(here)
+    workspace.write_csv([survey_row(1)])
+    result = invoke("sync", "--config", str(workspace.config), "--destination", url)
+    target = Path(url.partition(":///")[2])
+    assert result.exit_code == 1, result.output
+    assert result.stderr.strip() == (
+        f"error: cannot write {target}: the folder /proc takes no new file (its lock, {target.name}.lock): pick another path"
+    )
+
+
 @pytest.mark.parametrize(
     ("url", "kind"),
     [("sqlite:/srv/cx.db", "SQLite"), ("sqlite:cx.db", "SQLite"), ("duckdb:/srv/cx.duckdb", "DuckDB"),
