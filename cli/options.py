@@ -40,11 +40,12 @@ config_option = click.option(
 )  # fmt: skip
 db_option = click.option(
     "--db", type=click.Path(dir_okay=False), callback=not_empty("a database file"),
-    help="SQLite database file (sqlite destination).",
+    help="A SQLite file instead of the config's destination (in a folder that exists).",
 )  # fmt: skip
 destination_option = click.option(
     "--destination", "-d", metavar="URL", callback=not_empty("a URL (sqlite:///cxbridge.db)"),
-    help="Destination URL; its scheme names the plugin (sqlite:///x.db).",
+    help="A destination instead of the config's, its plugin named by the scheme (sqlite:///x.db, "
+    "duckdb:///x.duckdb, parquet:///lake, postgresql://…); a file's folder must exist.",
 )  # fmt: skip
 rehash_option = click.option(
     "--rehash", is_flag=True,

@@ -249,6 +249,16 @@ def test_init_help_says_where_it_writes_and_that_it_overwrites_nothing():
     assert "into DIRECTORY (default: the current folder)" in said and "never overwrites" in said
 
 
+@pytest.mark.parametrize("command", ["sync", "status", "report"])
+def test_db_and_destination_help_say_they_replace_the_configs_and_need_an_existing_folder(command: str):
+    """`--db FILE  SQLite database file (sqlite destination).` said neither that it stands in for
+    the config's `[destination]` nor that its folder is not made (docs/cli.md)."""
+    said = " ".join(invoke(command, "--help").output.split())
+    assert "--db FILE A SQLite file instead of the config's destination (in a folder that exists)." in said
+    assert "-d, --destination URL A destination instead of the config's, its plugin named by the scheme" in said
+    assert "a file's folder must exist." in said
+
+
 @pytest.mark.parametrize("written", ["01/02/2025", "1.2.2025", "2025-13-01"])
 def test_a_day_not_written_yyyy_mm_dd_says_how_to_write_it(workspace: Workspace, written):
     """`--since 01/02/2025` said `does not match the format '%Y-%m-%d'`, a strftime pattern."""
