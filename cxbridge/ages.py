@@ -29,14 +29,20 @@ def parse_age(text: str, *, what: str = "--stale") -> timedelta:
     """`text` as a duration; a ConfigError naming `what` and saying how to write one otherwise."""
     age = age_of(text)
     if age is None:
-        raise ConfigError(f"{what} {text!r} is not an age; {HOW}")
+        raise ConfigError(f"{what} {_not_an_age(text)}")
     return age
 
 
 def _an_age(text: str) -> str:
     if age_of(text) is None:
-        raise ValueError(f"{text!r} is not an age; {HOW}")
+        raise ValueError(_not_an_age(text))
     return text
+
+
+def _not_an_age(text: str) -> str:
+    if _AGE.match(text):  # written as one, but zero: every sync would be stale at once
+        return f"{text!r} is no time at all; write an age above zero: 90m, 6h, 2d or 1w"
+    return f"{text!r} is not an age; {HOW}"
 
 
 Age = Annotated[str, AfterValidator(_an_age)]

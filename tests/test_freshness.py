@@ -139,10 +139,20 @@ def test_stale_without_an_age_when_no_source_has_expected_every_says_what_to_wri
     assert 'add expected_every = "1d" to [sources.NAME], or write --stale AGE' in out
 
 
-@pytest.mark.parametrize("written", ["1 day", "daily", "0d", "-2h"])
-def test_an_expected_every_that_is_not_an_age_is_refused_naming_the_key(written, synced, tmp_path):
+@pytest.mark.parametrize(
+    ("written", "why"),
+    [("1 day", "is not an age; write a number and a unit"), ("daily", "is not an age; write a number and a unit"),
+     ("-2h", "is not an age; write a number and a unit"), ("0d", "is no time at all; write an age above zero")],
+)  # fmt: skip
+def test_an_expected_every_that_is_not_an_age_is_refused_naming_the_key(written, why, synced, tmp_path):
     expect(tmp_path, branch_b=written)
     code, out = stale(synced, "--stale")
     assert code == 2 and "Traceback" not in out
-    said = f"cxbridge.toml: sources.branch_b.expected_every: {written!r} is not an age; write a number and a unit"
-    assert said in out
+    assert f"cxbridge.toml: sources.branch_b.expected_every: {written!r} {why}" in out
+
+
+def test_a_stale_age_of_zero_is_refused_as_zero_not_as_something_else(synced):
+    """`--stale 0h` said `'0h' is not an age; write a number and a unit`, which it is."""
+    code, out = stale(synced, "--stale", "0h")
+    assert code == 2
+    assert "--stale '0h' is no time at all; write an age above zero: 90m, 6h, 2d or 1w" in out
