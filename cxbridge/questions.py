@@ -47,6 +47,7 @@ class Question:
     choices: Mapping[str, float] = field(default_factory=dict)  # answer label → numeric value
     answered: Mapping[str, float] = field(default_factory=dict)  # answers a sync saw beside their numbers, where
     # nothing lists its options ("1 - Very satisfied" → 1): their words give an override its direction
+    learnt: Direction | None = None  # the direction an earlier sync took from `answered`: held, whatever they add
     marks_no_answer: bool = False  # its definition flags the options that carry no score (SurveyMonkey's
     # `is_na`): a negative value is a score (a weight), not a no-answer code
     paragraph: bool = False  # a long free text (a paragraph, an essay box): `record_comment.explaining` prefers it
@@ -306,6 +307,7 @@ class QuestionPlan:
         self._undecided: dict[str, str] = {}  # column → the first question met, where nothing decides
         self._warned: set[str] = set()
         self.warnings: list[str] = []  # questions that look scored but are kept unscored, and why
+        self.learnt: dict[str, Direction] = {}  # question → the direction its answers gave (`Question.answered`)
 
     def anew(self) -> QuestionPlan:
         """A plan of the same survey and overrides, with nothing read yet."""
@@ -454,9 +456,15 @@ class QuestionPlan:
         an override that sets none, on a question nothing else says it of — decided from all of them
         (`meaning.answered_directions`), as a file's column is. Read best first, the sync says so and
         the line that keeps it for a sync that sees no such answer; answers numbering the scale both
-        ways give none, and the sync says what to set. None when they say nothing."""
+        ways give none, and the sync says what to set. None when they say nothing. A direction an
+        earlier sync learnt (`Question.learnt`) holds against answers numbering the scale the other
+        way, which the sync names, so that no score changes between syncs."""
         found = answered_directions(question.answered, bounds)
         table, what = self._override_table(question.id), f"question {question.id} ({_short(question.text)})"
+        if question.learnt is not None and len(found) > 1:  # later answers number it against what was learnt
+            self._warn(self._held(question, found))
+            self.learnt[question.id] = question.learnt
+            return question.learnt
         if len(found) > 1:
             higher, lower = found[Direction.HIGHER_IS_BETTER][0], found[Direction.LOWER_IS_BETTER][0]
             self._warn(f"{what}: its answers {higher!r} and {lower!r} number the scale opposite ways, so neither says "
@@ -468,10 +476,20 @@ class QuestionPlan:
             labels = found[Direction.LOWER_IS_BETTER]
             scale = read_numbers({labels[0]: question.answered[labels[0]]}, bounds).scale
             self._warn(f"{what}: read lower_is_better, as its answers write {', '.join(map(repr, labels[:3]))}, labels "
-                       f"of the built-in {scale.name} scale, and no direction is set; a sync that reads no answer so "  # type: ignore[union-attr]
-                       "written would read it higher_is_better: to keep it, set direction = \"lower_is_better\" "
-                       f"under {table}")  # fmt: skip
+                       f"of the built-in {scale.name} scale, and no direction is set; later syncs keep it: to say "  # type: ignore[union-attr]
+                       f'so in the config, set direction = "lower_is_better" under {table}')  # fmt: skip
+        if found:
+            self.learnt[question.id] = next(iter(found))
         return next(iter(found), None)
+
+    def _held(self, question: Question, found: Mapping[Direction, list[str]]) -> str:
+        """Why a question keeps the direction an earlier sync learnt against an answer that numbers
+        its scale the other way, and what to set."""
+        kept, other = question.learnt, next(d for d in found if d != question.learnt)
+        return (f"question {question.id} ({_short(question.text)}): its answer {found[other][0]!r} numbers the scale "
+                f"opposite to {found[kept][0]!r}, from which an earlier sync took {kept}: still read {kept}, so that "
+                f'no score changes between syncs; if {kept.replace("_", " ")}, set direction = "{kept}" under '
+                f'{self._override_table(question.id)} (else "{other}"), then run cxbridge sync --full-refresh')  # fmt: skip
 
     def _override_table(self, question_id: str) -> str:
         """The config table of the override a question reads by: its survey's own key when the

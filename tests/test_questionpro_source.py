@@ -563,7 +563,7 @@ def test_answers_numbered_best_first_give_an_override_without_a_direction_lower_
     column is, so where the labelled answer comes cannot change a score. Before, the question was
     read higher-is-better: CSAT % 20.0 for 60.0. Numbered worst first ("1 - Very dissatisfied"), it
     reads higher-is-better, as before. A "Not applicable" answered first (no score) decides nothing
-    either. The sync says what it decided and the line that keeps it."""
+    either. The sync says what it decided, that later syncs keep it, and the line that says so."""
     end = "Very satisfied" if best_first else "Very dissatisfied"
     answers = ["2", "4", f"1 - {end}", "2", "3"]
     answers = sorted(answers, key=lambda label: " " not in label) if first == "labelled" else answers
@@ -580,8 +580,8 @@ def test_answers_numbered_best_first_give_an_override_without_a_direction_lower_
         assert told == [
             "survey 7654321: question 9002 ('How satisfied are you with our service?'): read lower_is_better, as "
             "its answers write '1 - Very satisfied', labels of the built-in satisfaction (5 points) scale, and no "
-            "direction is set; a sync that reads no answer so written would read it higher_is_better: to keep it, "
-            'set direction = "lower_is_better" under [sources.support.questions.9002]'
+            'direction is set; later syncs keep it: to say so in the config, set direction = "lower_is_better" under '
+            "[sources.support.questions.9002]"
         ], result.warnings
     else:
         assert told == [], result.warnings

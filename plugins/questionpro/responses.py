@@ -6,7 +6,7 @@ attributes."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from cxbridge.normalize import AnswerInput, RecordBuilder
@@ -22,7 +22,7 @@ from cxbridge.detection.declared_scale import may_be_nps
 from cxbridge.detection.keywords import mentions
 from cxbridge.detection.weights import WeightFields
 from cxbridge.errors import DataError
-from cxbridge.metrics import NPS_METRICS, MetricSpec, shown_number, shown_words
+from cxbridge.metrics import NPS_METRICS, Direction, MetricSpec, shown_number, shown_words
 
 
 class ResponseReader:
@@ -40,6 +40,7 @@ class ResponseReader:
         self._off_scale: dict[str, str | None] = {}  # question → why its options are on no built-in scale
         self.weights = WeightFields("custom variable", acknowledged=acknowledged)
         self._answered: dict[str, dict[str, float]] = {}  # question → its answers written beside numbers: see `learn`
+        self._learnt: dict[str, Direction] = {}  # question → the direction earlier syncs took from them: see `recall`
 
     def undirected(self) -> set[str]:
         """The questions scored by an override's metric (other than NPS) that sets no direction, of
@@ -60,6 +61,23 @@ class ResponseReader:
                     if (number := shown_number(options[0])) is not None:
                         self._answered.setdefault(qid, {})[options[0]] = number
         return responses
+
+    def recall(self, learnt: Mapping[str, Any]) -> None:
+        """What earlier syncs learnt of the survey (`learnt`, as the cursor keeps it): the answers
+        written beside numbers they read, and the direction those gave, which holds (`Question.learnt`)."""
+        for qid, kept in learnt.items():
+            self._answered.setdefault(qid, {}).update(kept.get("answers") or {})
+            if kept.get("direction"):
+                self._learnt[qid] = Direction(kept["direction"])
+
+    def learnt(self) -> dict[str, Any]:
+        """What the cursor keeps for later syncs (`recall`), by `undirected` question: the answers
+        written beside numbers read so far, and the direction they gave."""
+        found = {}
+        for qid in sorted(self.undirected() & set(self._answered)):
+            direction = self._learnt.get(qid) or self.plan.learnt.get(qid)
+            found[qid] = {"answers": self._answered[qid], **({"direction": str(direction)} if direction else {})}
+        return found
 
     def normalize(self, raw: dict[str, Any], builder: RecordBuilder) -> FeedbackRecord:
         custom = raw.get("customVariables") or {}
@@ -208,9 +226,10 @@ class ResponseReader:
         (`learn`), whichever answer comes first."""
         if qid not in self._questions:
             number = shown_number(options[0]) if options else None
-            seen = {"choices": option_values((self.options or {}).get(qid) or []), "answered": self._answered.get(qid, {})}
+            seen = {"choices": option_values((self.options or {}).get(qid) or []), "answered": self._answered.get(qid, {}),
+                    "learnt": self._learnt.get(qid)}  # fmt: skip
             if not options:
-                self._questions[qid] = Question(qid, text, "text", answered=seen["answered"])
+                self._questions[qid] = Question(qid, text, "text", answered=seen["answered"], learnt=seen["learnt"])
             elif number is not None:
                 nps = mentions(text, "recommend") and may_be_nps(text)
                 self._questions[qid] = Question(qid, text, "scale", scale=(0.0, 10.0) if nps else None, **seen)

@@ -24,6 +24,7 @@ from cxbridge.sources import Stream
 from cxbridge.timestamps import parse_timestamp
 
 FILTER_FORMAT = "%Y-%m-%dT%H:%M:%S"
+LEARNT = "learnt"  # the cursor's key of what was learnt from answers, by survey (`ResponseReader.learnt`)
 COMPLETED, EVERY_RESPONSE = 2, 0  # the filter's resultMode
 
 
@@ -63,7 +64,9 @@ class QuestionProSource(ApiSource):
 
 
 class Responses(Stream):
-    """Every response of the surveys; the cursor holds each survey's latest response time."""
+    """Every response of the surveys; the cursor holds each survey's latest response time and,
+    under `LEARNT`, the directions its questions took from their answers, which later syncs keep
+    (a cursor an earlier release saved has none)."""
 
     name = "responses"
     primary_key = ("responseID",)
@@ -72,6 +75,8 @@ class Responses(Stream):
         super().__init__(source)
         self.source: QuestionProSource = source
         self.readers: dict[str, ResponseReader] = {}  # by survey: see `reader`
+        self.learnt: dict[str, Any] = {}  # by survey: what the saved cursor keeps under `LEARNT` (`restore`)
+        self._unlearnt: list[str] = []  # warnings: surveys learning directions whose cursor, saved before, keeps none
 
     def reader(self, survey_id: str) -> ResponseReader:
         """The survey's reader: which of its questions fills a record's nps/csat/ces column is
@@ -82,22 +87,39 @@ class Responses(Stream):
             plan = QuestionPlan(config.questions, where=f"sources.{self.source.context.name}", survey=survey_id)
             self.readers[survey_id] = ResponseReader(plan, config.columns.mapped(), config.timezone_abbreviations,
                                                      acknowledged=config.acknowledged_weights)  # fmt: skip
+            self.readers[survey_id].recall(self.learnt.get(survey_id) or {})
         return self.readers[survey_id]
+
+    def restore(self, cursor: Any) -> None:
+        """What the saved cursor keeps under `LEARNT`, for the readers made from now on."""
+        self.learnt = dict((cursor or {}).get(LEARNT) or {})
 
     def read(self, cursor: Any) -> Iterator[dict[str, Any]]:
         config, client = self.source.config, self.source.client
+        self.restore(cursor)
         for survey_id in self.source.survey_ids():
             self._learn_options(survey_id)
-            since = (cursor or {}).get(str(survey_id)) or _utc(self.source.start_time())
+            reader, since = self.reader(str(survey_id)), (cursor or {}).get(str(survey_id))
+            if since and LEARNT not in cursor and reader.undirected():
+                self._unlearnt.append(self._unlearnt_warning(survey_id, reader.undirected()))
+            since = since or _utc(self.source.start_time())
             if since is None:
                 found = api.responses(client, survey_id, config.page_size)
             else:
                 found = self._windows(survey_id, datetime.strptime(since, FILTER_FORMAT))
             kept = (r for r in found if config.include_partial or r.get("responseStatus") in (None, "Completed"))
-            if self.reader(str(survey_id)).undirected():  # all its answers decide a direction: read before any is kept
-                kept = self.reader(str(survey_id)).learn(list(kept))
+            if reader.undirected():  # all its answers decide a direction: read before any is kept
+                kept = reader.learn(list(kept))
             for response in kept:
                 yield {"surveyID": survey_id, **response}
+
+    def _unlearnt_warning(self, survey_id: int, undirected: set[str]) -> str:
+        """Why a survey read before, of questions taking their direction from answers, may score
+        them otherwise than before: its cursor, saved by an earlier release, keeps nothing learnt."""
+        return (f"survey {survey_id}: questions {', '.join(sorted(undirected))} take their direction from answers "
+                "written beside numbers, and the cursor, saved by an earlier release, keeps none the syncs before "
+                "read: this sync decided from its own answers alone; run cxbridge sync --full-refresh --source "
+                f"{self.source.context.name} once to decide from all of them")  # fmt: skip
 
     def _learn_options(self, survey_id: int) -> None:
         """The survey's answer options (`api.question_options`), read once before its responses when
@@ -123,7 +145,14 @@ class Responses(Stream):
 
     def warnings(self) -> list[str]:
         return [f"survey {survey_id}: {warning}" for survey_id, reader in self.readers.items()
-                for warning in [*reader.plan.warnings, *reader.warnings()]]  # fmt: skip
+                for warning in [*reader.plan.warnings, *reader.warnings()]] + self._unlearnt  # fmt: skip
+
+    def final_cursor(self, cursor: Any) -> Any:
+        """The cursor with what the surveys read learnt from their answers, and what it kept of
+        the others: a survey's new state lands with the last batch of its responses."""
+        learnt = {survey: state for survey, state in self.learnt.items() if survey not in self.readers}
+        learnt |= {survey: state for survey, reader in self.readers.items() if (state := reader.learnt())}
+        return cursor if cursor is None and not learnt else {**(cursor or {}), LEARNT: learnt}
 
     def advance_cursor(self, cursor: Any, raw: dict[str, Any]) -> Any:
         try:
@@ -138,7 +167,7 @@ class Responses(Stream):
 
     def parts_read(self, cursor: Any) -> list[str] | None:
         """The surveys the cursor keeps a time of: each one a response was read of."""
-        return sorted(cursor) if isinstance(cursor, dict) else None
+        return sorted(set(cursor) - {LEARNT}) if isinstance(cursor, dict) else None
 
     part = "survey"
 
