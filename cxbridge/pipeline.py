@@ -283,6 +283,7 @@ class Engine:
         self, name: str, source: Source, stream: Stream, items: list[QuarantineItem], result: SourceResult
     ) -> None:
         builder, scrub = stream_tools(source, stream, keys=self.keys)
+        stream.restore(self.destination.get_cursor(name, stream.name))
         stored = self.destination.content_hashes([item.record_id for item in items])
         if stored:  # left in both places by versions before one id, one place: a later version was written
             self.destination.release_quarantine(list(stored))

@@ -217,6 +217,11 @@ class Stream(ABC):
         """The cursor to save once the whole stream was read (for streams that track more)."""
         return cursor
 
+    def restore(self, cursor: Any) -> None:
+        """The stream's saved cursor, told it before `cxbridge quarantine replay` normalizes its
+        quarantined records (no `read` comes first), for what a read keeps there that normalizing
+        needs (the directions QuestionPro's questions took from their answers). By default nothing."""
+
     def parts_read(self, cursor: Any) -> list[str] | None:
         """The parts of the stream (files, surveys) a saved cursor of it says were read, by name,
         so that `sync --full-refresh --prune` names those a run read before and its full read

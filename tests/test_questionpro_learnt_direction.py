@@ -1,7 +1,7 @@
 """A direction a QuestionPro question takes from its answers ("1 - Very satisfied": lower is
-better) holds on the syncs after it: the source's cursor keeps what was learnt, so the same
-answer "2" never scores satisfied in one sync and dissatisfied in the next. Through the local
-QuestionPro fake, into real SQLite files."""
+better) holds on the syncs after it and in `cxbridge quarantine replay`: the source's cursor
+keeps what was learnt, so the same answer "2" never scores satisfied in one sync and
+dissatisfied in the next. Through the local QuestionPro fake, into real SQLite files."""
 
 from __future__ import annotations
 
@@ -9,6 +9,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+import cxbridge
 from tests.questionpro_api import QuestionProAccount, qp_response, questionpro
 from tests.sqlite_runs import query
 from tests.test_questionpro_source import entry, fixed_clock, sync, with_option  # noqa: F401 (an autouse fixture)
@@ -120,3 +123,38 @@ def test_a_cursor_saved_before_it_kept_directions_still_loads_and_the_sync_says_
                "cursor, saved by an earlier release, keeps none the syncs before read: this sync decided from its "
                "own answers alone; run cxbridge sync --full-refresh --source support once to decide from all of them")  # fmt: skip
     assert refresh in later.warnings and refresh not in next_one.warnings, later.warnings
+
+
+def write_config(folder: Path, api_url: str) -> Path:
+    """entry()'s config as cxbridge.toml, with the AST abbreviation named."""
+    path = folder / "cxbridge.toml"
+    path.write_text(
+        f'[sources.support]\nconnector = "questionpro"\nbase_url = "{api_url}"\napi_key = "${{QUESTIONPRO_API_KEY}}"\n'
+        'surveys = [7654321]\npage_size = 2\ntimezone_abbreviations = { AST = "+03:00" }\n'
+        '[sources.support.columns]\nlocation_id = "custom1"\nemail = "custom2"\n'
+        '[sources.support.questions.9002]\nmetric = "csat"\nscale = [1, 5]\n',
+        encoding="utf-8",
+    )  # fmt: skip
+    return path
+
+
+@pytest.mark.parametrize("quarantined", [0, 1], ids=["the worded answer", "a bare 2"])
+def test_a_replayed_response_is_scored_by_the_direction_its_sync_learnt(tmp_path, quarantined):
+    """Of "1 - Very satisfied", "2" and "4", one response comes with a zone QuestionPro's
+    abbreviations do not name (quarantined); replayed once the config names it, it scores as a sync
+    of all three does. Before, replay (no read before it, nothing learnt) read the question
+    higher-is-better: the "1 - Very satisfied" or the "2" counted as dissatisfied."""
+    labels = ["1 - Very satisfied", "2", "4"]
+    qp = account(*labels)
+    qp.responses[7654321][quarantined]["timestamp"] = "01 Mar, 2026 11:00:00 AM AST"
+    with questionpro(qp) as api:
+        first = sync(tmp_path, entry(api.url))
+        replayed = cxbridge.quarantine_replay(write_config(tmp_path, api.url),
+                                              destination=f"sqlite:///{tmp_path / 'cxbridge.db'}")  # fmt: skip
+        synced = tmp_path / "together"
+        synced.mkdir()
+        cxbridge.sync(write_config(synced, api.url), destination=f"sqlite:///{synced / 'cxbridge.db'}")
+    assert (first.written, first.quarantined) == (2, 1), first.error
+    assert (replayed.results[0].written, replayed.results[0].quarantined) == (1, 0)
+    assert scores(tmp_path) == scores(synced)
+    assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month") == [(3, 66.7)]

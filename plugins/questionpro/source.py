@@ -65,8 +65,8 @@ class QuestionProSource(ApiSource):
 
 class Responses(Stream):
     """Every response of the surveys; the cursor holds each survey's latest response time and,
-    under `LEARNT`, the directions its questions took from their answers, which later syncs keep
-    (a cursor an earlier release saved has none)."""
+    under `LEARNT`, the directions its questions took from their answers, which later syncs and
+    replays keep (a cursor an earlier release saved has none)."""
 
     name = "responses"
     primary_key = ("responseID",)
@@ -91,7 +91,8 @@ class Responses(Stream):
         return self.readers[survey_id]
 
     def restore(self, cursor: Any) -> None:
-        """What the saved cursor keeps under `LEARNT`, for the readers made from now on."""
+        """What the saved cursor keeps under `LEARNT`, for the readers made from now on: before a
+        read, and before `cxbridge quarantine replay` normalizes responses without one."""
         self.learnt = dict((cursor or {}).get(LEARNT) or {})
 
     def read(self, cursor: Any) -> Iterator[dict[str, Any]]:
