@@ -67,14 +67,17 @@ def test_a_later_sync_of_bare_numbers_scores_them_as_one_sync_of_every_answer_wo
 def test_later_answers_numbering_the_scale_the_other_way_are_warned_of_and_flip_nothing(tmp_path):
     """Sync 1 learnt lower-is-better from "1 - Very satisfied"; sync 2 reads "1 - Very dissatisfied"
     and a bare "2". The direction learnt holds — "2" stays satisfied, no score flips between syncs —
-    and the summary names both answers and what to set. Before, sync 2 read the question
+    and the summary names both answers and what to set, in the syncs after it too (the cursor keeps
+    the contrary answer), until the config says. Before, sync 2 read the question
     higher-is-better without a word: its "2" dissatisfied, its "1" too."""
     qp = account("1 - Very satisfied", "4")
     with questionpro(qp) as api:
         sync(tmp_path, entry(api.url))
         qp.responses[7654321] += answered(["1 - Very dissatisfied", "2"], first=3)
         second = sync(tmp_path, entry(api.url))
-    assert second.status == "success", second.error
+        third = sync(tmp_path, entry(api.url))  # nothing new: response 4 again, at the window's edge
+    assert (second.status, third.status, third.written) == ("success", "success", 0), second.error
+    assert [w for w in third.warnings if "9002" in w] == [w for w in second.warnings if "9002" in w]
     assert {direction for _, _, direction, _, _ in scores(tmp_path)} == {"lower_is_better"}
     assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month") == [(4, 75.0)]  # 1, 1, 2 of 1, 4, 1, 2
     assert [w for w in second.warnings if "9002" in w] == [
