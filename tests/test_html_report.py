@@ -24,7 +24,7 @@ import cxbridge
 from cxbridge.cli.main import cli
 from cxbridge.html_report.markup import signed_whole
 from tests import test_population_views as example_files
-from tests.conftest import ROOT
+from tests.conftest import ROOT, half_up
 from tests.test_examples_network import expected_ranking, wave_starts
 from tests.html_pages import Page, figure_data, month_before
 from tests.killed_syncs import forked_command
@@ -583,6 +583,31 @@ def test_the_criteria_heatmap_holds_each_stores_mean_per_criterion(whole):
     assert [[f"{one(z)} ({n})" for z, n in zip(row, counts, strict=True)] for row, counts in
             zip(heat["z"], heat["customdata"], strict=True)] == [row[1:] for row in page.body("criteria-mystery_shop")]
     assert "n = %{customdata}" in heat["hovertemplate"]  # fmt: skip
+
+
+def examples_criteria() -> tuple[list[str], list[str], list[list[str]]]:
+    """The example's stores, criteria and each store's mean per criterion as the page writes it
+    (one decimal, half away from zero, docs/report.md#rounding), from its mystery-shop file."""
+    criteria = sorted(column for column in example_files.VISITS[0] if column.endswith("(of 10)"))
+    points: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for row in example_files.VISITS:
+        for criterion in criteria:
+            points[row["Store"], criterion].append(int(row[criterion]))
+    stores = sorted({store for store, _ in points})
+    means = [[f"{half_up(Fraction(10 * sum(points[s, c]), len(points[s, c]))):.1f}" for c in criteria] for s in stores]
+    return stores, criteria, means
+
+
+def test_the_examples_heatmap_writes_each_cell_as_the_figures_under_it(example):
+    """Kraków Rynek's checkout read 33 in its cell and 32.5 in the figures under it (Plotly's own
+    format, to no decimal and half up): each cell now writes the figure of the table."""
+    _, html, page = example
+    stores, criteria, means = examples_criteria()
+    [heat] = figure_data(html, "criteria-mystery_shop")
+    assert (heat["y"], heat["x"]) == (stores, criteria)
+    assert heat["text"] == means and heat["texttemplate"] == "%{text}" and "%{text}" in heat["hovertemplate"]
+    assert [[cell.split(" (")[0] for cell in row[1:]] for row in page.body("criteria-mystery_shop")] == means
+    assert means[stores.index("Kraków Rynek")][criteria.index("Checkout (of 10)")] == "32.5"
 
 
 def test_each_store_shows_its_newest_three_comments(whole):

@@ -24,7 +24,7 @@ from tests.html_pages import Page
 from tests.png_pixels import rgb_pixels
 from tests.services import service_missing
 from tests.test_examples_network import expected_ranking
-from tests.test_html_report import CRITERION, STORE, STORES, example, network, whole  # noqa: F401  (fixtures)
+from tests.test_html_report import CRITERION, STORE, STORES, example, examples_criteria, network, whole  # noqa: F401
 
 WINDOW = (1000, 1600)
 LINE, TOP, BOTTOM = (31, 95, 168), (43, 138, 62), (201, 42, 42)  # html_report.charts.COLOURS
@@ -230,3 +230,12 @@ def test_the_examples_page_draws_the_figures_of_its_files(rendered_example):
     nps, csat = files.NPS_QUESTION, files.CSAT_QUESTION
     unhappy = sum(int(row[nps]) <= 6 or files.CSAT_LABELS[row[csat]] <= 2 for row in files.CUSTOMERS)
     assert page.counts["not-followed-up"] == page.counts["cases"] == str(unhappy)
+
+
+def test_the_examples_heatmap_cells_read_as_the_figures_under_it(rendered_example):
+    """Chromium wrote 33 in Kraków Rynek's checkout cell, 32.5 in the table under it: each cell, as
+    drawn, reads the store's mean of the example's visits to one decimal, half away from zero."""
+    _, criteria, means = examples_criteria()
+    drawn = re.findall(r'<g class="heatmap-label"><text[^>]*>([^<]*)</text>', chart_dom(rendered_example.dom,
+                                                                                       "criteria-mystery_shop"))
+    assert [drawn[row * len(criteria):(row + 1) * len(criteria)] for row in range(len(means))] == means

@@ -137,14 +137,16 @@ def ranking_chart(chart_id: str, title: str, stores: Sequence[tuple[str, float, 
 
 def heatmap(chart_id: str, title: str, stores: Sequence[str], criteria: Sequence[str],
             scores: Sequence[Sequence[float | None]], counts: Sequence[Sequence[int]]) -> str:  # fmt: skip
-    """Stores × criteria, each cell the mean 0–100 score, written in the cell; hovering it shows
-    the scores behind it (`counts`)."""
+    """Stores × criteria, each cell the mean 0–100 score, written in the cell as the figures under
+    the chart write it (`number`: Plotly's own format rounds 32.5 to 33, half up, to no decimal);
+    hovering it shows the scores behind it (`counts`)."""
     import plotly.graph_objects as go
 
     figure = go.Figure(go.Heatmap(
         z=[list(row) for row in scores], x=[label(name) for name in criteria], y=[label(name) for name in stores],
-        customdata=[list(row) for row in counts], zmin=0, zmax=100, colorscale="RdYlGn", texttemplate="%{z:.0f}",
-        xgap=2, ygap=2, hovertemplate="%{y} · %{x}: %{z:.1f}, n = %{customdata}<extra></extra>",
+        text=[["" if score is None else number(score) for score in row] for row in scores], texttemplate="%{text}",
+        customdata=[list(row) for row in counts], zmin=0, zmax=100, colorscale="RdYlGn", hoverongaps=False,
+        xgap=2, ygap=2, hovertemplate="%{y} · %{x}: %{text}, n = %{customdata}<extra></extra>",
         colorbar={"title": {"text": "0–100"}},
     ))  # fmt: skip
     height = 120 + 28 * len(stores)
