@@ -365,6 +365,28 @@ def test_a_change_after_a_month_without_answers_names_the_month_it_is_from(examp
     assert "after a period without answers, from the last one with answers" in html
 
 
+def test_the_examples_trends_count_visits_and_audits_as_visits_and_audits(example):
+    """The trend figures counted mystery-shop visits and store audits under "responses": each table
+    and hover names its program's unit, as the criteria and the note do. The visits and audits per
+    month, and which are indicative, from the example files."""
+    _, html, page = example
+    units = {"trend-voc-nps": "responses", "trend-voc-csat": "responses", "trend-voc-ces": "responses",
+             "trend-employee-enps": "responses", "trend-mystery_shop-mystery_shop": "visits", "trend-audit-audit": "audits"}  # fmt: skip
+    for chart, unit in units.items():
+        assert page.tables[chart][0][:3] == ["period", unit, "score"], chart
+        *_, line, _ = figure_data(html, chart)
+        assert f"n = %{{customdata[0]}} {unit}%{{customdata[3]}}" in line["hovertemplate"], chart
+    counted = {"trend-mystery_shop-mystery_shop": Counter(r["Visit date"][:7] for r in example_files.VISITS),
+               "trend-audit-audit": Counter(r["Audit date"][:7] for r in example_files.AUDITS)}  # fmt: skip
+    for chart, months in counted.items():
+        assert {row[0]: int(row[1]) for row in page.body(chart)} == months, chart
+        *_, line, _ = figure_data(html, chart)
+        small = f" · indicative (fewer than 5 {units[chart]})"
+        assert {x: data[3] for x, data in zip(line["x"], line["customdata"], strict=True) if x in months} == {
+            month: small if count < 5 else "" for month, count in months.items()}, chart  # fmt: skip
+    assert counted["trend-audit-audit"]["2025-03"] == 1
+
+
 def test_the_examples_queue_says_its_dissatisfied_are_those_not_counted_as_detractors(example):
     """The queue's columns add up to the customers waiting: one who is a detractor and dissatisfied
     counts once, as a detractor. Headed "dissatisfied", Madrid Sol's 1 read as its only dissatisfied

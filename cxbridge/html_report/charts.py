@@ -60,10 +60,12 @@ class TrendPoint:
     """The change and the period it is from (`+1.0 since 2025-03`), shown on hover; empty for none."""
 
 
-def trend_chart(chart_id: str, title: str, points: Sequence[TrendPoint], *, y_range: tuple[float, float]) -> str:
+def trend_chart(chart_id: str, title: str, points: Sequence[TrendPoint], *, y_range: tuple[float, float],
+                unit: str = "responses") -> str:  # fmt: skip
     """A figure over time with its 95 % band (one per run of periods that have an interval); the
     points whose change from the one before is significant are ringed, the indicative ones hollow
-    and grey, and a period without answers is a gap in the line."""
+    and grey, and a period without answers is a gap in the line. Its hover counts in `unit`
+    (responses, visits, audits)."""
     import plotly.graph_objects as go
 
     buckets = [point.bucket for point in points]
@@ -75,9 +77,9 @@ def trend_chart(chart_id: str, title: str, points: Sequence[TrendPoint], *, y_ra
         line={"color": COLOURS["line"], "width": 2}, connectgaps=False,
         marker={"size": 7, "symbol": ["circle-open" if p.indicative else "circle" for p in points],
                 "color": [COLOURS["middle"] if p.indicative else COLOURS["line"] for p in points]},
-        customdata=[[p.responses, _bound(p.low), _bound(p.high), _small(p), _change(p)] for p in points],
-        hovertemplate="%{x}: %{y:.1f}<br>95 %: %{customdata[1]} … %{customdata[2]}<br>n = %{customdata[0]}"
-                      "%{customdata[3]}%{customdata[4]}<extra></extra>",
+        customdata=[[p.responses, _bound(p.low), _bound(p.high), _small(p, unit), _change(p)] for p in points],
+        hovertemplate="%{x}: %{y:.1f}<br>95 %: %{customdata[1]} … %{customdata[2]}<br>n = %{customdata[0]} "
+                      f"{unit}%{{customdata[3]}}%{{customdata[4]}}<extra></extra>",
     ))  # fmt: skip
     significant = [point for point in points if point.significant]
     figure.add_trace(go.Scatter(x=[p.bucket for p in significant], y=[p.score for p in significant], mode="markers",
@@ -110,8 +112,8 @@ def _bound(value: float | None) -> str:
     return "–" if value is None else number(value)
 
 
-def _small(point: TrendPoint) -> str:
-    return f" · indicative (fewer than {MIN_BASE} answers)" if point.indicative else ""
+def _small(point: TrendPoint, unit: str) -> str:
+    return f" · indicative (fewer than {MIN_BASE} {unit})" if point.indicative else ""
 
 
 def _change(point: TrendPoint) -> str:

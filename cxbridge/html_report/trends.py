@@ -20,7 +20,9 @@ METRIC_NAMES = {"nps": "NPS", "csat": "CSAT % satisfied", "ces": "CES % low effo
 NO_WAVE = none_label("wave")
 """By wave, the row of the records in none (a survey answer from before the first wave), named as
 `cxbridge report`'s table names it."""
-HEADERS = ["period", "responses", "score", "95 % low", "95 % high", "change", "since", "significant", "indicative"]
+UNITS = {"voc": "responses", "employee": "responses", "mystery_shop": "visits", "audit": "audits"}
+"""What each program's figure counts, as the rest of the page names it (the criteria's visits or audits)."""
+HEADERS = ["period", "score", "95 % low", "95 % high", "change", "since", "significant", "indicative"]
 
 
 def trend_rows(
@@ -97,8 +99,10 @@ def _program_metric(program: str, metric: str, rows: list[dict[str, Any]], by: s
     if all(point.score is None for point in points):  # no period: only the rest (no date, no wave)
         points = []
     y_range = (-105.0, 105.0) if metric in ("nps", "enps") else (-3.0, 103.0)  # a point at a bound stays whole
-    chart = charts.trend_chart(f"trend-{program}-{metric}", title, points, y_range=y_range) if points else ""
-    figures = table(HEADERS, [_figures(row, by, axis) for row in rows], name=f"trend-{program}-{metric}")
+    unit = UNITS.get(program, "responses")
+    chart = charts.trend_chart(f"trend-{program}-{metric}", title, points, y_range=y_range, unit=unit) if points else ""
+    figures = table([HEADERS[0], unit, *HEADERS[1:]], [_figures(row, by, axis) for row in rows],
+                    name=f"trend-{program}-{metric}")  # fmt: skip
     questions = dict.fromkeys(question for row in rows for question in row.get("questions", ()))
     if len(questions) > 1:  # a metric of several questions (a store's and a brand's recommend): say which counts
         chart += f'<p class="note" data-questions="{program}-{metric}">Each record counts by its primary question: {text("; ".join(questions))}</p>'
