@@ -25,6 +25,8 @@ from cxbridge.cli.main import cli
 from cxbridge.html_report.markup import signed_whole
 from tests import test_population_views as example_files
 from tests.conftest import ROOT, half_up
+from tests.test_examples_network import WEIGHTS as EXAMPLE_WEIGHTS
+from tests.test_examples_network import components as example_components
 from tests.test_examples_network import expected_ranking, wave_starts
 from tests.html_pages import Page, figure_data, month_before
 from tests.killed_syncs import forked_command
@@ -433,17 +435,17 @@ def test_the_examples_ranked_stores_have_every_component_and_their_kpi_is_its_we
     minimum = {"NPS": 5, "mystery shop": 1, "audit": 1}
     weight = {"NPS": 0.5, "mystery shop": 0.3, "audit": 0.2}
     headers = page.tables["ranking"][0]
-    parts = [header.split(" 0–100")[0] for header in headers[3:6]]
-    assert parts == list(minimum) and headers[6] == "eNPS −100…100 (answers), not in the KPI"
+    parts = [header.split(" −100…100")[0].split(" 0–100")[0] for header in headers[3:6]]
+    assert parts == list(minimum) and headers[6] == "eNPS −100…100 (responses), not in the KPI"
 
     def cell(text: str) -> tuple[float | None, int]:
         figure, answers = re.fullmatch(r"(\S+) \((\d+)\)", text).groups()
-        return (None if figure == "–" else float(figure)), int(answers)
+        return (None if figure == "–" else float(figure.replace("−", "-"))), int(answers)
 
     for row in page.body("ranking"):
         components = dict(zip(parts, map(cell, row[3:6]), strict=True))
         assert all(answers >= minimum[name] for name, (_, answers) in components.items()), row
-        kpi = sum(weight[name] * score for name, (score, _) in components.items())
+        kpi = sum(weight[name] * (score if name != "NPS" else (score + 100) / 2) for name, (score, _) in components.items())
         assert abs(float(row[2]) - kpi) <= 0.1, row
     for row in page.body("unranked"):
         components = dict(zip(parts, map(cell, row[2:5]), strict=True))
@@ -451,6 +453,26 @@ def test_the_examples_ranked_stores_have_every_component_and_their_kpi_is_its_we
         assert [{"NPS": "nps", "mystery shop": "mystery_shop", "audit": "audit"}[name] for name in short] == \
             row[1].split(), row  # fmt: skip
     assert [row[:2] for row in page.body("unranked")] == [["Budapest Váci utca", "nps"], ["Vienna Graben", "audit"]]
+
+
+def test_the_examples_ranking_shows_each_stores_nps_on_the_scale_of_the_trends(example):
+    """The ranking showed "NPS 0–100", the (NPS + 100) / 2 the KPI weighs: Lyon Part-Dieu's 76.9
+    beside trends of −100…100, where its NPS of the wave is +53.8. Each store's NPS of the latest
+    wave with its responses, from the example files; the line under the chart says how the KPI
+    weighs each component."""
+    _, _, page = example
+    [(_, wave)] = wave_starts()[-1:]
+    names = {row["Store ID"]: row["Store"] for row in example_files.CUSTOMERS}
+    expected = {names[store]: f"{signed(half_up(Fraction(100 * int(sum(a['nps'])), len(a['nps']))))} ({len(a['nps'])})"
+                for (period, store), a in example_components().items() if period == wave and a["nps"]}  # fmt: skip
+    assert page.tables["ranking"][0][3] == page.tables["unranked"][0][2] == "NPS −100…100 (responses)"
+    shown = {row[1]: row[3] for row in page.body("ranking")} | {row[0]: row[2] for row in page.body("unranked")}
+    assert shown == expected and shown["Lyon Part-Dieu"] == "+53.8 (13)"
+    total = sum(EXAMPLE_WEIGHTS.values())
+    share = {name: f"{100 * weight // total} %" for name, weight in EXAMPLE_WEIGHTS.items()}
+    assert (f"KPI (0–100) = {share['nps']} × (NPS + 100) / 2 + {share['mystery_shop']} × mystery shop + "
+            f"{share['audit']} × audit: NPS, −100…100 in the table and the trends, enters rescaled to 0–100 "
+            "(0 counts as 50).") in page.text  # fmt: skip
 
 
 def test_the_significant_change_is_ringed_and_the_others_are_not(whole):
@@ -475,7 +497,7 @@ def ranking(month: str) -> dict[str, dict[str, Any]]:
         staff = [row[3] for row in EMPLOYEES if row[2] == store and row[1].startswith(month)]
         enps = f"{signed(nps_figures(staff)[0])} ({len(staff)})" if staff else "– (0)"
         stores[store] = {"answers": len(answers), "visits": len(visits), "nps": nps_score, "shop": shop, "kpi": kpi,
-                         "enps": enps}  # fmt: skip
+                         "enps": enps, "net": f"{signed(nps_figures(answers)[0])} ({len(answers)})" if answers else "– (0)"}  # fmt: skip
     kpis = [s["kpi"] for s in stores.values() if s["kpi"] is not None]
     for store in stores.values():
         if store["kpi"] is not None:
@@ -489,16 +511,19 @@ def test_the_ranking_of_the_latest_month_is_the_one_worked_out_here(whole):
     february = ranking("2025-02")
     ranked = sorted((s for s in february.items() if s[1]["kpi"] is not None), key=lambda item: (item[1]["rank"], item[0]))
     assert page.body("ranking") == [
-        [str(s["rank"]), STORES[store], one(s["kpi"]), f"{one(s['nps'])} ({s['answers']})",
-         f"{one(s['shop'])} ({s['visits']})", s["enps"], "top" if s["top"] else "bottom" if s["bottom"] else ""]
+        [str(s["rank"]), STORES[store], one(s["kpi"]), s["net"], f"{one(s['shop'])} ({s['visits']})", s["enps"],
+         "top" if s["top"] else "bottom" if s["bottom"] else ""]
         for store, s in ranked
     ]  # fmt: skip
-    assert page.tables["ranking"][0] == ["rank", "store", "KPI", "NPS 0–100 (answers)", "mystery shop 0–100 (answers)",
-                                         "eNPS −100…100 (answers), not in the KPI", "place"]  # fmt: skip
+    assert page.tables["ranking"][0] == ["rank", "store", "KPI", "NPS −100…100 (responses)",
+                                         "mystery shop 0–100 (visits)", "eNPS −100…100 (responses), not in the KPI",
+                                         "place"]  # fmt: skip
+    assert "KPI (0–100) = 60 % × (NPS + 100) / 2 + 40 % × mystery shop: NPS, −100…100 in the table and the trends, " \
+        "enters rescaled to 0–100 (0 counts as 50)." in page.text  # fmt: skip
     last_day = max(row[1][:10] for rows in (CUSTOMERS, VISITS, EMPLOYEES) for row in rows)  # the month so far
     assert f"2025-02, 2025-02-01 to {last_day}: {len(ranked)} stores ranked" in "".join(page.text)
     oslo = february["S5"]
-    assert page.body("unranked") == [["Oslo", "nps", f"{one(oslo['nps'])} (2)", f"{one(oslo['shop'])} (1)", oslo["enps"]]]
+    assert page.body("unranked") == [["Oslo", "nps", oslo["net"], f"{one(oslo['shop'])} (1)", oslo["enps"]]]
     [bars] = figure_data(html, "ranking-kpi")
     assert [one(x) for x in reversed(bars["x"])] == [one(s["kpi"]) for _, s in ranked]
     rows = [tag for tag, attributes in page.tags if tag == "tr" and attributes.get("class") in ("top", "bottom")]
@@ -510,11 +535,11 @@ def test_the_rankings_figures_of_fewer_answers_than_their_minimum_are_greyed(who
     eNPS, beside the KPI, is of fewer than 5 staff: those cells, and no other, are indicative."""
     html, _ = whole
     part = html[html.index('<section id="ranking">'):html.index('<section id="criteria">')]
-    greyed = re.findall(r'<span class="indicative" title="indicative: fewer than (\d+) answers">([^<]*)</span>', part)
+    greyed = re.findall(r'<span class="indicative" title="indicative: fewer than (\d+) responses">([^<]*)</span>', part)
     february = ranking("2025-02")
     staff = Counter(row[2] for row in EMPLOYEES if row[1].startswith("2025-02"))
     want = [("5", s["enps"]) for store, s in february.items() if 0 < staff[store] < 5]
-    want += [(str(MIN_NPS), f"{one(s['nps'])} ({s['answers']})") for s in february.values() if 0 < s["answers"] < MIN_NPS]
+    want += [(str(MIN_NPS), s["net"]) for s in february.values() if 0 < s["answers"] < MIN_NPS]
     assert sorted(greyed) == sorted(want) and len(want) == 4
     assert "never re-weighted" in part and "grey italics" in part
 

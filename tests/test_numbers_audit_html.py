@@ -18,7 +18,7 @@ import cxbridge
 from cxbridge.config import config_from_dict
 from cxbridge.plugins_host import create_host
 from tests.audit_network import (
-    DATA, FACT_OF, PROGRAM_OF, TIMEZONE, answers, expected_ranking, interval, mean, net, network_config, one_decimal,
+    DATA, FACT_OF, PROGRAM_OF, TIMEZONE, WEIGHTS, answers, expected_ranking, interval, mean, net, network_config, one_decimal,
     rounded,
 )  # fmt: skip
 from tests.html_pages import Page, figure_data, month_before
@@ -28,9 +28,14 @@ from tests.test_snowflake_destination import URL as SNOWFLAKE
 from tests.test_snowflake_destination import snowflake  # noqa: F401 — the fixture
 
 
-def shown(value: float | None, answers: int) -> str:
-    """A component's cell on the HTML page: one decimal, a minus sign, its answers."""
-    return "– (0)" if value is None else f"{value:.1f} ({answers})".replace("-", "−")
+def shown(name: str, score: Fraction | None, answers: int) -> str:
+    """A component's cell on the HTML page: one decimal, a minus sign, its answers; NPS and eNPS on
+    their own −100…100 with a sign, not the (NPS + 100) / 2 the KPI weighs."""
+    if score is None:
+        return "– (0)"
+    if name in ("nps", "enps"):
+        return f"{change(rounded(2 * score - 100))} ({answers})"
+    return f"{figure(rounded(score))} ({answers})"
 
 
 def test_the_html_report_ranks_the_latest_ranked_month_with_every_component(tmp_path):
@@ -43,9 +48,15 @@ def test_the_html_report_ranks_the_latest_ranked_month_with_every_component(tmp_
     page = Page(cxbridge.report_html(tmp_path / "report.html", destination=url).read_text(encoding="utf-8"))
     february = sorted(((store, want) for (month, store), want in expected_ranking().items() if month == "2025-02"),
                       key=lambda item: (item[1]["rank"] or 0, item[0]))  # fmt: skip
-    cells = {store: [shown(rounded(score), count) for count, score in want["components"].values()] for store, want in february}
-    assert page.tables["ranking"][0][3:-1] == [f"{name} 0–100 (answers)" for name in
-                                               ("NPS", "CSAT", "CES", "eNPS", "mystery shop", "audit")]  # fmt: skip
+    cells = {store: [shown(name, score, count) for name, (count, score) in want["components"].items()]
+             for store, want in february}  # fmt: skip
+    assert page.tables["ranking"][0][3:-1] == ["NPS −100…100 (responses)", "CSAT % satisfied (responses)",
+                                               "CES mean 0–100 (responses)", "eNPS −100…100 (responses)",
+                                               "mystery shop 0–100 (visits)", "audit 0–100 (audits)"]  # fmt: skip
+    assert ("KPI (0–100) = 30 % × (NPS + 100) / 2 + 20 % × CSAT % satisfied + 15 % × CES mean + 10 % × (eNPS + 100) / 2 "
+            "+ 15 % × mystery shop + 10 % × audit: NPS and eNPS, −100…100 in the table and the trends, enter rescaled to "
+            "0–100 (0 counts as 50).") in page.text and WEIGHTS == {"nps": 30, "csat": 20, "ces": 15, "enps": 10,
+                                                                   "mystery_shop": 15, "audit": 10}  # fmt: skip
     assert page.body("ranking") == [
         [str(want["rank"]), store, f"{want['kpi']:.1f}", *cells[store], "top" if want["top"] else "bottom" if want["bottom"] else ""]
         for store, want in february if want["kpi"] is not None

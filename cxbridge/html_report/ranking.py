@@ -15,17 +15,26 @@ from cxbridge.sql_parts import LOCAL_DAY
 from . import charts
 from .markup import Html, empty, number, section, signed, signed_whole, table, text
 
-COMPONENT_NAMES = {"nps": "NPS", "csat": "CSAT", "ces": "CES", "enps": "eNPS", "mystery_shop": "mystery shop",
-                   "audit": "audit"}  # fmt: skip
+FIGURES = {"nps": ("NPS −100…100", "nps"), "csat": ("CSAT % satisfied", "csat_score"),
+           "ces": ("CES mean 0–100", "ces_score"), "enps": ("eNPS −100…100", "enps"),
+           "mystery_shop": ("mystery shop 0–100", "mystery_shop_score"), "audit": ("audit 0–100", "audit_score")}  # fmt: skip
+"""Each component's column: its name and the figure shown, on the scale the trends show it — NPS
+and eNPS −100…100, never the (NPS + 100) / 2 the KPI weighs, which read 73 beside a trend's 46."""
+IN_KPI = {"nps": "(NPS + 100) / 2", "csat": "CSAT % satisfied", "ces": "CES mean", "enps": "(eNPS + 100) / 2",
+          "mystery_shop": "mystery shop", "audit": "audit"}  # fmt: skip
+"""Each component as the KPI weighs it, 0–100."""
+UNITS = {"nps": "responses", "csat": "responses", "ces": "responses", "enps": "responses", "mystery_shop": "visits",
+         "audit": "audits"}  # fmt: skip
 
 
-def components(destination: Destination) -> list[str]:
-    """The components of the KPI, as the last sync wrote `[ranking]` (the default without it)."""
+def weights(destination: Destination) -> dict[str, float]:
+    """The components of the KPI and their weights, as the last sync wrote `[ranking]` (the
+    default without it)."""
     stored = destination.read_metadata()
-    weights = {name: stored.get(f"{PREFIX}{name}.weight") for name in COMPONENTS}
-    if all(weight is None for weight in weights.values()):
-        return [name for name in COMPONENTS if DEFAULTS.weight(name) > 0]
-    return [name for name, weight in weights.items() if weight is not None and float(weight) > 0]
+    found = {name: stored.get(f"{PREFIX}{name}.weight") for name in COMPONENTS}
+    if all(weight is None for weight in found.values()):
+        return {name: DEFAULTS.weight(name) for name in COMPONENTS if DEFAULTS.weight(name) > 0}
+    return {name: float(weight) for name, weight in found.items() if weight is not None and float(weight) > 0}
 
 
 def minimums(destination: Destination, names: list[str]) -> dict[str, int]:
@@ -106,41 +115,44 @@ def store_name(row: dict[str, Any]) -> str:
 
 def render(destination: Destination, options: ReportOptions) -> str:
     note = ("Ranked by the KPI of [ranking] (docs/ranking.md) over all sources and programs; the top and bottom "
-            "share are highlighted. A store short of the minimum answers of a component is not ranked: its other "
-            "components are never re-weighted to rank it. A figure in grey italics is of fewer answers than its "
-            f"minimum (a component's min_answers; eNPS beside the KPI: {MIN_BASE}): indicative.")  # fmt: skip
+            "share are highlighted. Each component is shown on its own scale, with the responses, visits or "
+            "audits it is of; the KPI weighs them on 0–100, as the line under the chart says. A store short of the "
+            "minimum answers of a component is not ranked: its other components are never re-weighted to rank it. "
+            "A figure in grey italics is of fewer answers than its minimum (a component's min_answers; eNPS beside "
+            f"the KPI: {MIN_BASE}): indicative.")  # fmt: skip
     days = period_days(destination)
     period, rows = latest_ranking(destination, options, days)
     if period is None:
         return section("Store ranking", "ranking", empty("No store is ranked in the period shown: too few answers "
                                                          "per store, or no dated records."), note=note)  # fmt: skip
-    names = components(destination)
+    weighed = weights(destination)
+    names = list(weighed)
     needed = minimums(destination, names)
     ranked = [row for row in rows if row["rank"] is not None]
     unranked = [row for row in rows if row["rank"] is None]
     chart = charts.ranking_chart("ranking-kpi", f"KPI {period}", [(store_name(row), float(row["kpi"]), _place(row))
                                                                    for row in ranked])  # fmt: skip
     beside = _beside(rows, names)
-    headers = ["rank", "store", "KPI", *(f"{COMPONENT_NAMES[name]} 0–100 (answers)" for name in names),
-               *(BESIDE[name] for name in beside), "place"]  # fmt: skip
+    headers = ["rank", "store", "KPI", *(f"{FIGURES[name][0]} ({UNITS[name]})" for name in names),
+               *(f"{FIGURES[name][0]} ({UNITS[name]}), not in the KPI" for name in beside), "place"]  # fmt: skip
     ranking_table = table(
-        headers, [[row["rank"], store_name(row), row["kpi"], *(_component(row, name, needed[name]) for name in names),
-                   *(_score(row, name, needed[name]) for name in beside), _place(row).replace("middle", "")] for row in ranked],
+        headers, [[row["rank"], store_name(row), row["kpi"], *(_figure(row, name, needed[name]) for name in names),
+                   *(_figure(row, name, needed[name]) for name in beside), _place(row).replace("middle", "")] for row in ranked],
         name="ranking", row_classes=[_place(row) for row in ranked],
         caption=f"{period}{_days(days.get(period))}: {len(ranked)} stores ranked",
     )  # fmt: skip
-    parts = [f'<div class="card">{chart}{ranking_table}</div>']
+    parts = [f'<div class="card">{chart}{_formula(weighed)}{ranking_table}</div>']
     if unranked:
         parts.append(table(["store", "short of answers for", *headers[3:-1]],
-                           [[store_name(row), row["missing"], *(_component(row, name, needed[name]) for name in names),
-                             *(_score(row, name, needed[name]) for name in beside)]
+                           [[store_name(row), row["missing"], *(_figure(row, name, needed[name]) for name in names),
+                             *(_figure(row, name, needed[name]) for name in beside)]
                             for row in unranked],
                            name="unranked", caption="Not ranked: too few answers"))  # fmt: skip
     parts.append(_improvement(destination, period))
     return section(f"Store ranking {period}", "ranking", "".join(parts), note=note)
 
 
-BESIDE = {"enps": "eNPS −100…100 (answers), not in the KPI"}
+BESIDE = ("enps",)
 """Shown beside the KPI when not part of it: employees' eNPS next to customers' figures."""
 
 
@@ -148,26 +160,36 @@ def _beside(rows: list[dict[str, Any]], names: list[str]) -> list[str]:
     return [name for name in BESIDE if name not in names and any(row[f"{name}_answers"] for row in rows)]
 
 
-def _score(row: dict[str, Any], name: str, needed: int) -> str:
-    """A store's eNPS, −100…100, with its answers; greyed when they are fewer than `needed`."""
-    value, answers = row[name], row[f"{name}_answers"] or 0
-    return _marked(f"{signed(float(value))} ({answers})", answers, needed) if value is not None else f"– ({answers})"
+def _formula(weighed: dict[str, float]) -> str:
+    """The KPI in words: each component's share of it, as 0–100 — NPS and eNPS rescaled."""
+    total = sum(weighed.values())
+    parts = " + ".join(f"{number(100 * weight / total).removesuffix('.0')} % × {IN_KPI[name]}"
+                       for name, weight in weighed.items())  # fmt: skip
+    rescaled = [FIGURES[name][0].split()[0] for name in weighed if name in ("nps", "enps")]
+    why = (f": {' and '.join(rescaled)}, −100…100 in the table and the trends, enter{'s' if len(rescaled) == 1 else ''} "
+           "rescaled to 0–100 (0 counts as 50)") if rescaled else ""  # fmt: skip
+    return f'<p class="note" data-note="kpi">{text(f"KPI (0–100) = {parts}{why}.")}</p>'
 
 
-def _marked(figure: str, answers: int, needed: int) -> str:
+def _figure(row: dict[str, Any], name: str, needed: int) -> str:
+    """A component's figure on its own scale (`FIGURES`) with the responses, visits or audits it is
+    of; greyed when they are fewer than `needed`."""
+    value, answers = row[FIGURES[name][1]], row[f"{name}_answers"] or 0
+    if value is None:
+        return f"– ({answers})"
+    shown = signed(float(value)) if name in ("nps", "enps") else number(float(value))
+    return _marked(f"{shown} ({answers})", answers, needed, UNITS[name])
+
+
+def _marked(figure: str, answers: int, needed: int, unit: str) -> str:
     """A figure of fewer answers than its minimum: indicative, greyed, the minimum in its title."""
     if answers >= needed:
         return figure
-    return Html(f'<span class="indicative" title="indicative: fewer than {needed} answers">{text(figure)}</span>')
+    return Html(f'<span class="indicative" title="indicative: fewer than {needed} {unit}">{text(figure)}</span>')
 
 
 def _place(row: dict[str, Any]) -> str:
     return "top" if row["is_top"] else "bottom" if row["is_bottom"] else "middle"
-
-
-def _component(row: dict[str, Any], name: str, needed: int) -> str:
-    score, answers = row[f"{name}_score"], row[f"{name}_answers"] or 0
-    return _marked(f"{number(float(score))} ({answers})", answers, needed) if score is not None else f"– ({answers})"
 
 
 def _improvement(destination: Destination, period: str) -> str:
