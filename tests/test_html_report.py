@@ -389,6 +389,24 @@ def test_the_examples_trends_count_visits_and_audits_as_visits_and_audits(exampl
     assert counted["trend-audit-audit"]["2025-03"] == 1
 
 
+def test_hovering_a_point_shows_its_figure_as_the_table_writes_it(example):
+    """The hover wrote each point by Plotly's own format, the employees' January as -100.0 with a
+    hyphen beside the table's −100.0: it now shows the table's figure, with the page's minus sign.
+    January's eNPS from the example's pulse file: its 14 staff all detractors."""
+    _, html, page = example
+    for chart in ("trend-voc-nps", "trend-voc-csat", "trend-voc-ces", "trend-employee-enps",
+                  "trend-mystery_shop-mystery_shop", "trend-audit-audit"):  # fmt: skip
+        *_, line, _ = figure_data(html, chart)
+        hovered = {x: data[5] for x, data in zip(line["x"], line["customdata"], strict=True) if data[5] != "–"}
+        assert hovered == {row[0]: row[2] for row in page.body(chart)}, chart
+        assert line["hovertemplate"].startswith("%{x}: %{customdata[5]}<br>"), chart
+    enps = next(column for column in example_files.EMPLOYEES[0] if "recommend" in column.lower())
+    january = [int(row[enps]) for row in example_files.EMPLOYEES if row["Submitted"].startswith("2025-01")]
+    net = Fraction(100 * (sum(a >= 9 for a in january) - sum(a <= 6 for a in january)), len(january))
+    *_, line, _ = figure_data(html, "trend-employee-enps")
+    assert line["customdata"][0][5] == signed(half_up(net)) == "−100.0" and len(january) == 14
+
+
 def test_the_examples_queue_says_its_dissatisfied_are_those_not_counted_as_detractors(example):
     """The queue's columns add up to the customers waiting: one who is a detractor and dissatisfied
     counts once, as a detractor. Headed "dissatisfied", Madrid Sol's 1 read as its only dissatisfied

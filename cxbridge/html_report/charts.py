@@ -77,8 +77,9 @@ def trend_chart(chart_id: str, title: str, points: Sequence[TrendPoint], *, y_ra
         line={"color": COLOURS["line"], "width": 2}, connectgaps=False,
         marker={"size": 7, "symbol": ["circle-open" if p.indicative else "circle" for p in points],
                 "color": [COLOURS["middle"] if p.indicative else COLOURS["line"] for p in points]},
-        customdata=[[p.responses, _bound(p.low), _bound(p.high), _small(p, unit), _change(p)] for p in points],
-        hovertemplate="%{x}: %{y:.1f}<br>95 %: %{customdata[1]} … %{customdata[2]}<br>n = %{customdata[0]} "
+        customdata=[[p.responses, _figure(p.low), _figure(p.high), _small(p, unit), _change(p), _figure(p.score)]
+                    for p in points],
+        hovertemplate="%{x}: %{customdata[5]}<br>95 %: %{customdata[1]} … %{customdata[2]}<br>n = %{customdata[0]} "
                       f"{unit}%{{customdata[3]}}%{{customdata[4]}}<extra></extra>",
     ))  # fmt: skip
     significant = [point for point in points if point.significant]
@@ -108,7 +109,8 @@ def _band(run: list[TrendPoint]) -> Any:
                       hoverinfo="skip", name="95 % band")  # fmt: skip
 
 
-def _bound(value: float | None) -> str:
+def _figure(value: float | None) -> str:
+    """A figure as the tables write it: Plotly's own format writes −100.0 with a hyphen."""
     return "–" if value is None else number(value)
 
 
@@ -129,7 +131,7 @@ def ranking_chart(chart_id: str, title: str, stores: Sequence[tuple[str, float, 
         x=[kpi for _, kpi, _ in ordered], y=[label(name) for name, _, _ in ordered], orientation="h",
         marker={"color": [COLOURS[place] for _, _, place in ordered]},
         text=[number(kpi) for _, kpi, _ in ordered], textposition="outside",
-        hovertemplate="%{y}: KPI %{x:.1f}<extra></extra>",
+        hovertemplate="%{y}: KPI %{text}<extra></extra>",
     ))  # fmt: skip
     height = 90 + 26 * len(stores)
     figure.update_layout(**_layout(title, height, xaxis={"range": [0, 105], "title": {"text": "KPI (0–100)"}},
