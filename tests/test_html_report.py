@@ -675,6 +675,26 @@ def test_the_examples_heatmap_writes_each_cell_as_the_figures_under_it(example):
     assert means[stores.index("Kraków Rynek")][criteria.index("Checkout (of 10)")] == "32.5"
 
 
+def test_the_examples_heatmap_names_the_visits_and_days_it_is_of(example):
+    """The heatmap named no period beside a ranking of the latest wave: a reader took its cells for
+    that wave's. Its title and figures name the visits and their days, every one shown, from the
+    example's mystery-shop file."""
+    _, html, page = example
+    days = sorted(row["Visit date"][:10] for row in example_files.VISITS)
+    title = f"Mystery-shop criteria, {days[0]} to {days[-1]}: {len(days)} visits"
+    assert f'"text":"{title}"' in html and f"Figures: {title}" in page.text
+    assert (days[0], days[-1], len(days)) == ("2025-02-03", "2025-06-27", 51)
+    assert "Every visit and audit shown counts, over the days each title names" in html
+
+
+def test_the_heatmap_counts_the_visits_the_filters_keep(network, tmp_path):
+    """With --since, the title's visits and days are those of the records kept, as every cell's."""
+    html, page = page_of(network, tmp_path, "--since", "2025-01-01")
+    days = sorted(when[:10] for _, when, *_ in VISITS if when >= "2025-01-01")
+    title = f"Mystery-shop criteria, {days[0]} to {days[-1]}: {len(days)} visits"
+    assert f"Figures: {title}" in page.text and len(days) == 10
+
+
 def test_each_store_shows_its_newest_three_comments(whole):
     _, page = whole
     written = [(when, store, text) for _, when, store, _, _, text in CUSTOMERS if text]

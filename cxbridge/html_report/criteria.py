@@ -13,6 +13,7 @@ from . import charts
 from .markup import empty, number, section, table
 
 PROGRAMS = {"mystery_shop": "Mystery-shop criteria", "audit": "Audit criteria"}
+UNITS = {"mystery_shop": "visits", "audit": "audits"}
 
 
 def criterion_scores(destination: Destination, options: ReportOptions) -> list[dict[str, Any]]:
@@ -30,18 +31,34 @@ GROUP BY f.program, {store_label("f")}, COALESCE(s.question_text, s.question_id)
     return destination.query(sql, parameters.values)
 
 
+def criteria_bases(destination: Destination, options: ReportOptions) -> dict[str, dict[str, Any]]:
+    """Per program, the visits or audits scored on a criterion and their first and last local day:
+    the base and period of its heatmap, all the records shown rather than the ranking's period."""
+    parameters = Parameters(destination)
+    where = record_filters(options, parameters)
+    sql = f"""SELECT f.program, COUNT(*) AS records, MIN(f.submitted_local_date) AS first_day,
+       MAX(f.submitted_local_date) AS last_day
+FROM feedback f
+WHERE f.program IN ('mystery_shop', 'audit') AND {where}
+  AND f.record_id IN (SELECT s.record_id FROM feedback_scores s WHERE s.metric = 'criterion')
+GROUP BY f.program"""
+    return {row["program"]: row for row in destination.query(sql, parameters.values)}
+
+
 def render(destination: Destination, options: ReportOptions) -> str:
     rows = criterion_scores(destination, options)
     note = ("Each cell is the mean score (0–100) of the store's visits or audits on that criterion; hovering it, "
-            "and the figures under the chart, show how many (n).")  # fmt: skip
+            "and the figures under the chart, show how many (n). Every visit and audit shown counts, over the days "
+            "each title names — not only the ranking's period.")  # fmt: skip
     if not rows:
         message = 'No mystery-shop or audit criteria (metric = "criterion") in the records shown.'
         return section("Criteria", "criteria", empty(message), note=note)
     parts = []
+    bases = criteria_bases(destination, options)
     for program, title in PROGRAMS.items():
         mine = [row for row in rows if row["program"] == program]
         if mine:
-            parts.append(_heatmap(program, title, mine))
+            parts.append(_heatmap(program, f"{title}{_base(program, bases[program])}", mine))
     return section("Criteria", "criteria", "".join(parts), note=note)
 
 
@@ -57,6 +74,12 @@ def _heatmap(program: str, title: str, rows: list[dict[str, Any]]) -> str:
                                            for store, row in zip(stores, found, strict=True)],
                     name=f"criteria-{program}")  # fmt: skip
     return f'<div class="card">{chart}<details><summary>Figures: {title}</summary>{figures}</details></div>'
+
+
+def _base(program: str, base: dict[str, Any]) -> str:
+    """`, 2025-02-03 to 2025-06-28: 51 visits`: whose scores a heatmap is of."""
+    days = f", {base['first_day']} to {base['last_day']}" if base["first_day"] else ""
+    return f"{days}: {int(base['records'])} {UNITS[program]}"
 
 
 def _cell(score: float | None, count: int) -> str:
