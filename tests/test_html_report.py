@@ -465,12 +465,16 @@ def test_the_examples_ranked_stores_have_every_component_and_their_kpi_is_its_we
         assert all(answers >= minimum[name] for name, (_, answers) in components.items()), row
         kpi = sum(weight[name] * (score if name != "NPS" else (score + 100) / 2) for name, (score, _) in components.items())
         assert abs(float(row[2]) - kpi) <= 0.1, row
+    units = {"NPS": "responses", "mystery shop": "visits", "audit": "audits"}
     for row in page.body("unranked"):
         components = dict(zip(parts, map(cell, row[2:5]), strict=True))
-        short = [name for name, (_, answers) in components.items() if answers < minimum[name]]
-        assert [{"NPS": "nps", "mystery shop": "mystery_shop", "audit": "audit"}[name] for name in short] == \
-            row[1].split(), row  # fmt: skip
-    assert [row[:2] for row in page.body("unranked")] == [["Budapest Váci utca", "nps"], ["Vienna Graben", "audit"]]
+        short = [(name, answers) for name, (_, answers) in components.items() if answers < minimum[name]]
+        assert row[1] == "; ".join(f"{name} ({answers} of {minimum[name]} {units[name]})" for name, answers in short)
+    [(_, wave)] = wave_starts()[-1:]
+    budapest = len(next(a["nps"] for (period, store), a in example_components().items() if period == wave and
+                        store == next(r["Store ID"] for r in example_files.CUSTOMERS if r["Store"] == "Budapest Váci utca")))  # fmt: skip
+    assert [row[:2] for row in page.body("unranked")] == [["Budapest Váci utca", f"NPS ({budapest} of 5 responses)"],
+                                                          ["Vienna Graben", "audit (0 of 1 audits)"]]  # fmt: skip
 
 
 def test_the_examples_ranking_shows_each_stores_nps_on_the_scale_of_the_trends(example):
@@ -541,7 +545,8 @@ def test_the_ranking_of_the_latest_month_is_the_one_worked_out_here(whole):
     last_day = max(row[1][:10] for rows in (CUSTOMERS, VISITS, EMPLOYEES) for row in rows)  # the month so far
     assert f"2025-02, 2025-02-01 to {last_day}: {len(ranked)} stores ranked" in "".join(page.text)
     oslo = february["S5"]
-    assert page.body("unranked") == [["Oslo", "nps", oslo["net"], f"{one(oslo['shop'])} (1)", oslo["enps"]]]
+    assert page.body("unranked") == [["Oslo", f"NPS ({oslo['answers']} of {MIN_NPS} responses)", oslo["net"],
+                                      f"{one(oslo['shop'])} (1)", oslo["enps"]]]  # fmt: skip
     [bars] = figure_data(html, "ranking-kpi")
     assert [one(x) for x in reversed(bars["x"])] == [one(s["kpi"]) for _, s in ranked]
     rows = [tag for tag, attributes in page.tags if tag == "tr" and attributes.get("class") in ("top", "bottom")]

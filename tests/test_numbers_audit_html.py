@@ -18,7 +18,7 @@ import cxbridge
 from cxbridge.config import config_from_dict
 from cxbridge.plugins_host import create_host
 from tests.audit_network import (
-    DATA, FACT_OF, PROGRAM_OF, TIMEZONE, WEIGHTS, answers, expected_ranking, interval, mean, net, network_config, one_decimal,
+    DATA, FACT_OF, MIN_ANSWERS, PROGRAM_OF, TIMEZONE, WEIGHTS, answers, expected_ranking, interval, mean, net, network_config, one_decimal,
     rounded,
 )  # fmt: skip
 from tests.html_pages import Page, figure_data, month_before
@@ -61,7 +61,10 @@ def test_the_html_report_ranks_the_latest_ranked_month_with_every_component(tmp_
         [str(want["rank"]), store, f"{want['kpi']:.1f}", *cells[store], "top" if want["top"] else "bottom" if want["bottom"] else ""]
         for store, want in february if want["kpi"] is not None
     ]  # fmt: skip
-    assert page.body("unranked") == [[store, want["missing"], *cells[store]] for store, want in february if want["kpi"] is None]
+    units = {"mystery_shop": "visits", "audit": "audits"}
+    short = {store: "; ".join(f"{NAMES[name]} ({want['components'][name][0]} of {MIN_ANSWERS[name]} {units.get(name, 'responses')})"
+                              for name in want["missing"].split()) for store, want in february if want["kpi"] is None}  # fmt: skip
+    assert page.body("unranked") == [[store, short[store], *cells[store]] for store, want in february if want["kpi"] is None]
     waiting: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # per store: detractors, else dissatisfied
     for fact in answers():
         if "nps" in fact and (fact["nps"] <= 6 or fact["csat_box"] == "dissatisfied"):
@@ -70,6 +73,9 @@ def test_the_html_report_ranks_the_latest_ranked_month_with_every_component(tmp_
         store: [str(detractors), str(dissatisfied), str(detractors + dissatisfied)] for store, (detractors, dissatisfied) in waiting.items()}  # fmt: skip
     cases = {row[0]: (row[1], row[-1]) for row in page.body("case-queue")}  # open and not closed: every case is new
     assert cases == {store: (str(sum(counts)),) * 2 for store, counts in waiting.items()}
+
+
+NAMES = {"nps": "NPS", "csat": "CSAT", "ces": "CES", "enps": "eNPS", "mystery_shop": "mystery shop", "audit": "audit"}
 
 
 def figure(value: float | None) -> str:

@@ -15,10 +15,10 @@ from cxbridge.sql_parts import LOCAL_DAY
 from . import charts
 from .markup import Html, empty, number, section, signed, signed_whole, table, text
 
-FIGURES = {"nps": ("NPS −100…100", "nps"), "csat": ("CSAT % satisfied", "csat_score"),
-           "ces": ("CES mean 0–100", "ces_score"), "enps": ("eNPS −100…100", "enps"),
-           "mystery_shop": ("mystery shop 0–100", "mystery_shop_score"), "audit": ("audit 0–100", "audit_score")}  # fmt: skip
-"""Each component's column: its name and the figure shown, on the scale the trends show it — NPS
+FIGURES = {"nps": ("NPS", "−100…100", "nps"), "csat": ("CSAT", "% satisfied", "csat_score"),
+           "ces": ("CES", "mean 0–100", "ces_score"), "enps": ("eNPS", "−100…100", "enps"),
+           "mystery_shop": ("mystery shop", "0–100", "mystery_shop_score"), "audit": ("audit", "0–100", "audit_score")}  # fmt: skip
+"""Each component's column: its name, scale and the figure shown, on the scale the trends show it — NPS
 and eNPS −100…100, never the (NPS + 100) / 2 the KPI weighs, which read 73 beside a trend's 46."""
 IN_KPI = {"nps": "(NPS + 100) / 2", "csat": "CSAT % satisfied", "ces": "CES mean", "enps": "(eNPS + 100) / 2",
           "mystery_shop": "mystery shop", "audit": "audit"}  # fmt: skip
@@ -133,8 +133,8 @@ def render(destination: Destination, options: ReportOptions) -> str:
     chart = charts.ranking_chart("ranking-kpi", f"KPI {period}", [(store_name(row), float(row["kpi"]), _place(row))
                                                                    for row in ranked])  # fmt: skip
     beside = _beside(rows, names)
-    headers = ["rank", "store", "KPI", *(f"{FIGURES[name][0]} ({UNITS[name]})" for name in names),
-               *(f"{FIGURES[name][0]} ({UNITS[name]}), not in the KPI" for name in beside), "place"]  # fmt: skip
+    headers = ["rank", "store", "KPI", *(_header(name) for name in names),
+               *(f"{_header(name)}, not in the KPI" for name in beside), "place"]  # fmt: skip
     ranking_table = table(
         headers, [[row["rank"], store_name(row), row["kpi"], *(_figure(row, name, needed[name]) for name in names),
                    *(_figure(row, name, needed[name]) for name in beside), _place(row).replace("middle", "")] for row in ranked],
@@ -144,7 +144,7 @@ def render(destination: Destination, options: ReportOptions) -> str:
     parts = [f'<div class="card">{chart}{_formula(weighed)}{ranking_table}</div>']
     if unranked:
         parts.append(table(["store", "short of answers for", *headers[3:-1]],
-                           [[store_name(row), row["missing"], *(_figure(row, name, needed[name]) for name in names),
+                           [[store_name(row), _short(row, needed), *(_figure(row, name, needed[name]) for name in names),
                              *(_figure(row, name, needed[name]) for name in beside)]
                             for row in unranked],
                            name="unranked", caption="Not ranked: too few answers"))  # fmt: skip
@@ -165,16 +165,28 @@ def _formula(weighed: dict[str, float]) -> str:
     total = sum(weighed.values())
     parts = " + ".join(f"{number(100 * weight / total).removesuffix('.0')} % × {IN_KPI[name]}"
                        for name, weight in weighed.items())  # fmt: skip
-    rescaled = [FIGURES[name][0].split()[0] for name in weighed if name in ("nps", "enps")]
+    rescaled = [FIGURES[name][0] for name in weighed if name in ("nps", "enps")]
     why = (f": {' and '.join(rescaled)}, −100…100 in the table and the trends, enter{'s' if len(rescaled) == 1 else ''} "
            "rescaled to 0–100 (0 counts as 50)") if rescaled else ""  # fmt: skip
     return f'<p class="note" data-note="kpi">{text(f"KPI (0–100) = {parts}{why}.")}</p>'
 
 
+def _header(name: str) -> str:
+    label, scale, _ = FIGURES[name]
+    return f"{label} {scale} ({UNITS[name]})"
+
+
+def _short(row: dict[str, Any], needed: dict[str, int]) -> str:
+    """What an unranked store lacks, `NPS (3 of 5 responses)`: the view's `missing` names only the
+    components (`nps`), not how short of their minimum the store is."""
+    return "; ".join(f"{FIGURES[name][0]} ({row[f'{name}_answers'] or 0} of {needed[name]} {UNITS[name]})"
+                     for name in str(row["missing"] or "").split())  # fmt: skip
+
+
 def _figure(row: dict[str, Any], name: str, needed: int) -> str:
     """A component's figure on its own scale (`FIGURES`) with the responses, visits or audits it is
     of; greyed when they are fewer than `needed`."""
-    value, answers = row[FIGURES[name][1]], row[f"{name}_answers"] or 0
+    value, answers = row[FIGURES[name][2]], row[f"{name}_answers"] or 0
     if value is None:
         return f"– ({answers})"
     shown = signed(float(value)) if name in ("nps", "enps") else number(float(value))
