@@ -389,6 +389,22 @@ def test_the_examples_trends_count_visits_and_audits_as_visits_and_audits(exampl
     assert counted["trend-audit-audit"]["2025-03"] == 1
 
 
+def test_each_trend_names_the_scale_its_figures_are_in(example):
+    """"Customers · NPS" and "mystery-shop score" left a reader to guess whether 31.1 was of
+    −100…100 or 0–100: each chart and its figures name the scale. The example's figures lie in it
+    (January's eNPS is below 0, so the scale is no formality)."""
+    _, html, page = example
+    scales = {"trend-voc-nps": "Customers · NPS −100…100", "trend-voc-csat": "Customers · CSAT % satisfied",
+              "trend-voc-ces": "Customers · CES % low effort", "trend-employee-enps": "Employees · eNPS −100…100",
+              "trend-mystery_shop-mystery_shop": "Mystery shop · mystery-shop score 0–100",
+              "trend-audit-audit": "Audit · audit score 0–100"}  # fmt: skip
+    for chart, title in scales.items():
+        assert f'"text":"{title}"' in html and f"Figures: {title}" in page.text, chart
+        low = -100.0 if "−100…100" in title else 0.0
+        assert all(low <= float(row[2].replace("−", "-")) <= 100 for row in page.body(chart)), chart
+    assert any(row[2].startswith("−") for row in page.body("trend-employee-enps"))
+
+
 def test_hovering_a_point_shows_its_figure_as_the_table_writes_it(example):
     """The hover wrote each point by Plotly's own format, the employees' January as -100.0 with a
     hyphen beside the table's −100.0: it now shows the table's figure, with the page's minus sign.

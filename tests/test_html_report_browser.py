@@ -121,7 +121,7 @@ def test_each_trend_runs_in_time_order(rendered):
 
 def test_the_charts_carry_their_labels_and_user_text_stays_text(rendered):
     dom = rendered.dom
-    assert {"2025-01", "2025-02", "Customers · NPS"} <= labels(chart_dom(dom, "trend-voc-nps"))
+    assert {"2025-01", "2025-02", "Customers · NPS −100…100"} <= labels(chart_dom(dom, "trend-voc-nps"))
     assert {STORES["S2"], STORES["S4"], STORE, "KPI 2025-02"} <= labels(chart_dom(dom, "ranking-kpi"))
     assert {"Greeting (of 10)", CRITERION, STORE} <= labels(chart_dom(dom, "criteria-mystery_shop"))
     page = Page(dom)

@@ -15,8 +15,9 @@ from . import charts
 from .markup import empty, section, signed, table, text
 
 PROGRAM_NAMES = {"voc": "Customers", "employee": "Employees", "mystery_shop": "Mystery shop", "audit": "Audit"}
-METRIC_NAMES = {"nps": "NPS", "csat": "CSAT % satisfied", "ces": "CES % low effort", "enps": "eNPS",
-                "mystery_shop": "mystery-shop score", "audit": "audit score"}  # fmt: skip
+METRIC_NAMES = {"nps": "NPS −100…100", "csat": "CSAT % satisfied", "ces": "CES % low effort", "enps": "eNPS −100…100",
+                "mystery_shop": "mystery-shop score 0–100", "audit": "audit score 0–100"}  # fmt: skip
+"""Each trend's name with its scale, which its figures (score, bounds, change) are in."""
 NO_WAVE = none_label("wave")
 """By wave, the row of the records in none (a survey answer from before the first wave), named as
 `cxbridge report`'s table names it."""
