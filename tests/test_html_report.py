@@ -268,14 +268,15 @@ def test_each_months_figure_interval_and_change_are_the_ones_computed_here(whole
             if error is not None and before[1] is not None and not (small or before[3]):  # tested on the centres
                 significant = "yes" if abs(centre - before[2]) > 1.96 * math.sqrt(error**2 + before[1] ** 2) else "no"
         banded = low is not None
-        expected.append([month, str(len(answers)), one(score), one(low) if banded else "", one(high) if banded else "",
+        figure = signed(score) if figures is nps_figures else one(score)  # NPS and eNPS with their sign
+        expected.append([month, str(len(answers)), figure, one(low) if banded else "", one(high) if banded else "",
                          change, since, significant, "yes" if small else ""])  # fmt: skip
         before = (score, error, centre, small, month)
     assert page.body(chart) == expected
     *bands, line, rings = figure_data(html, chart)
     shown = {row[0]: row for row in expected}
     assert line["x"] == AXIS and [None if y is None else one(y) for y in line["y"]] == [
-        shown[month][2] if month in shown else None for month in AXIS]  # a month without answers: a gap
+        shown[month][2].removeprefix("+") if month in shown else None for month in AXIS]  # a month without answers: a gap
     assert line["marker"]["symbol"] == ["circle-open" if month in shown and shown[month][8] else "circle"
                                         for month in AXIS]  # fmt: skip
     runs: list[list[list[str]]] = []  # consecutive months with an interval
@@ -405,6 +406,23 @@ def test_each_trend_names_the_scale_its_figures_are_in(example):
     assert any(row[2].startswith("−") for row in page.body("trend-employee-enps"))
 
 
+def test_an_nps_reads_with_its_sign_in_the_trends_as_in_the_ranking(example):
+    """The ranking wrote a store's NPS +53.8 and the trends the network's 9.7: one kind of figure
+    written two ways. Every NPS and eNPS on the page carries its sign; January's NPS of the
+    example's customers, worked out from its files."""
+    _, html, page = example
+    nps = example_files.NPS_QUESTION
+    january = [int(row[nps]) for row in example_files.CUSTOMERS if row["Submitted"].startswith("2025-01")]
+    net = Fraction(100 * (sum(a >= 9 for a in january) - sum(a <= 6 for a in january)), len(january))
+    assert page.body("trend-voc-nps")[0][:3] == ["2025-01", str(len(january)), signed(half_up(net))] == \
+        ["2025-01", "31", "+9.7"]  # fmt: skip
+    *_, line, _ = figure_data(html, "trend-voc-nps")
+    assert line["customdata"][0][5] == "+9.7"
+    for chart in ("trend-voc-nps", "trend-employee-enps"):
+        assert all(re.fullmatch(r"[+−]\d+\.\d|0\.0", row[2]) for row in page.body(chart)), chart
+    assert all(re.fullmatch(r"[+−]\d+\.\d \(\d+\)|0\.0 \(\d+\)|– \(0\)", row[3]) for row in page.body("ranking"))
+
+
 def test_hovering_a_point_shows_its_figure_as_the_table_writes_it(example):
     """The hover wrote each point by Plotly's own format, the employees' January as -100.0 with a
     hyphen beside the table's −100.0: it now shows the table's figure, with the page's minus sign.
@@ -413,7 +431,7 @@ def test_hovering_a_point_shows_its_figure_as_the_table_writes_it(example):
     for chart in ("trend-voc-nps", "trend-voc-csat", "trend-voc-ces", "trend-employee-enps",
                   "trend-mystery_shop-mystery_shop", "trend-audit-audit"):  # fmt: skip
         *_, line, _ = figure_data(html, chart)
-        hovered = {x: data[5] for x, data in zip(line["x"], line["customdata"], strict=True) if data[5] != "–"}
+        hovered = {x: data[5] for x, data in zip(line["x"], line["customdata"], strict=True) if data[5]}
         assert hovered == {row[0]: row[2] for row in page.body(chart)}, chart
         assert line["hovertemplate"].startswith("%{x}: %{customdata[5]}<br>"), chart
     enps = next(column for column in example_files.EMPLOYEES[0] if "recommend" in column.lower())

@@ -127,7 +127,8 @@ def expected_trend(metric: str) -> list[list[str]]:
             since = before[4] if before[4] != month_before(month) else ""  # a month without answers between
             if se is not None and before[2] is not None and not (small or before[3]):
                 significant = "yes" if abs(centre - before[1]) > Z * math.hypot(se, before[2]) else "no"
-        found.append([month, str(len(rows)), figure(rounded(exact)), figure(low), figure(high), moved, since,
+        score = change(rounded(exact)) if metric in ("nps", "enps") else figure(rounded(exact))  # NPS with its sign
+        found.append([month, str(len(rows)), score, figure(low), figure(high), moved, since,
                       significant, "yes" if small else ""])  # fmt: skip
         before = (exact, centre, se, small, month)
     return found
@@ -164,8 +165,8 @@ def test_every_number_of_the_html_report_is_the_one_worked_out_here(tmp_path, re
         assert [row[:2] + row[2:5] for row in page.body(name)] == [row[:5] for row in want], name
         assert [row[5:] for row in page.body(name)] == [row[5:] for row in want], name
         *_, line, _ = figure_data(html, name)
-        assert [[month, figure(y), n] for month, y, (n, *_) in zip(line["x"], line["y"], line["customdata"], strict=True)
-                if y is not None] == [[row[0], row[2], int(row[1])] for row in want]  # fmt: skip  (None: a gap)
+        assert [[month, figure(y), n, hover] for month, y, (n, *_, hover) in zip(line["x"], line["y"], line["customdata"], strict=True)
+                if y is not None] == [[row[0], row[2].removeprefix("+"), int(row[1]), row[2]] for row in want]  # fmt: skip  (None: a gap)
     ranking = expected_ranking()
     february = sorted(((w["rank"], store, w) for (month, store), w in ranking.items() if month == "2025-02" and w["rank"]))
     [bars] = figure_data(html, "ranking-kpi")

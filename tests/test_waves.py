@@ -561,7 +561,7 @@ def test_the_html_report_draws_its_trends_by_wave_in_wave_order(tmp_path):
     for wave in [*order, "(no wave)"]:
         answers = [nps for _, day, _, nps in CUSTOMERS if wave_of(day) == wave]
         net = 100 * (sum(a >= 9 for a in answers) - sum(a <= 6 for a in answers)) / len(answers)
-        expected.append([wave, str(len(answers)), f"{net:.1f}".replace("-", "−")])  # the page's minus sign
+        expected.append([wave, str(len(answers)), f"{net:+.1f}".replace("-", "−")])  # signed, the page's minus sign
     assert expected[0][:2] == ["Winter", "11"] and expected[2] == ["(no wave)", "1", "−100.0"]
     page = Page(html)
     assert [row[:3] for row in page.body("trend-voc-nps")] == expected

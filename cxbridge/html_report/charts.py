@@ -58,6 +58,9 @@ class TrendPoint:
     """Fewer answers than the minimum base (`reporting.MIN_BASE`): drawn hollow and grey."""
     change: str = ""
     """The change and the period it is from (`+1.0 since 2025-03`), shown on hover; empty for none."""
+    figure: str = ""
+    """`score` as the figures table writes it (`+9.7`, `−100.0`), shown on hover: Plotly's own format
+    writes −100.0 with a hyphen."""
 
 
 def trend_chart(chart_id: str, title: str, points: Sequence[TrendPoint], *, y_range: tuple[float, float],
@@ -77,7 +80,7 @@ def trend_chart(chart_id: str, title: str, points: Sequence[TrendPoint], *, y_ra
         line={"color": COLOURS["line"], "width": 2}, connectgaps=False,
         marker={"size": 7, "symbol": ["circle-open" if p.indicative else "circle" for p in points],
                 "color": [COLOURS["middle"] if p.indicative else COLOURS["line"] for p in points]},
-        customdata=[[p.responses, _figure(p.low), _figure(p.high), _small(p, unit), _change(p), _figure(p.score)]
+        customdata=[[p.responses, _bound(p.low), _bound(p.high), _small(p, unit), _change(p), p.figure]
                     for p in points],
         hovertemplate="%{x}: %{customdata[5]}<br>95 %: %{customdata[1]} … %{customdata[2]}<br>n = %{customdata[0]} "
                       f"{unit}%{{customdata[3]}}%{{customdata[4]}}<extra></extra>",
@@ -109,8 +112,7 @@ def _band(run: list[TrendPoint]) -> Any:
                       hoverinfo="skip", name="95 % band")  # fmt: skip
 
 
-def _figure(value: float | None) -> str:
-    """A figure as the tables write it: Plotly's own format writes −100.0 with a hyphen."""
+def _bound(value: float | None) -> str:
     return "–" if value is None else number(value)
 
 

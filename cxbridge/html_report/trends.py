@@ -12,7 +12,7 @@ from cxbridge.reporting import MIN_BASE, TIME_BUCKETS, ReportOptions, none_label
 from cxbridge.sql_parts import UNDATED
 
 from . import charts
-from .markup import empty, section, signed, table, text
+from .markup import empty, number, section, signed, table, text
 
 PROGRAM_NAMES = {"voc": "Customers", "employee": "Employees", "mystery_shop": "Mystery shop", "audit": "Audit"}
 METRIC_NAMES = {"nps": "NPS −100…100", "csat": "CSAT % satisfied", "ces": "CES % low effort", "enps": "eNPS −100…100",
@@ -96,13 +96,13 @@ def render(destination: Destination, options: ReportOptions) -> str:
 def _program_metric(program: str, metric: str, rows: list[dict[str, Any]], by: str, axis: list[str]) -> str:
     title = f"{PROGRAM_NAMES.get(program, program)} · {METRIC_NAMES[metric]}"
     shown = {row[by]: row for row in rows if row["score"] is not None}
-    points = [_point(period, shown.get(period)) for period in axis]
+    points = [_point(period, shown.get(period), metric) for period in axis]
     if all(point.score is None for point in points):  # no period: only the rest (no date, no wave)
         points = []
     y_range = (-105.0, 105.0) if metric in ("nps", "enps") else (-3.0, 103.0)  # a point at a bound stays whole
     unit = UNITS.get(program, "responses")
     chart = charts.trend_chart(f"trend-{program}-{metric}", title, points, y_range=y_range, unit=unit) if points else ""
-    figures = table([HEADERS[0], unit, *HEADERS[1:]], [_figures(row, by, axis) for row in rows],
+    figures = table([HEADERS[0], unit, *HEADERS[1:]], [_figures(row, by, axis, metric) for row in rows],
                     name=f"trend-{program}-{metric}")  # fmt: skip
     questions = dict.fromkeys(question for row in rows for question in row.get("questions", ()))
     if len(questions) > 1:  # a metric of several questions (a store's and a brand's recommend): say which counts
@@ -110,12 +110,17 @@ def _program_metric(program: str, metric: str, rows: list[dict[str, Any]], by: s
     return f'<div class="card">{chart}<details><summary>Figures: {title}</summary>{figures}</details></div>'
 
 
-def _point(period: str, row: dict[str, Any] | None) -> charts.TrendPoint:
+def _point(period: str, row: dict[str, Any] | None, metric: str) -> charts.TrendPoint:
     if row is None:  # no answers in the period: a gap
         return charts.TrendPoint(bucket=period, score=None)
     return charts.TrendPoint(bucket=period, score=float(row["score"]), low=row["ci_low"], high=row["ci_high"],
                              responses=int(row["responses"]), significant=bool(row["change_significant"]),
-                             indicative=row["indicative"], change=_change(row))  # fmt: skip
+                             indicative=row["indicative"], change=_change(row), figure=_score(row, metric))  # fmt: skip
+
+
+def _score(row: dict[str, Any], metric: str) -> str:
+    """A period's figure as the page writes it: NPS and eNPS with their sign, as the ranking's (+53.8)."""
+    return signed(row["score"]) if metric in ("nps", "enps") else number(float(row["score"]))
 
 
 def _change(row: dict[str, Any]) -> str:
@@ -123,9 +128,10 @@ def _change(row: dict[str, Any]) -> str:
     return f"{signed(row['change'])} since {row['previous']}" if row.get("previous") is not None else ""
 
 
-def _figures(row: dict[str, Any], by: str, axis: list[str]) -> list[Any]:
+def _figures(row: dict[str, Any], by: str, axis: list[str], metric: str) -> list[Any]:
     flag = row.get("change_significant")
-    return [NO_WAVE if row[by] is None else row[by], row["responses"], row["score"], row["ci_low"], row["ci_high"], signed(row.get("change")),
+    score = "" if row["score"] is None else _score(row, metric)
+    return [NO_WAVE if row[by] is None else row[by], row["responses"], score, row["ci_low"], row["ci_high"], signed(row.get("change")),
             _since(row, by, axis), "" if flag is None else "yes" if flag else "no", "yes" if row["indicative"] else ""]  # fmt: skip
 
 
