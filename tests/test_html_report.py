@@ -12,6 +12,7 @@ import re
 import shutil
 import sqlite3
 from collections import Counter, defaultdict
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -641,6 +642,21 @@ def test_the_examples_bottom_stores_ranks_say_of_how_many_stores(example):
     assert page.tables["previous-bottom"][0][4:6] == [f"rank {wave} (of {ranked[wave]})" for wave in sorted(ranked)]
     assert ["Gdańsk Oliwa", "11"] in [[row[0], row[4]] for row in page.body("previous-bottom")] and \
         ranked["2025 wave 1"] == 11  # fmt: skip
+
+
+def test_the_examples_bottom_stores_name_the_days_of_the_wave_they_were_at_the_bottom(example):
+    """The caption named wave 2's days, the bottom stores' header only "2025 wave 1": its days, from
+    its first visit or audit to the day before wave 2's, from the example files."""
+    _, html, _ = example
+    [(first, earlier), (following, later)] = wave_starts()[-2:]
+    last = (date.fromisoformat(following[:10]) - timedelta(days=1)).isoformat()
+    assert f"<h3>{earlier}'s bottom stores in {later} ({earlier}, {first[:10]} to {last})</h3>" in html
+    assert (first[:10], last) == ("2025-02-03", "2025-05-04")
+
+
+def test_januarys_bottom_stores_name_januarys_days(whole):
+    html, _ = whole
+    assert "<h3>2025-01's bottom stores in 2025-02 (2025-01, 2025-01-01 to 2025-01-31)</h3>" in html
 
 
 def test_places_up_is_written_with_the_pages_minus_sign():

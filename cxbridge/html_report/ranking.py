@@ -148,7 +148,7 @@ def render(destination: Destination, options: ReportOptions) -> str:
                              *(_figure(row, name, needed[name]) for name in beside)]
                             for row in unranked],
                            name="unranked", caption="Not ranked: too few answers"))  # fmt: skip
-    parts.append(_improvement(destination, period))
+    parts.append(_improvement(destination, period, days))
     return section(f"Store ranking {period}", "ranking", "".join(parts), note=note)
 
 
@@ -204,7 +204,7 @@ def _place(row: dict[str, Any]) -> str:
     return "top" if row["is_top"] else "bottom" if row["is_bottom"] else "middle"
 
 
-def _improvement(destination: Destination, period: str) -> str:
+def _improvement(destination: Destination, period: str, days: dict[str, tuple[date, date | None]]) -> str:
     rows = previous_bottom(destination, period)
     if not rows:
         return "<h3>Last period's bottom stores</h3>" + empty("No bottom stores in the period before.")
@@ -215,7 +215,8 @@ def _improvement(destination: Destination, period: str) -> str:
                  [[store_name(row), row["previous_kpi"], row["kpi"], signed(row["kpi_change"]), row["previous_rank"],
                    row["rank"], signed_whole(row["places_up"]), _yes_no(row["improved"])] for row in rows],
                  name="previous-bottom")  # fmt: skip
-    return f"<h3>{text(previous)}'s bottom stores in {text(period)}</h3>{body}"
+    span = _days(days.get(previous))  # the period's days, as the ranking's caption names the latest's
+    return f"<h3>{text(previous)}'s bottom stores in {text(period)}{text(f' ({previous}{span})' if span else '')}</h3>{body}"
 
 
 def ranked_stores(destination: Destination, periods: tuple[str, str]) -> dict[str, int]:
