@@ -137,7 +137,7 @@ def test_the_audits_by_quarter_their_intervals_and_change_are_the_files_own():
         half = t_quantile(len(scores) - 1) * se
         worked_out.append({
             "quarter": name, "program": "audit", "metric": "audit", "responses": len(scores), "score": one_decimal(m),
-            "ci_low": one_decimal(m - half), "ci_high": one_decimal(m + half), "indicative": len(scores) < 5,
+            "questions": [], "ci_low": one_decimal(m - half), "ci_high": one_decimal(m + half), "indicative": len(scores) < 5,
             "previous": before and before[0], "change": before and one_decimal(m - before[1]),
             "change_significant": before and abs(m - before[1]) > Z * math.hypot(se, before[2]),
         })  # fmt: skip
