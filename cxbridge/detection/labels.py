@@ -268,6 +268,15 @@ def _side(base: str) -> tuple[str, int] | None:
     return None
 
 
+def names_a_point(text: str) -> bool:
+    """Whether an answer is a scale's word: graded by degree, a built-in scale's plain point, or
+    a no-answer one — the answers a decision of `degrees.off_builtin_scale` reads as more than one
+    answer no scale knows."""
+    key = label_key(text)
+    degree, base = graded(key)
+    return bool(degree) or key in NO_SCORE_LABELS or _side(base) is not None
+
+
 def is_no_score(text: str) -> bool:
     """An answer that means 'no answer' in any of the built-in languages, also written after a
     number as other options are ("6 - Not applicable" beside "5 - Very satisfied")."""

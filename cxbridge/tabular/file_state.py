@@ -43,7 +43,9 @@ class FileState:
     names files (None in a state saved before 2026-12-07); for a file named by its path from a
     folder (an import's), that folder's `folder_key` (None for a synced file, and before 2026-12-07;
     an unsalted hash before 2026-12-07's later change, and `<salt>:<hash>` under a salt from the
-    environment before 2026-12-07's third: each still read, `names_folder`)."""
+    environment before 2026-12-07's third: each still read, `names_folder`); for a delimited file,
+    the text answers up to there of each scored column read on built-in labels, which rows
+    appended are judged with (`ColumnScales.of_table`; None in a state saved before 2026-12-07)."""
 
     config: str
     size: int
@@ -55,6 +57,7 @@ class FileState:
     keys: str | None = None
     identity: str | None = None
     folder: str | None = None
+    labels: dict[str, Any] | None = None
 
     def to_cursor(self) -> dict[str, Any]:
         saved: dict[str, Any] = {"config": self.config, "size": self.size, "mtime_ns": self.mtime_ns,
@@ -69,6 +72,8 @@ class FileState:
             saved["identity"] = self.identity
         if self.folder is not None:
             saved["folder"] = self.folder
+        if self.labels is not None:
+            saved["labels"] = self.labels
         return saved
 
     @classmethod
@@ -78,12 +83,13 @@ class FileState:
         if not isinstance(saved, dict):
             return None
         try:
-            resume = saved.get("resume")
+            resume, labels = saved.get("resume"), saved.get("labels")
             return cls(
                 config=str(saved["config"]), size=int(saved["size"]), mtime_ns=int(saved["mtime_ns"]),
                 sha256=str(saved["sha256"]), resume=tuple(int(n) for n in resume) if resume else None,  # type: ignore[arg-type]
                 prefix_sha256=saved.get("prefix_sha256"), date_order=saved.get("date_order"), keys=saved.get("keys"),
                 identity=saved.get("identity"), folder=saved.get("folder"),
+                labels=labels if isinstance(labels, dict) else None,
             )  # fmt: skip
         except (KeyError, TypeError, ValueError):
             return None
@@ -213,11 +219,13 @@ def _plan(file: SourceFile, saved: Any, config: str, *, appendable: bool, by_con
 def state_after_read(
     file: SourceFile, config: str, *, whole: tuple[int, int, int] | None, date_order: str | None,
     keys: str | None = None, identity: str | None = None, folder: str | None = None,
+    labels: dict[str, Any] | None = None,
 ) -> FileState:  # fmt: skip
     """The state to save of a file just read; `whole` is where its last whole record ended
     (None for files not read on: workbooks, JSON exports); `keys` names the key table of the
-    rows up to there; `identity` is the file's, as the cursor names files, and `folder` the
-    `folder_key` of the folder its name is a path from (an import's)."""
+    rows up to there, and `labels` their scored columns' text answers; `identity` is the file's,
+    as the cursor names files, and `folder` the `folder_key` of the folder its name is a path
+    from (an import's)."""
     stat = file.path.stat()
     total, prefix = hashlib.sha256(), None
     with file.path.open("rb") as handle:
@@ -227,7 +235,7 @@ def state_after_read(
         _digest(handle, total, None)
     return FileState(config=config, size=stat.st_size, mtime_ns=stat.st_mtime_ns, sha256=total.hexdigest(),
                      resume=whole, prefix_sha256=prefix, date_order=date_order, keys=keys, identity=identity,
-                     folder=folder)  # fmt: skip
+                     folder=folder, labels=labels if whole is not None else None)  # fmt: skip
 
 
 @lru_cache(maxsize=64)

@@ -23,6 +23,7 @@ from cxbridge.sources import SourceContext
 from cxbridge.tabular import values as coerce
 from cxbridge.tabular.answer_values import CellValues
 from cxbridge.tabular.cells import parse_datetime, parse_number, whole_number
+from cxbridge.tabular.column_answers import KeptAnswers
 from cxbridge.tabular.column_scales import ColumnScales
 from cxbridge.tabular.config import FIELD_COLUMNS, MetricColumn, RowMapping
 from cxbridge.tabular.reading import date_order_warning
@@ -80,11 +81,12 @@ class RowNormalizer:
             self.used |= {key(c) for c in config.personal}
         self._unmapped: dict[tuple[str, ...], list[str]] = {}  # the attribute columns of rows with these columns
 
-    def learn_table(self, table: Table) -> None:
+    def learn_table(self, table: Table, *, answers: KeptAnswers, read_on: bool = False) -> None:
         """What the table being read tells: its date order, its time zone (a Qualtrics export's
         own, or the one its submitted time's header names — Typeform's `Submit Date (UTC)` —
         whatever the source's: that one is the zone of times that carry none), question texts,
-        definition labels."""
+        definition labels; its columns' scales, with `answers` (of its file's rows read before, when
+        it is `read_on`: `ColumnScales.of_table`)."""
         self._read, self._scaled = {}, {}  # a cell's label and its column's scale can come from the table's choices
         submitted = self.columns.get("submitted_at")
         column = table.column(submitted) if submitted is not None else None
@@ -106,7 +108,7 @@ class RowNormalizer:
                 self.choices[key] = column.choices
             if column.marks_no_answer:
                 self.signed.add(key)
-        self._scales = ColumnScales.of_table(table, self.metrics, self._choices)
+        self._scales = ColumnScales.of_table(table, self.metrics, self._choices, before=answers, read_on=read_on)
 
     def replaying(self, kept: Mapping[str, str | None] | None) -> bool:
         """A quarantined row replayed is read as its table's read decided (`kept`, by the row's
@@ -120,6 +122,11 @@ class RowNormalizer:
     def kept_scales(self) -> Mapping[str, str | None] | None:
         """What a row quarantined now keeps of its table's decisions (`ColumnScales.kept`)."""
         return self._scales.kept if self._scales is not None else None
+
+    @property
+    def scales(self) -> ColumnScales | None:
+        """What the read of the table being read decided of its columns' scales (`learn_table`)."""
+        return self._scales
 
     def normalize(self, raw: dict[str, Any], builder: RecordBuilder) -> FeedbackRecord:
         values: dict[str, Any] = raw["values"]

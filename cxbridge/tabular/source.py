@@ -36,6 +36,8 @@ from cxbridge.respondents import RespondentKeys
 from cxbridge.sources import Source, Stream
 from cxbridge.tables import RecordRows, to_rows
 from cxbridge.tabular.answer_values import require_values, unsettled_labels
+from cxbridge.tabular.column_answers import KeptAnswers
+from cxbridge.tabular.column_scales import read_again
 from cxbridge.tabular.compiled_rows import CompiledRows
 from cxbridge.tabular.config import FileSourceConfig
 from cxbridge.tabular.delimited import RowNeverEnds
@@ -84,6 +86,7 @@ class FileStream(Stream):
         self.absent: dict[str, None] = {}  # warnings about tables without a mapped scored column
         self.unanswered: list[str] = []  # warnings about mapped scored columns no row read in this run answers
         self.rescaled: list[str] = []  # warnings about mapped scored columns answered on another scale
+        self.read_again: list[str] = []  # files appended to read whole again, for their scored columns' scales
         self.unmapped: dict[str, None] = {}  # warnings about columns that look scored but are not mapped
         self.repeated: list[str] = []  # warnings about tables whose id column repeats an id
         self.populations: list[str] = []  # warnings about rows a column says are of another population
@@ -225,9 +228,11 @@ class FileStream(Stream):
                 ahead.remove(file)
             if self.rows == read_before and not resumed:
                 self.empty.append(nothing_in(file))
-            order = getattr(self.__dict__.get("normalizer"), "date_order", None)
+            normalizer = self.__dict__.get("normalizer")
+            order, scales = getattr(normalizer, "date_order", None), getattr(normalizer, "scales", None)
             self._read[self.names.name(file.in_cursor)] = state_after_read(
                 file, self._config_hash, whole=self._whole, date_order=order.value if order else None,
+                labels=scales.answers.to_cursor() if scales is not None and scales.answers is not None else None,
                 keys=self.cursor.keep_keys(file, plans[file.identity], self._keys, whole=self._whole),
                 identity=self.names.name(file.identity),
                 folder=self.cursor.folder(file, self._saved, keys=self._keys_of_dataset),
@@ -280,7 +285,8 @@ class FileStream(Stream):
         empty = [f"{empty}; nothing imported from it" for empty in self.empty] if self.rows else []
         read = self.normalizer.warnings if "normalizer" in self.__dict__ else []  # made when a file was read
         labels = unsettled_labels(self.config, self.definition) if "definition" in self.__dict__ else []
-        found = [*self.absent, *self.unanswered, *self.rescaled, *self.unmapped, *empty, *self.repeated]
+        found = [*self.absent, *self.unanswered, *self.rescaled, *self.read_again, *self.unmapped, *empty,
+                 *self.repeated]
         found += [*self.populations, *self.status_ignored]
         found += self._entries.warnings() if self._entries is not None else []
         return [*found, *read, *labels]
@@ -303,13 +309,22 @@ class FileStream(Stream):
         """The rows of the file, or those after the part read before when it is read on. Rows
         keyed by their content count the keys of the rows before them: from the key table the
         last read kept (`key_tables`), else by reading the part read before again for its keys
-        alone (nothing of it normalized)."""
+        alone (nothing of it normalized). A file read on whose appended answers decide a scored
+        column's scale otherwise than its rows read before did is read whole instead (`read_again`)."""
         before = self.cursor.keys_read_before(file, todo, by_id=bool(self.config.columns.id))
         recount = todo.resume is not None and not self.config.columns.id and before is None
         resume = None if recount else todo.resume
         after = todo.resume[1] if recount and todo.resume is not None else 0
+        read_on = todo.state if todo.resume is not None else None
+        keys = self._keys_of_dataset
+        answered = KeptAnswers.from_cursor(read_on.labels, keys=keys) if read_on is not None else None
         for table in open_tables(file, self.config, self.definition, headers=headers, resume=resume):
-            self.normalizer.learn_table(table)
+            self.normalizer.learn_table(table, answers=answered or KeptAnswers.new(keys), read_on=read_on is not None)
+            if read_on is not None and self.normalizer.scales is not None and (apart := self.normalizer.scales.apart):
+                self.read_again.append(read_again(table.where, apart, kept=answered is not None))
+                log.info("%s", self.read_again[-1])
+                yield from self._file_rows(file, headers, Plan("whole"))
+                return
             if todo.resume is not None and self.config.date_order is None and todo.state is not None:
                 saved = todo.state.date_order  # the rows read before decided it: the new ones read alike,
                 if saved != DateOrder.YMD:  # but year-first dates say nothing of new d/m/y ones (decide_date_order)
