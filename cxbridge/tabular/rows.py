@@ -22,7 +22,7 @@ from cxbridge.records import FeedbackRecord, Status
 from cxbridge.sources import SourceContext
 from cxbridge.tabular import values as coerce
 from cxbridge.tabular.answer_values import CellValues
-from cxbridge.tabular.cells import parse_datetime, parse_number, whole_number
+from cxbridge.tabular.cells import DateOrder, parse_datetime, parse_number, whole_number
 from cxbridge.tabular.column_answers import KeptAnswers
 from cxbridge.tabular.column_scales import ColumnScales
 from cxbridge.tabular.config import FIELD_COLUMNS, MetricColumn, RowMapping
@@ -54,6 +54,7 @@ class RowNormalizer:
         ]
         self.default_zone = config.timezone or context.timezone
         self.zone = zone(self.default_zone)
+        self.zone_named: str | None = None  # the zone the table being read names, if any
         self.definition = definition
         self.values = values  # what cells hold of a definition's choices: recodes, their text, or unsaid (recodes)
         self.metrics = [(key(metric.column), metric) for metric in config.metrics]
@@ -91,7 +92,8 @@ class RowNormalizer:
         submitted = self.columns.get("submitted_at")
         column = table.column(submitted) if submitted is not None else None
         named = zone_named_by(column.label) if column is not None else None
-        self.zone = zone(table.details.get("timezone") or named or self.default_zone)
+        self.zone_named = table.details.get("timezone") or named  # the table's own, kept for a replay
+        self.zone = zone(self.zone_named or self.default_zone)
         unnamed = unnamed_zone_warning(table, self.default_zone) if self.config.timezone is None else None
         if unnamed and unnamed not in self.warnings:
             self.warnings.append(unnamed)
@@ -110,18 +112,32 @@ class RowNormalizer:
                 self.signed.add(key)
         self._scales = ColumnScales.of_table(table, self.metrics, self._choices, before=answers, read_on=read_on)
 
-    def replaying(self, kept: Mapping[str, str | None] | None) -> bool:
-        """A quarantined row replayed is read as its table's read decided (`kept`, by the row's
-        quarantine context; None: quarantined before cxbridge kept it): whether that changed."""
-        scales = ColumnScales.replayed(kept, self.metrics, self._choices)
-        if scales == self._scales:
+    def replaying(self, kept: Mapping[str, Any]) -> bool:
+        """A quarantined row replayed is read as its table's read did (`kept`, by the row's
+        quarantine context, `replay_context`; {}: quarantined before cxbridge kept it, read as the
+        source's settings say): whether that changed how its cells read."""
+        scales = ColumnScales.replayed(kept.get("scales"), self.metrics, self._choices)
+        read = (kept.get("zone"), kept.get("date_order"), kept.get("texts") or {})
+        if scales == self._scales and read == (self.zone_named, self._date_order_kept(), self.texts):
             return False
         self._scales, self._read = scales, {}  # a cell read under another decision reads again
+        self.zone_named, self.texts = read[0], dict(read[2])
+        self.zone = zone(self.zone_named or self.default_zone)
+        self.date_order = DateOrder(read[1]) if read[1] else self.config.date_order
         return True
 
-    def kept_scales(self) -> Mapping[str, str | None] | None:
-        """What a row quarantined now keeps of its table's decisions (`ColumnScales.kept`)."""
-        return self._scales.kept if self._scales is not None else None
+    def replay_context(self) -> dict[str, Any]:
+        """What a row quarantined now keeps of its table's read for a replay, which reads no table:
+        its columns' scale decisions (`ColumnScales.kept`), and where the table decided them, the
+        zone its times are in, the day/month order of its dates and its questions' texts."""
+        asked = [*(column for column, _ in self.metrics), *self.comments, *self.questions]
+        found = {"scales": self._scales.kept if self._scales is not None else None, "zone": self.zone_named,
+                 "date_order": self._date_order_kept(),
+                 "texts": {column: self.texts[column] for column in asked if column in self.texts}}  # fmt: skip
+        return {key: value for key, value in found.items() if value}
+
+    def _date_order_kept(self) -> str | None:
+        return self.date_order.value if self.date_order is not None and self.config.date_order is None else None
 
     @property
     def scales(self) -> ColumnScales | None:

@@ -425,13 +425,14 @@ class FileStream(Stream):
 
     def quarantine_context(self, raw: dict[str, Any]) -> dict[str, Any]:
         """Where the row was read, and what the read of its table decided of its scored columns'
-        scales (`column_scales`), which a replay of it cannot decide again."""
+        scales (`column_scales`) and of how its cells read (`RowNormalizer.replay_context`), which
+        a replay of it cannot decide again."""
         where = {key: raw[key] for key in ("file", "sheet", "row") if key in raw}
-        kept = self.normalizer.kept_scales()
-        return {**where, REPLAY: {"scales": kept}} if kept else where
+        kept = self.normalizer.replay_context()
+        return {**where, REPLAY: kept} if kept else where
 
     def replaying(self, context: dict[str, Any]) -> None:
-        changed = self.normalizer.replaying(context.get(REPLAY, {}).get("scales"))
+        changed = self.normalizer.replaying(context.get(REPLAY) or {})
         if changed and self._compiled is not None and self._compiled[1] is not None:
             self._compiled[1].new_table()  # its cells were read under the decision before
 
