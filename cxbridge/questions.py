@@ -21,7 +21,8 @@ from cxbridge.detection.declared_scale import NPS_SCALE, end_words, named_scale,
 from cxbridge.detection.keywords import mentions
 from cxbridge.detection.meaning import (
     answered_directions, as_statement, choice_value, labels_direction, metric_of, no_score_values, numbers_shown,
-    read_backwards, read_numbers, read_options, recoded_choice, shows_scale, unscored_note, value_range,
+    read_backwards, read_numbers, read_options, recoded_choice, set_against_words, shows_scale, unscored_note,
+    value_range,
 )
 from cxbridge.errors import ConfigError
 from cxbridge.metrics import (
@@ -498,6 +499,21 @@ class QuestionPlan:
         key = own if self._survey is None or own in self._given else question_id
         return f"[{self.where}.questions.{toml_key(key)}]"
 
+    def _against_words(self, question: Question, metric: str, direction: Direction,
+                       scale: tuple[float, float] | None) -> str | None:  # fmt: skip
+        """Why an override's `direction` is refused: it runs against the words of the question's
+        choices, else those beside its numbers (`meaning.set_against_words`), as a file's header
+        and numbered answers set against their entry's direction are; None when they agree or say nothing."""
+        reading = read_options(question.choices, complete=False, signed=question.marks_no_answer)
+        words, by = question.choices, "its choices"
+        if reading.scale is None and scale is not None:
+            words, by = _end_words(question)
+            reading, by = read_numbers(words, scale), f"its {by}"
+        if (problem := set_against_words(metric, direction, reading, words, by=by)) is None:
+            return None
+        table = self._override_table(question.id)
+        return f"{table[1:-1]}: {problem} under {table}, or map its answers under labels"
+
     def _warn(self, message: str) -> None:
         if message not in self.warnings:  # a question may be read twice (`_read`)
             log.warning("%s: %s", self.where, message)
@@ -522,6 +538,9 @@ class QuestionPlan:
         if direction is None and metric not in NPS_METRICS and question.answered:
             direction = self._answered_direction(question, scale or DEFAULT_SCALES.get(metric, (1, 5)))
         ends, by = _end_words(question)
+        if override.direction and not override.labels and (problem := self._against_words(
+                question, metric, override.direction, scale)):  # fmt: skip
+            raise ConfigError(problem)
         if direction is not None:
             settings["direction"] = direction
         elif problem := read_backwards(metric, question.text, ends, scale, what=_short(question.text), by=f"its {by}"):

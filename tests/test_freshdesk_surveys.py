@@ -305,6 +305,34 @@ def test_an_override_s_direction_does_not_turn_round_choice_options_of_words_alo
     assert labels == [(word, categories.get(word, "dissatisfied")) for word in chosen]
 
 
+def test_a_range_override_s_direction_against_its_ratings_words_is_a_config_error(tmp_path):
+    """A `range` question whose ratings label 1 "Very satisfied" … 5 "Very dissatisfied", with
+    an override `direction = "higher_is_better"`: the words say lower is better, so the override
+    would count every satisfied answer dissatisfied (CSAT % 33.3 where the words mean 50). As a
+    file's answers numbered against their direction are refused, the plan refuses it before any
+    response is read, naming the question's table, its labels and the direction to set; set so,
+    CSAT % is the share of 1s and 2s."""
+    helpdesk = csat_helpdesk()
+    best_first = range_question("Q_1", "How satisfied are you?", 1, 5, labels=tuple(SATISFACTION))
+    helpdesk.csat_surveys = [{**helpdesk.csat_surveys[1], "questions": [best_first]}]
+    given = [1, 2, 4, 5, 3, 1]
+    helpdesk.csat_responses = {PULSE: [csat_response(n, PULSE, {"Q_1": value}) for n, value in enumerate(given, 1)]}
+    override = {"metric": "csat", "scale": [1, 5], "direction": "higher_is_better"}
+    with freshdesk(helpdesk) as api:
+        refused = sync(tmp_path, entry(api.url, ticket_context=False, questions={f"{PULSE}/Q_1": override}))
+        assert (refused.status, refused.written) == ("failed", 0), refused.error
+        assert refused.error == (
+            f'sources.helpdesk.questions."{PULSE}/Q_1": direction = "higher_is_better" is set, but its choices value '
+            "'Very satisfied' 1 … 'Very dissatisfied' 5, labels of the built-in satisfaction (5 points) scale: lower is "
+            f'better; set direction = "lower_is_better" under [sources.helpdesk.questions."{PULSE}/Q_1"], or map its '
+            "answers under labels")  # fmt: skip
+        override["direction"] = "lower_is_better"
+        result = sync(tmp_path, entry(api.url, ticket_context=False, questions={f"{PULSE}/Q_1": override}))
+    assert (result.status, result.written, result.quarantined) == ("success", len(given), 0), result.error
+    satisfied = sum(value <= 2 for value in given)  # 1 "Very satisfied", 2 "Satisfied"
+    assert query(tmp_path, "SELECT csat_pct FROM csat_by_month") == [(half_up(Fraction(100 * satisfied, len(given))),)]
+
+
 @pytest.mark.parametrize(
     ("survey", "question", "given"),
     [(ADVANCED, "Q_1", 4.5), (ADVANCED, "Q_1", "4.5"), (ADVANCED, "Q_2", 8.5), (PULSE, "Q_2", 6.5)],

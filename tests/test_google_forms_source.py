@@ -471,6 +471,30 @@ def test_an_override_without_a_direction_under_end_labels_best_first_is_a_config
         (len(given), half_up(Fraction(100 * satisfied, len(given))))]  # fmt: skip
 
 
+def test_an_override_s_direction_against_its_end_labels_is_a_config_error(tmp_path, user_key):
+    """The linear scale above, its end labels "Very satisfied" (1) … "Very dissatisfied" (5), with
+    `direction = "higher_is_better"` set: the words say lower is better, and their meaning decides
+    (as a file's header's words do under a direction set), so the override is refused before any
+    response is read, naming the labels and the direction to set — it counted the satisfied
+    answers dissatisfied, CSAT % 25 for 50."""
+    account = store_account()
+    scale = {"low": 1, "high": 5, "lowLabel": "Very satisfied", "highLabel": "Very dissatisfied"}
+    account.forms[FORM]["items"].insert(0, {"itemId": "0f0e0d0c", "title": "How satisfied are you with our staff?",
+                                            "questionItem": {"question": {
+                                                "questionId": "3e3e3e3e", "scaleQuestion": scale}}})  # fmt: skip
+    for response, answer in zip(account.responses[FORM], [2, 5, 1, 3], strict=True):
+        response["answers"]["3e3e3e3e"] = {"questionId": "3e3e3e3e", "textAnswers": {"answers": [{"value": str(answer)}]}}
+    question = {"metric": "csat", "direction": "higher_is_better"}
+    with google_forms(account) as api:
+        refused = sync(tmp_path, entry(api.url, user_key, questions={"3e3e3e3e": question}))
+    assert (refused.status, refused.written) == ("failed", 0), refused.error
+    assert refused.error == (
+        'sources.visits.questions.3e3e3e3e: direction = "higher_is_better" is set, but its definition writes '
+        "'1 - Very satisfied', '5 - Very dissatisfied', labels of the built-in satisfaction (5 points) scale: lower is "
+        'better; set direction = "lower_is_better" under [sources.visits.questions.3e3e3e3e], or map its answers '
+        "under labels")  # fmt: skip
+
+
 def test_the_comment_is_the_paragraph_never_the_company_asked_first(tmp_path, user_key):
     """A short text "Company name" before the score and a paragraph (`textQuestion.paragraph`) after
     it: a record's comment is the paragraph's answer, or none — the company stays an answer."""

@@ -124,6 +124,30 @@ def test_a_hand_written_entry_without_a_direction_under_a_header_numbering_its_b
         (pct(sum(s <= 2 for s in SATISFACTION), len(SATISFACTION)),)]  # fmt: skip
 
 
+def test_an_entry_whose_direction_runs_against_its_header_s_words_is_a_config_error(tmp_path):
+    """The same header under `direction = "higher_is_better"`: its words say lower is better and
+    decide, as an API question's choices or end labels do under an override's direction — before,
+    the entry was read its way and CSAT % counted the dissatisfied. Agreement words decide nothing
+    (what agreeing means is the statement's): "(1 = Strongly agree, 5 = Strongly disagree)" under
+    "It was hard to book" with `direction = "higher_is_better"` is read as set."""
+    header = "How satisfied are you with your visit? (1 = Very satisfied, 5 = Very dissatisfied)"
+    path = write_csv(tmp_path / "visits.csv", [["id", "date", header], *[[f"R{n}", f"2025-03-{n + 1:02d}", s]
+                                                                        for n, s in enumerate(SATISFACTION)]])  # fmt: skip
+    entry = {"connector": "csv", "path": str(path), "columns": {"id": "id", "submitted_at": "date"},
+             "metrics": [{"column": header, "metric": "csat", "scale": [1, 5], "direction": "higher_is_better"}]}
+    with pytest.raises(ConfigError) as refused:
+        sync_source(tmp_path, entry, name="visits")
+    assert (f'sources.visits.metrics.0: direction = "higher_is_better" is set, but column {header!r} '
+            "writes '1 - Very satisfied', '5 - Very dissatisfied', labels of the built-in satisfaction (5 points) "
+            'scale: lower is better; set direction = "lower_is_better", or map its answers under labels') in str(
+        refused.value)  # fmt: skip
+    agreement = "It was hard to book (1 = Strongly agree, 5 = Strongly disagree)"
+    path = write_csv(tmp_path / "booking.csv", [["id", "date", agreement], ["R1", "2025-03-01", "2"]])
+    entry = {"connector": "csv", "path": str(path), "columns": {"id": "id", "submitted_at": "date"},
+             "metrics": [{"column": agreement, "metric": "ces", "scale": [1, 5], "direction": "higher_is_better"}]}
+    assert sync_source(tmp_path, entry, name="booking", db="booking.db").written == 1
+
+
 def test_a_google_forms_title_numbering_its_linear_scale_best_first_counts_the_low_answers_satisfied(
     tmp_path, user_key,  # noqa: F811 — the fixture imported above
 ):

@@ -241,6 +241,28 @@ def read_backwards(metric: str, text: str, ends: Mapping[str, float], scale: tup
     return effort_read_backwards(text, what=what) if metric == "ces" else None
 
 
+def set_against_words(metric: str, direction: Direction, reading: ScaleReading, words: Mapping[str, float], *,
+                      by: str) -> str | None:
+    """Why a CSAT or CES whose `direction` is set would be read the wrong way round: the `words`
+    `by` writes (a definition's or a header's words beside its numbers, or a definition's choices
+    by their values), read as `reading`, are a built-in satisfaction, ease or effort scale's
+    points that make the other end the best — their meaning decides, as a file's numbered answers'
+    does (`tabular.scale_checks.check_order`). Agreement decides nothing: what agreeing means is
+    the statement's, which the direction set says. None when they agree or say nothing."""
+    if metric not in ("csat", "ces") or reading.scale is None or reading.direction is direction:
+        return None
+    if reading.kind not in ("satisfaction", "ease", "effort"):
+        return None
+    if all(shown_number(label) is not None for label in words):
+        written = f"writes {_shown(words)}"
+    else:
+        (low, lowest), *_, (high, highest) = sorted(reading.labels.items(), key=lambda item: item[1])
+        written = f"value {low!r} {_fmt(lowest)} … {high!r} {_fmt(highest)}"
+    better = "higher" if reading.direction is Direction.HIGHER_IS_BETTER else "lower"
+    return (f'direction = "{direction.value}" is set, but {by} {written}, labels of the built-in '
+            f"{reading.scale.name} scale: {better} is better; set direction = \"{reading.direction.value}\"")
+
+
 def numbers_shown(choices: Mapping[str, float], *, signed: bool = False) -> dict[str, float]:
     """Choices showing numbers ("5", "5 - Very satisfied") that are not all their recodes — a 0–10
     scale Qualtrics recodes 1–11 (the choice ids), a 1–5 scale recoded 2–6, or 5 … 1 once the

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from cxbridge.config import EncodingName
 from cxbridge.detection.declared_scale import end_words
-from cxbridge.detection.meaning import read_backwards
+from cxbridge.detection.meaning import read_backwards, read_numbers, set_against_words
 from cxbridge.exports import FORMATS, RECORD_FORMATS, qualtrics_fields
 from cxbridge.metrics import MetricSpec, labels_short_of_scale
 from cxbridge.normalize import primary_questions
@@ -90,11 +90,17 @@ class MetricColumn(MetricSpec):
     def _effort_read_its_way(self) -> MetricColumn:
         """A CSAT or CES without `direction` is read higher-is-better; under a header numbering
         its best end first, or a question asking how much effort (or how difficult), that turns
-        every answer round, so the entry must say."""
-        if "direction" in self.model_fields_set:
-            return self
-        if problem := read_backwards(self.metric, self.column, end_words(self.column), self.scale_bounds,
-                                     what=f"column {self.column!r}", by="its header"):  # fmt: skip
+        every answer round, so the entry must say. A direction set against the header's words of
+        satisfaction, ease or effort turns them round too (`set_against_words`), unless `labels` map them."""
+        ends, problem = end_words(self.column), None
+        if "direction" not in self.model_fields_set:
+            problem = read_backwards(self.metric, self.column, ends, self.scale_bounds, what=f"column {self.column!r}",
+                                     by="its header")  # fmt: skip
+        elif not self.labels and ends:
+            problem = set_against_words(self.metric, self.direction, read_numbers(ends, self.scale_bounds), ends,
+                                        by=f"column {self.column!r}")  # fmt: skip
+            problem = problem and f"{problem}, or map its answers under labels"
+        if problem:
             raise ValueError(problem)
         return self
 
