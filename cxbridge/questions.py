@@ -190,10 +190,14 @@ def _words_by_direction(question: Question, direction: Direction | None) -> dict
     "Very satisfied" 5 … "Very dissatisfied" 1) valued again under an override's `direction`
     ("Very satisfied" 1 under lower_is_better), as a file's words are read under its entry's: the
     values were made up for the words, and an explicit direction must not turn their meaning round.
-    {} for choices valued otherwise (numbers shown, a vendor's own recodes) or under the scale's
-    own direction; recodes equal to the built-in values are read alike, by the words' meaning."""
+    {} for choices valued otherwise (numbers shown, a vendor's own recodes), under the scale's own
+    direction, or of agreement: what agreeing means is the statement's, which the direction states
+    ("Strongly agree" that "I was not satisfied" stays 5, the worst under lower_is_better), as a
+    file's entry reads them; recodes equal to the built-in values are read alike, by the words' meaning."""
     scale = builtin.scale_for(list(question.choices)) if direction is not None and question.choices else None
-    if scale is None or scale.direction == direction or label_scale_values(question.choices) != question.choices:
+    if scale is None or scale.direction == direction or builtin.SCALE_KIND[scale] == "agreement":
+        return {}
+    if label_scale_values(question.choices) != question.choices:
         return {}
     top = len(scale.points) + 1
     return {label: top - value for label, value in question.choices.items()}

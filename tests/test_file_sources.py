@@ -386,6 +386,29 @@ def test_satisfaction_words_keep_their_meaning_under_either_direction(tmp_path, 
     assert csat_pct == half_up(Fraction(100 * 3, len(answers)))  # Very satisfied, Satisfied, Очень доволен
 
 
+def test_agreement_words_under_lower_is_better_keep_their_values_the_direction_saying_agreeing_is_worst(tmp_path):
+    """Agreement is never valued the other way round: under "I was not satisfied with the support"
+    an entry mapping Strongly disagree … Strongly agree as 1 … 5 with `direction =
+    "lower_is_better"` (files.md: the direction its words give) counts agreeing dissatisfied — as
+    an API question's agreement options under an override's direction now are
+    (test_freshdesk_surveys). A guard: files read it so before."""
+    agreement = ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree"]
+    answers = ["Strongly agree", "Agree", "Strongly disagree", "Neither agree nor disagree", "Strongly agree"]
+    column = "I was not satisfied with the support"
+    (tmp_path / "agree.csv").write_text(
+        f"Submitted,{column}\n" + "".join(f"2025-01-{n + 1:02d},{a}\n" for n, a in enumerate(answers)), encoding="utf-8"
+    )
+    metric = {"column": column, "metric": "csat", "scale": [1, 5], "direction": "lower_is_better",
+              "labels": {word: n for n, word in enumerate(agreement, start=1)}}  # fmt: skip
+    result = sync_source(tmp_path, {"connector": "csv", "path": "agree.csv", "columns": {"submitted_at": "Submitted"},
+                                    "metrics": [metric]})  # fmt: skip
+    assert (result.written, result.quarantined) == (len(answers), 0), result.error
+    categories = {"Strongly agree": "dissatisfied", "Agree": "dissatisfied", "Strongly disagree": "satisfied"}
+    assert query(tmp_path, "SELECT csat, category FROM feedback JOIN feedback_scores USING (record_id) "
+                           "ORDER BY submitted_at") == [
+        (agreement.index(a) + 1.0, categories.get(a, "neutral")) for a in answers]  # fmt: skip
+
+
 def test_numbered_labels_that_run_the_other_way_under_lower_is_better_are_never_read_by_their_number(tmp_path):
     """'1 - Very dissatisfied' … '5 - Very satisfied' under direction = "lower_is_better": the
     numbers contradict the labels read that way, so those rows are quarantined saying to set

@@ -305,6 +305,39 @@ def test_an_override_s_direction_does_not_turn_round_choice_options_of_words_alo
     assert labels == [(word, categories.get(word, "dissatisfied")) for word in chosen]
 
 
+AGREEMENT = ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree"]
+
+
+@pytest.mark.parametrize(("statement", "metric", "direction", "agreeing"), [
+    ("I was not satisfied with the support", "csat", "lower_is_better", "dissatisfied"),
+    ("It was difficult to reach the right person", "ces", "lower_is_better", "high_effort"),
+    ("I was satisfied with the support", "csat", "higher_is_better", "satisfied"),
+])  # fmt: skip
+def test_an_override_s_direction_says_which_end_of_agreement_is_good(tmp_path, statement, metric, direction, agreeing):
+    """Agreement options valued by the built-in scale ("Strongly agree" 5) under an override's
+    `direction`: what agreeing means is the statement's, which the direction states, so they keep
+    their values — "Strongly agree" that "I was not satisfied" under lower_is_better is the worst
+    answer, as a file's entry with those labels reads it (files.md). Before, the plan valued them
+    again the other way, as it does satisfaction words, and counted agreeing the best answer."""
+    helpdesk = csat_helpdesk()
+    options = [{"value": f"CH_{n}", "label": word} for n, word in enumerate(AGREEMENT, start=1)]
+    question = {"type": "choice", "id": "Q_1", "text": statement, "required": True, "deleted": False,
+                "multiple": False, "choices": options}  # fmt: skip
+    helpdesk.csat_surveys = [{**helpdesk.csat_surveys[1], "questions": [question]}]
+    chosen = ["Strongly agree", "Agree", "Strongly agree", "Neither agree nor disagree", "Strongly disagree"]
+    helpdesk.csat_responses = {PULSE: [csat_response(n, PULSE, {"Q_1": f"CH_{AGREEMENT.index(word) + 1}"})
+                                       for n, word in enumerate(chosen, start=1)]}  # fmt: skip
+    override = {"metric": metric, "scale": [1, 5], "direction": direction}
+    with freshdesk(helpdesk) as api:
+        result = sync(tmp_path, entry(api.url, ticket_context=False, questions={f"{PULSE}/Q_1": override}))
+    assert (result.status, result.written, result.quarantined) == ("success", len(chosen), 0), result.error
+    stored = query(tmp_path, "SELECT json_extract(answers, '$.Q_1.label'), value, category FROM feedback "
+                   "JOIN feedback_scores USING (record_id) ORDER BY submitted_at")  # fmt: skip
+    disagreeing = {"satisfied": "dissatisfied", "dissatisfied": "satisfied", "high_effort": "low_effort"}[agreeing]
+    categories = {"Strongly agree": agreeing, "Agree": agreeing, "Strongly disagree": disagreeing}
+    assert stored == [(word, AGREEMENT.index(word) + 1.0, categories.get(word, "neutral")) for word in chosen]
+
+
 def test_a_range_override_s_direction_against_its_ratings_words_is_a_config_error(tmp_path):
     """A `range` question whose ratings label 1 "Very satisfied" … 5 "Very dissatisfied", with
     an override `direction = "higher_is_better"`: the words say lower is better, so the override
