@@ -135,6 +135,28 @@ def test_records_off_the_scale_are_quarantined_and_the_rest_written(workspace: P
     assert query(workspace, "SELECT source_record_id, error LIKE '%outside its scale%' FROM quarantine") == [("R2", 1)]
 
 
+def test_an_unreadable_answer_is_quarantined_naming_its_streams_mapping_entry(workspace: Path):
+    """An answer no number or label reads ("Great" for an NPS) is told by the stream's mapping
+    entry to change — under `[sources.tap_survey.streams.responses]`, or in the mapping file its
+    metrics come from, where its `labels` or `ignore_values` go — as a file's column and a
+    Salesforce custom object's field name theirs; before, the reason said only to fix the answer
+    in the source."""
+    unread = "question 'score': answer (a word of 5 letters, not shown) is neither a number nor a known label of this "
+    fixes = "map it to its value in 'labels', or add it to 'ignore_values' if it means no answer"
+    write_responses(workspace, [response(1), {**response(2), "score": "Great"}, response(3)])
+    result = sync(workspace)
+    assert (result.written, result.quarantined) == (2, 1), result.error
+    assert query(workspace, "SELECT error FROM quarantine") == [(
+        f"{unread}nps question; fix the answer in the source, or, in the metrics entry of column 'score' in "
+        f"[sources.tap_survey.streams.responses], {fixes}",)]  # fmt: skip
+    use_mapping_file(workspace, MAPPING_FILE)
+    (workspace / "cx.db").unlink()  # read the tap's records again, from the start
+    assert sync(workspace).quarantined == 1
+    assert query(workspace, "SELECT error FROM quarantine") == [(
+        f"{unread}nps question; fix the answer in the source, or, in the metrics entry of column 'score' in "
+        f"nps_mapping.toml, the mapping file of [sources.tap_survey.streams.responses], {fixes}",)]  # fmt: skip
+
+
 def test_a_failing_tap_fails_its_source_with_the_taps_own_words(workspace: Path):
     (workspace / "responses.jsonl").unlink()
     result = sync(workspace)

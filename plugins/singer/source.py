@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, PrivateAttr, field_validator
 
 from cxbridge.detection.mapping_file import read_mapping
 from cxbridge.config import validate_model
@@ -54,16 +54,27 @@ class StreamMapping(RowMapping):
         default=None,
         description="a mapping file (as `cxbridge inspect --write-mapping` writes); keys written here win over it",
     )
+    _entries_in: str = PrivateAttr(default="")  # where its `metrics` entries are written, as advice names it
 
-    def resolved(self, base_dir: Path, *, where: str) -> RowMapping:
-        """The mapping with its file's keys under the ones written inline."""
+    def resolved(self, base_dir: Path, *, where: str) -> StreamMapping:
+        """The mapping with its file's keys under the ones written inline, knowing where its
+        `metrics` are written — the stream's table `where`, or its mapping file — for advice."""
+        table = f"[{where}]"
         if self.mapping is None:
-            return self
+            found = self.model_copy()
+            found._entries_in = table
+            return found
         path = base_dir / self.mapping
         _, entry, _ = read_mapping(path)
         from_file = {key: value for key, value in entry.items() if key not in FILE_ONLY_KEYS}
         written = self.model_dump(include=self.model_fields_set - {"mapping"})
-        return validate_model(RowMapping, from_file | written, label=f"{path} (the mapping of {where})", prefix=where)
+        found = validate_model(StreamMapping, from_file | written, label=f"{path} (the mapping of {where})", prefix=where)
+        found._entries_in = table if "metrics" in self.model_fields_set else f"{self.mapping}, the mapping file of {table}"
+        return found
+
+    def metrics_entry(self, column: str, *, source: str) -> str:
+        """Where advice tells to change how a field is scored: its entry under the stream's `metrics`."""
+        return f"the metrics entry of column {column!r} in {self._entries_in or f'[sources.{source}.streams]'}"
 
 
 class SingerConfig(SourceConfig):
@@ -94,10 +105,10 @@ class SingerStream(Stream):
 
     is_sorted = True
 
-    def __init__(self, source: SingerSource, name: str, mapping: RowMapping):
+    def __init__(self, source: SingerSource, name: str, mapping: StreamMapping):
         super().__init__(source)
         self.name = name  # type: ignore[misc]
-        self.mapping = mapping
+        self.mapping = self.row_mapping = mapping  # advice names the stream's entries (`StreamMapping.metrics_entry`)
         self.normalizer = RowNormalizer(mapping, source.context)
         self._state: Any = None
         self._key_properties: list[str] = []
