@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from cxbridge.errors import DataError
@@ -32,6 +33,12 @@ _SCREENED_OUT = frozenset({"disqualified", "screened out", "screened", "overquot
 """Statuses of a respondent the survey turned away before its end — Alchemer's `Disqualified`,
 Qualtrics' `Q_TerminateFlag` `Screened` / `QuotaMet`, SurveyMonkey's `disqualified` / `overquota`:
 no customer's feedback, neither complete nor partial."""
+ID_FIELDS = frozenset({"location_id", "agent_id", "crm_contact_id", "crm_account_id", "ticket_id"})
+"""Fields holding an id another export or system writes as a number: a store, an agent, a CRM
+contact or account, a ticket."""
+_WRITTEN_AS_FLOAT = re.compile(r"(-?\d+)\.0+")
+"""An id written as a float ('12.0': pandas writes a numeric column with a blank cell so): the
+'.0' is no part of it."""
 SCREENED_OUT = "disqualified/screened-out responses"
 """Why a sync leaves such responses out, in its summary (`1 disqualified/screened-out responses left out`)."""
 
@@ -49,6 +56,8 @@ def field_value(name: str, value: Any, *, column: str) -> Any:
     if name == "status":
         return status(value, column=column)
     text = text_of(value)
+    if name in ID_FIELDS and (whole := _WRITTEN_AS_FLOAT.fullmatch(text)):
+        return whole.group(1)
     if name == "language":
         return language_tag(text)
     if name == "country" and len(text) == 2:
