@@ -446,6 +446,11 @@ class Destination(ABC):
         assert column in IDENTITY_LOOKUPS, column
         return [row[column] for row in self.query(shared_keys_sql(self.qualified("feedback"), column))]
 
+    def repeated_keys(self, exports: Iterable[str]) -> list[str]:
+        """The respondent keys of records one source read from its export files more than once
+        at one instant (`repeated_keys_sql`): where a full identity pass looks for repeated rows."""
+        return [row["respondent_key"] for row in self.query(repeated_keys_sql(self.qualified("feedback"), exports))]
+
     def stored_sources(self) -> set[str]:
         """The sources that have records stored."""
         if not self.exists():
@@ -620,6 +625,16 @@ def cannot_remove(scheme: str, *, prunes: bool = False) -> str:
 def shared_keys_sql(table: str, column: str) -> str:
     """The values of `column` of `table` (`feedback`) that records of more than one source hold."""
     return f"SELECT {column} FROM {table} WHERE {column} IS NOT NULL GROUP BY {column} HAVING COUNT(DISTINCT source) > 1"
+
+
+def repeated_keys_sql(table: str, exports: Iterable[str]) -> str:
+    """The respondent keys of `table` (`feedback`) that records of one source of the connectors
+    `exports` hold more than once at one submitted time."""
+    connectors = ", ".join("'" + name.replace("'", "''") + "'" for name in sorted(exports))
+    return (
+        f"SELECT DISTINCT respondent_key FROM (SELECT respondent_key FROM {table} WHERE respondent_key IS NOT NULL "
+        f"AND connector IN ({connectors}) GROUP BY source, respondent_key, submitted_at HAVING COUNT(*) > 1) repeated_rows"
+    )
 
 
 def scheme_of(url: str) -> str:

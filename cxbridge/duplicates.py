@@ -10,7 +10,9 @@ Three ways two records of different sources are found to be one response:
 - declared (`same_as`): the sources say they cover the same survey, and the records hold the
   same matching key (the native response id, e.g. Qualtrics' ResponseId) — always one response;
 - exact copy: the same native id, the same submitted time and the same answers — one response
-  unless `[identity] merge_exact_copies = false`;
+  unless `[identity] merge_exact_copies = false`; so are two rows of one source's export files
+  holding the same respondent's answers at the same instant (a file renamed or copied, exports
+  that overlap: a row's id without an id column is made of its file);
 - likely duplicate: the same respondent, the same answers, submitted within `tolerance` seconds
   of each other — reported by `cxbridge duplicates`, one response only with
   `merge_likely_duplicates = true`.
@@ -103,6 +105,7 @@ class IdentityRules:
     def fingerprint(self) -> str:
         """Changes when a rule that decides `duplicate_of` changes (a full pass is then due)."""
         decided = {
+            "rows": "repeated export rows",  # the rule added on 2026-12-07: one pass links those stored
             "settings": self.settings.model_dump(),
             "declared": {name: [d.group, d.match_on] for name, d in sorted(self.declared.items())},
             "exports": sorted(self.export_connectors),
@@ -207,7 +210,8 @@ def precedence(copy: Copy, rules: IdentityRules) -> tuple[Any, ...]:
 
 
 def find_links(copies: Iterable[Copy], rules: IdentityRules, *, kinds: Iterable[Match] = tuple(Match)) -> list[Link]:
-    """Every pair of records of different sources that are one response, by the kinds asked."""
+    """Every pair of records that are one response — of different sources, or rows repeated in one
+    source's export files — by the kinds asked."""
     by_id = {copy.record_id: copy for copy in copies}
     kinds = set(kinds)
     links: dict[tuple[str, str], Link] = {}
@@ -225,6 +229,10 @@ def find_links(copies: Iterable[Copy], rules: IdentityRules, *, kinds: Iterable[
         for pair in _exact_pairs(by_id.values()):
             add(pair, Match.EXACT, f"same native id {pair[0].source_record_id!r}, same submitted time "
                 f"{_when(pair[0].submitted_at)}, identical answers ({pair[0].answer_count})")  # fmt: skip
+        for pair in _repeated_rows(by_id.values(), rules.export_connectors):
+            add(pair, Match.EXACT, f"rows of {pair[0].source}'s export files: same respondent key "
+                f"{pair[0].respondent_key[:12]}…, same submitted time {_when(pair[0].submitted_at)}, "  # type: ignore[index]
+                f"identical answers ({pair[0].answer_count})")  # fmt: skip
     if Match.LIKELY in kinds:
         for pair, apart in _likely_pairs(by_id.values(), rules.settings.tolerance):
             add(pair, Match.LIKELY, f"same respondent key {pair[0].respondent_key[:12]}…, submitted {apart:g} s apart "  # type: ignore[index]
@@ -311,6 +319,18 @@ def _exact_pairs(copies: Iterable[Copy]) -> Iterable[tuple[Copy, Copy]]:
             buckets[copy.source_record_id, copy.submitted_at, copy.answers].append(copy)
     for bucket in buckets.values():
         yield from ((a, b) for a, b in _pairs(bucket) if _same_response(a, b))
+
+
+def _repeated_rows(copies: Iterable[Copy], exports: frozenset[str]) -> Iterable[tuple[Copy, Copy]]:
+    """Rows of one source's export files that are one response: the same respondent at the same
+    instant with the same answers — a file renamed or copied, or exports that overlap, whose rows
+    without an id column are keyed by their file."""
+    buckets: dict[tuple[str, str, datetime, str], list[Copy]] = defaultdict(list)
+    for copy in copies:
+        if copy.connector in exports and copy.respondent_key is not None and copy.submitted_at is not None:
+            buckets[copy.source, copy.respondent_key, copy.submitted_at, copy.answers].append(copy)
+    for bucket in buckets.values():
+        yield from _pairs(bucket)
 
 
 def _likely_pairs(copies: Iterable[Copy], tolerance: float) -> Iterable[tuple[tuple[Copy, Copy], float]]:

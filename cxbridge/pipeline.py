@@ -145,7 +145,7 @@ class Engine:
         if self.options.prune and replay is None:
             self._read[name] = ReadIds()
         if not self._dry_run or identity_ready(self.destination):  # a dry run's cases, too, are none for copies
-            self.identity.start_source(name, running=self.running)
+            self.identity.start_source(name, running=self.running, connector=source.name)
         self.emit(EventKind.SOURCE_STARTED, source=name)
         log.info("%s (%s): %s", name, source.name, "replaying quarantined records" if replay else "sync started")
         try:

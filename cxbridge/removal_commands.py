@@ -76,10 +76,10 @@ def remove(
                 raise
             return _finished(dest, chosen, nothing)  # removed before, its last step not done
         identity = IdentityResolver(dest, cfg.identity_rules(host) if cfg else IdentityRules())
-        identity.start_source(source)
+        connector = stored_connector(dest, source)
+        identity.start_source(source, connector=connector)
         relink = identity.links_without if identity.compares else None
-        run = SyncRun(uuid.uuid4().hex, source, stored_connector(dest, source), datetime.now(timezone.utc),
-                      command=chosen.command)  # fmt: skip
+        run = SyncRun(uuid.uuid4().hex, source, connector, datetime.now(timezone.utc), command=chosen.command)
         linking = relink is not None and not dry_run  # copies pointed anew: a response may hold two cases, as after a prune
         if linking:
             mark_pending(dest, run_id=run.run_id, sources=[source])

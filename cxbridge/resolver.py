@@ -17,7 +17,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, TypeVar
 
-from cxbridge.destinations import Batch, Destination, CursorUpdate, shared_keys_sql
+from cxbridge.destinations import Batch, Destination, CursorUpdate, repeated_keys_sql, shared_keys_sql
 from cxbridge.duplicates import Copy, DuplicateGroup, IdentityRules, Match, in_time, duplicate_pointers, group_copies
 from cxbridge.tables import FEEDBACK_COLUMNS
 from cxbridge.timestamps import parse_timestamp
@@ -48,27 +48,31 @@ class IdentityResolver:
         self.destination = destination
         self.rules = rules
         self._others: set[str] = set()
+        self._exports = False
 
-    def start_source(self, source: str, *, running: Iterable[str] = ()) -> None:
+    def start_source(self, source: str, *, running: Iterable[str] = (), connector: str | None = None) -> None:
         """Before a source's batches: whether any other source has records to compare with (or
-        may store some while this one runs: the `running` sources of a parallel run)."""
+        may store some while this one runs: the `running` sources of a parallel run), and whether
+        the source's own records are (a `connector` reading export files: rows repeated in
+        another of its files are copies, `duplicates._repeated_rows`)."""
         self._others = (self.destination.stored_sources() | set(running)) - {source}
+        self._exports = connector in self.rules.export_connectors and Match.EXACT in self.rules.merged
 
     @property
     def compares(self) -> bool:
-        """Whether batches are compared with other sources' records (`links` reads the destination)."""
-        return bool(self._others)
+        """Whether batches are compared with stored records (`links` reads the destination)."""
+        return bool(self._others) or self._exports
 
     def links(self, batch: Batch) -> Resolution:
         """The pointers to set with this batch: its records' and those of stored copies whose
         canonical record changes (a better copy arrived, or one left for the quarantine); and
         the stored copies of each record of the batch that views count."""
-        if not self._others:
+        if not self.compares:
             return Resolution({}, {})
         rows = {rows.record_id: dict(zip(FEEDBACK_COLUMNS, rows.feedback, strict=True)) for rows in batch.records}
         gone = {item.record_id for item in batch.quarantined}
         stored = self._stored_around(rows.values(), gone)
-        if not stored:  # copies are of two sources, and a batch's records of one: nothing to point
+        if not stored and not (self._exports and _repeated_within(rows.values())):  # nothing to point
             return Resolution({}, {})
         incoming = {record_id: Copy.of(row) for record_id, row in rows.items()}
         universe = {**stored, **incoming}
@@ -90,7 +94,7 @@ class IdentityResolver:
     def links_without(self, gone: Collection[str]) -> dict[str, str | None]:
         """The pointers to set once the stored records `gone` are removed (`sync --prune`): of the
         copies that pointed at one of them, and of the rest of their groups, compared without them."""
-        if not self._others or not gone:
+        if not self.compares or not gone:
             return {}
         stored = self._stored_around([], set(gone))
         for record_id in gone:
@@ -102,7 +106,9 @@ class IdentityResolver:
         """The stored records that may be copies of these (`feedback` rows): sharing a key with
         them, pointing at them, and the rest of the groups those belong to."""
         incoming = list(incoming)
-        columns = self.rules.key_columns(likely=self.rules.settings.merge_likely_duplicates)
+        columns = self.rules.key_columns(likely=self.rules.settings.merge_likely_duplicates) if self._others else set()
+        if self._exports:
+            columns.add("respondent_key")
         wanted = {column: {row[column] for row in incoming} - {None} for column in columns}
         wanted["duplicate_of"] = {row["record_id"] for row in incoming} | gone
         found: dict[str, Copy] = {}
@@ -165,6 +171,9 @@ def candidates(destination: Destination, rules: IdentityRules, *, likely: bool) 
     for column in sorted(rules.key_columns(likely=likely)):
         values = destination.shared_keys(column)
         found.update((row["record_id"], Copy.of(row)) for row in destination.identity_rows(column, values))
+    if Match.EXACT in rules.merged:
+        repeated = destination.repeated_keys(rules.export_connectors)
+        found.update((row["record_id"], Copy.of(row)) for row in destination.identity_rows("respondent_key", repeated))
     pointed = destination.query(f"SELECT record_id FROM {destination.qualified('feedback')} WHERE duplicate_of IS NOT NULL")
     missing = [row["record_id"] for row in pointed if row["record_id"] not in found]
     found.update((row["record_id"], Copy.of(row)) for row in destination.identity_rows("record_id", missing))
@@ -227,7 +236,7 @@ def duplicate_groups(swept: Destination, looked_up: Destination, rules: Identity
     waiting: list[tuple[tuple[Any, ...], DuplicateGroup]] = []  # a heap, by the order groups are given out in
     ahead: set[str] = set()  # records of groups found, not read yet
     columns = sorted(rules.key_columns(likely=True))
-    for batch in _batches(swept.query_rows(_in_time_sql(swept, columns)), SWEEP_BATCH):
+    for batch in _batches(swept.query_rows(_in_time_sql(swept, columns, rules)), SWEEP_BATCH):
         fresh = {row["record_id"]: row for row in batch if row["record_id"] not in ahead}
         read = {row["record_id"] for row in batch}
         ahead -= read
@@ -242,11 +251,12 @@ def duplicate_groups(swept: Destination, looked_up: Destination, rules: Identity
         yield heapq.heappop(waiting)[1]
 
 
-def _in_time_sql(destination: Destination, columns: list[str]) -> str:
-    """The ids, times and key `columns` of the records `candidates` finds, by submitted time
-    (undated last)."""
+def _in_time_sql(destination: Destination, columns: list[str], rules: IdentityRules) -> str:
+    """The ids, times and key `columns` of the records `candidates` finds, and of rows repeated
+    in a source's export files, by submitted time (undated last)."""
     table = destination.qualified("feedback")
     shared = [f"{column} IN ({shared_keys_sql(table, column)})" for column in columns]
+    shared.append(f"respondent_key IN ({repeated_keys_sql(table, rules.export_connectors)})")
     return (
         f"SELECT {', '.join(['record_id', 'submitted_at', *columns])} FROM {table} "
         f"WHERE duplicate_of IS NOT NULL OR {' OR '.join(shared)} "
@@ -275,6 +285,13 @@ def _groups_around(
         groups = [g for g in group_copies(universe.values(), rules) if any(c.record_id in fresh for c in g.members)]
         frontier = [_keys_of(copy, columns) for g in groups for copy in g.members if copy.record_id not in expanded]
     return groups
+
+
+def _repeated_within(rows: Iterable[Mapping[str, Any]]) -> bool:
+    """Whether two of a batch's records hold one respondent's answers at one instant (rows of
+    two export files read in one batch may be one response)."""
+    keys = [(row["respondent_key"], row["submitted_at"]) for row in rows if row["respondent_key"] is not None]
+    return len(set(keys)) < len(keys)
 
 
 def _keys_of(copy: Copy, columns: list[str]) -> dict[str, Any]:

@@ -209,6 +209,16 @@ def repeated(*numbers: int) -> list[list[str]]:
     return [rows(n, n)[0] for n in numbers]
 
 
+def answered_again(*numbers: int) -> list[list[str]]:
+    """Rows keyed as `rows` makes them (the time and the e-mail), each with a comment of its own: a
+    response of its own — the same answers too would be one response's copies (docs/identity.md),
+    whose case a batch's copy holds as it arrived."""
+    made = repeated(*numbers)
+    for n, row in enumerate(made):
+        row[6] = f"answered again {n} of {numbers}"
+    return made
+
+
 @pytest.mark.parametrize(
     "appended",
     [
@@ -292,11 +302,11 @@ def test_a_resumed_sync_killed_again_and_again_then_finished_equals_one_clean_sy
         name: f"{kind}:///{tmp_path / name}.{'db' if kind == 'sqlite' else 'duckdb'}" for name in ("killed", "clean")
     }
     path = killed.root / "responses.csv"
-    write(path, csv_text(rows(1, 200) + repeated(3, 3)), "utf-8")
+    write(path, csv_text(rows(1, 200) + answered_again(3, 3)), "utf-8")
     sync_to_the_end(killed, url["killed"])
     # 40 batches to read on: the killed syncs read the appended part again from its start, and the
     # last kill (4 batches, then 25 ms) must still land before a fast machine reaches its end
-    append(path, csv_text(rows(201, 998) + repeated(3, 201), header=False), "utf-8")
+    append(path, csv_text(rows(201, 998) + answered_again(3, 201), header=False), "utf-8")
 
     killed_again_and_again(killed, url["killed"])
     sync_to_the_end(killed, url["killed"])
