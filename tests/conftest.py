@@ -242,6 +242,12 @@ def half_up(exact: Fraction | int, digits: int = 1) -> float:
     return (whole if exact >= 0 else -whole) / 10**digits
 
 
+def nps_figures(scores: list[int]) -> tuple[int, float]:
+    """Answers and NPS of these 0–10 answers, by the NPS rule, rounded as cxbridge rounds."""
+    net = sum(score >= 9 for score in scores) - sum(score <= 6 for score in scores)
+    return len(scores), half_up(Fraction(100 * net, len(scores)))
+
+
 def survey_row(n: int, *, nps: object = None, satisfaction: str = "Satisfied", day: int | None = None) -> list[str]:
     """A plausible response; the defaults vary with n so that groups and months differ."""
     score = n % 11 if nps is None else nps

@@ -7,13 +7,12 @@ from __future__ import annotations
 import csv
 import json
 from collections import defaultdict
-from fractions import Fraction
 
 from click.testing import CliRunner
 
 from cxbridge.cli.main import cli
 from cxbridge.plugins.sqlite.destination import SQLiteDestination
-from tests.conftest import half_up
+from tests.conftest import nps_figures
 
 NPS = "How likely are you to recommend us?"
 EXPORTED = [  # the survey tool's export: (id, day, store id, agent id, NPS)
@@ -46,13 +45,7 @@ def expected_nps(column: int) -> dict[str | None, tuple[int, float]]:
     scores: dict[str | None, list[int]] = defaultdict(list)
     for row in EXPORTED + RESAVED:
         scores[str(int(float(row[column]))) if row[column] else None].append(row[4])
-    return {
-        key: (
-            len(given),
-            half_up(Fraction(100 * (sum(s >= 9 for s in given) - sum(s <= 6 for s in given)), len(given))),
-        )
-        for key, given in scores.items()
-    }
+    return {key: nps_figures(given) for key, given in scores.items()}
 
 
 def test_a_store_and_an_agent_id_written_as_floats_are_the_ids_written_as_numbers(tmp_path):

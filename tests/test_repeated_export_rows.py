@@ -12,13 +12,12 @@ import json
 import shutil
 import sqlite3
 from collections import defaultdict
-from fractions import Fraction
 from pathlib import Path
 
 from click.testing import CliRunner
 
 from cxbridge.cli.main import cli
-from tests.conftest import half_up
+from tests.conftest import nps_figures
 
 NPS = "How likely are you to recommend us to a friend?"
 JANUARY = [("1/5/2026 10:00:00", "ann@example.com", 10), ("1/12/2026 11:00:00", "bob@example.com", 3),
@@ -52,10 +51,7 @@ def expected(responses: list[tuple[str, str, int]]) -> dict[str, tuple[int, floa
     for when, _, score in set(responses):
         month, _, year = when.split()[0].split("/")
         scores[f"{year}-{int(month):02d}"].append(score)
-    return {
-        month: (len(given), half_up(Fraction(100 * (sum(s >= 9 for s in given) - sum(s <= 6 for s in given)), len(given))))
-        for month, given in scores.items()
-    }  # fmt: skip
+    return {month: nps_figures(given) for month, given in scores.items()}
 
 
 def run(folder: Path, *args: str) -> str:
