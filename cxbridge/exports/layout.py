@@ -10,6 +10,7 @@ from types import MappingProxyType
 from typing import Any
 
 from cxbridge.tabular.grid import Cells, Grid, blank_row
+from cxbridge.tabular.summary_rows import summary_cell, trailing_summary
 from cxbridge.tabular.table import Column, Row, Table
 
 
@@ -68,19 +69,36 @@ def grid_table(
     first_data_row: int,
     convert: Callable[[str, Any], Any] | None = None,
 ) -> Table:
-    """A table over the grid rows from `first_data_row` on, blank rows left out."""
+    """A table over the grid rows from `first_data_row` on, blank rows left out, and the rows
+    of totals under the last response (`summary_rows`), which `Table.summary_rows` names."""
     positions = [(column.key, column.index) for column in columns if column.index is not None]
     text = grid.text and convert is None
     values_of = _text_values(positions) if text else _row_values(positions, convert)
 
+    summary: list[tuple[int, str]] = []
+
     def read_values() -> Iterator[tuple[int, dict[str, Any], Mapping[str, str]]]:
+        held: list[tuple[int, tuple[int, str], Cells]] = []  # labelled as totals: left out if no response follows
+        labelled: set[int] = set()  # columns where a response's row holds such a label: data, not totals
         for number, cells in grid.rows():
             if number < first_data_row:
                 continue
             # a text row whose first cell holds something is not blank: most rows are told so (issue 19)
             if not (text and cells and cells[0].strip()) and blank_row(cells):
                 continue
+            if (label := summary_cell(cells)) is not None:
+                held.append((number, label, cells))
+                continue
+            for at, (column, _), before in held:
+                labelled.add(column)
+                yield at, values_of(before), NO_LABELS
+            held.clear()
             yield number, values_of(cells), NO_LABELS
+        trailing = [(at, label) for at, label, _ in held]
+        if not trailing_summary(trailing, labelled):
+            yield from ((at, values_of(cells), NO_LABELS) for at, _, cells in held)
+            trailing = []
+        summary[:] = [(at, label) for at, (_, label) in trailing]
 
     def read_rows() -> Iterator[Row]:
         for number, values, _ in read_values():
@@ -95,6 +113,7 @@ def grid_table(
         details=dict(grid.details),
         text=text,
         read_values=read_values,
+        summary_rows=summary,
     )
 
 

@@ -64,6 +64,9 @@ class Table:
     text: bool = False  # every row's values are text or None, its labels too (a delimited file's cells as read)
     read_values: Callable[[], Iterator[tuple[int, dict[str, Any], Mapping[str, str]]]] | None = None
     """The rows as (number, values, labels), without a Row made for each (issue 19); `numbered`."""
+    summary_rows: list[tuple[int, str]] = field(default_factory=list)
+    """(row number, label) of the totals and averages under the responses the last full pass over
+    the rows left out (`summary_rows`)."""
     _preview: list[Row] | None = None
 
     def rows(self) -> Iterator[Row]:
