@@ -264,3 +264,16 @@ def test_a_file_without_a_mapped_scored_column_is_named_in_the_summary(tmp_path:
     with sqlite3.connect(tmp_path / "cx.db") as conn:
         unanswered = {rid for (rid,) in conn.execute("SELECT source_record_id FROM feedback WHERE csat IS NULL")}
     assert unanswered == {rid for rid, _, _ in YEAR_2024}
+
+
+def test_a_file_with_the_keyed_question_under_its_other_header_is_not_named_as_lacking_it(yearly: Path):
+    """Once both headers share a `question_key`, as the summary advised, each year's file has the
+    question under one of them: no warning that the other header is missing and its rows are
+    stored without the answer (before: one such warning per file, though every row was scored)."""
+    metrics = [{"column": OLD, "metric": "csat", "scale": [1, 5], "question_key": "visit_satisfaction"},
+               {"column": NEW, "metric": "csat", "scale": [1, 5], "question_key": "visit_satisfaction"}]  # fmt: skip
+    config = config_from_dict({"sources": {"visits": source(metrics)}}, create_host(), path=yearly / "cxbridge.toml")
+    result = cxbridge.sync(config, destination=f"sqlite:///{yearly / 'cx.db'}", host=create_host())
+    assert [w for w in result.results[0].warnings if "has no column" in w] == []
+    with sqlite3.connect(yearly / "cx.db") as conn:
+        assert conn.execute("SELECT COUNT(*) FROM feedback WHERE csat IS NOT NULL").fetchall() == [(8,)]

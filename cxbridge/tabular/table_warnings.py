@@ -19,12 +19,15 @@ from cxbridge.tabular.table import Table, header_key
 def absent_scores(table: Table, config: FileSourceConfig) -> list[str]:
     """A mapped scored column the table lacks (another file of the source has it, or the table
     would be refused): its rows are stored without that answer, which the summary says — a
-    question added in a later year's file, or a header reworded in this one."""
+    question added in a later year's file, or a header reworded in this one. A column whose
+    `question_key` another column of the table has is that question under its other header: no warning."""
     missing = set(missing_columns(table, config))
+    present = {(m.question_key, m.metric) for m in config.metrics if m.question_key and header_key(m.column) not in missing}
     return [f"{table.where} has no column {metric.column!r} (mapped as {metric.metric}): its rows are stored "
             "without that answer; if the question is under another header there, map that header too "
             "(docs/files.md, Questions reworded between files)"
-            for metric in config.metrics if header_key(metric.column) in missing]  # fmt: skip
+            for metric in config.metrics
+            if header_key(metric.column) in missing and (metric.question_key, metric.metric) not in present]  # fmt: skip
 
 
 def unmapped_scores(
