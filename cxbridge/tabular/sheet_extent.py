@@ -86,7 +86,7 @@ def beyond_excel(rows: int, columns: int) -> str:
 
 def _extent(part: IO[bytes], percent_cell: re.Pattern[bytes] | None = None) -> Extent:
     rows, columns, errors, percent = 1, 26, False, False  # columns A to Z are not collected: counted as all 26
-    for number, piece in enumerate(_pieces(part)):
+    for number, piece in enumerate(xml_pieces(part)):
         piece = piece.translate(_SPACES)
         cell_rows, numbered_rows = _CELL.findall(piece), _ROW.findall(piece)
         if not _as_spreadsheets_write(piece, cell_rows, numbered_rows, first=number == 0):
@@ -144,7 +144,7 @@ def _as_spreadsheets_write(piece: bytes, cell_rows: list[bytes], numbered_rows: 
     )
 
 
-def _pieces(part: IO[bytes]) -> Iterator[bytes]:
+def xml_pieces(part: IO[bytes]) -> Iterator[bytes]:
     """The part's bytes, cut after a `>` so that no tag is split between two pieces."""
     rest = b""
     while chunk := part.read(_CHUNK):

@@ -23,6 +23,7 @@ from typing import Any
 
 from cxbridge.errors import SourceError
 from cxbridge.tabular.grid import Cells, Grid, ReadPosition
+from cxbridge.tabular.merged_cells import calamine_merges, filled_down, xlsx_merges
 from cxbridge.tabular.sheet_extent import (
     EXCEL_ROWS, RESAVE, beyond_excel, percent_format, unreadable_workbook, widest_sheet,
 )  # fmt: skip
@@ -165,13 +166,17 @@ def _calamine_rows(path: Path, identity: str, sheet: str, share: _SheetShare) ->
     try:
         with python_calamine.CalamineWorkbook.from_path(str(path)) as book:
             data = book.get_sheet_by_name(sheet)
-            top, left = data.start or (0, 0)
-            pad: Cells = [None] * left
-            for offset, row in enumerate(data.iter_rows()):
-                share.rows_read(offset + 1, data.height)
-                yield top + offset + 1, pad + [_cell(value) for value in row]
+            yield from filled_down(_calamine_sheet_rows(data, share), calamine_merges(data))
     except python_calamine.CalamineError as exc:
         raise SourceError(f"{identity} [{sheet}]: not readable ({exc}); {RESAVE}") from None
+
+
+def _calamine_sheet_rows(data: Any, share: _SheetShare) -> Iterator[tuple[int, Cells]]:
+    top, left = data.start or (0, 0)
+    pad: Cells = [None] * left
+    for offset, row in enumerate(data.iter_rows()):
+        share.rows_read(offset + 1, data.height)
+        yield top + offset + 1, pad + [_cell(value) for value in row]
 
 
 def _openpyxl_rows(
@@ -184,17 +189,23 @@ def _openpyxl_rows(
         worksheet = book[sheet]
         claimed = worksheet.max_row  # what <dimension> says: a guess, only for the progress display
         worksheet.reset_dimensions()  # the rows that exist, not those <dimension> claims
-        for number, row in enumerate(worksheet.iter_rows(values_only=not percentages), start=1):
+        rows = enumerate(worksheet.iter_rows(values_only=not percentages), start=1)
+        for number, cells in filled_down(_openpyxl_cells(rows, percentages), xlsx_merges(path, sheet)):
             if number > EXCEL_ROWS:
                 raise SourceError(f"{identity} [{sheet}]: {beyond_excel(number, 0)}")
             share.rows_read(number, claimed)
-            yield number, [_shown(cell) for cell in row] if percentages else [_cell(value) for value in row]
+            yield number, cells
     except SourceError:
         raise
     except Exception as exc:  # openpyxl's own zoo of errors for a damaged sheet
         raise SourceError(f"{identity} [{sheet}]: not readable ({type(exc).__name__}: {exc}); {RESAVE}") from None
     finally:
         book.close()
+
+
+def _openpyxl_cells(rows: Iterator[tuple[int, Any]], percentages: bool) -> Iterator[tuple[int, Cells]]:
+    for number, row in rows:
+        yield number, [_shown(cell) for cell in row] if percentages else [_cell(value) for value in row]
 
 
 def _shown(cell: Any) -> Any:
