@@ -277,3 +277,44 @@ def test_a_file_with_the_keyed_question_under_its_other_header_is_not_named_as_l
     assert [w for w in result.results[0].warnings if "has no column" in w] == []
     with sqlite3.connect(yearly / "cx.db") as conn:
         assert conn.execute("SELECT COUNT(*) FROM feedback WHERE csat IS NOT NULL").fetchall() == [(8,)]
+
+
+RECOMMEND_2022 = [("a1", "2022-03-02", 9), ("a2", "2022-03-15", 3), ("a3", "2022-04-01", 10), ("a4", "2022-04-20", 7)]
+RECOMMEND_2023 = [("b1", "2023-03-05", 6), ("b2", "2023-03-09", 10), ("b3", "2023-03-30", 0), ("b4", "2023-05-02", 8)]
+
+
+def test_an_nps_column_renamed_between_years_is_proposed_as_one_question_whatever_its_wording(tmp_path: Path):
+    """'NPS' in 2022, 'Recommend score' in 2023: the wording is nothing alike, but a 0–10
+    recommend question is one standard question — before, neither inspect nor the sync said the
+    new header continued the old one (a file with nothing else scored was refused without a hint)."""
+    from cxbridge import api
+    from cxbridge.errors import ConfigError
+
+    write(tmp_path / "visits_2022.csv", "NPS", RECOMMEND_2022)
+    write(tmp_path / "visits_2023.csv", "Recommend score", RECOMMEND_2023)
+    write(tmp_path / "visits_2024.csv", "Recommend score", YEAR_2024)
+    found = api.inspect(sorted(tmp_path.glob("visits_*.csv")))
+    [match] = {match for item in found for match in item.question_matches}  # once, not once per pair of files
+    assert (match.key, match.metric, match.first, match.second) == (
+        "nps", "nps", ("visits_2022.csv", "NPS"), ("visits_2023.csv", "Recommend score")
+    )  # fmt: skip
+    assert "nps is one standard question whatever its wording" in match.describe()
+    config = config_from_dict({"sources": {"visits": source([{"column": "NPS", "metric": "nps"}])}}, create_host(),
+                              path=tmp_path / "cxbridge.toml")  # fmt: skip
+    with pytest.raises(ConfigError) as refused:  # visits_2023.csv has none of the mapped scored columns
+        cxbridge.sync(config, destination=f"sqlite:///{tmp_path / 'cx.db'}", host=create_host())
+    assert "if 'Recommend score' is 'NPS' reworded" in str(refused.value)
+    assert "question_key = 'nps'" in str(refused.value)
+
+
+def test_a_sync_names_the_mapped_nps_column_a_renamed_header_continues(tmp_path: Path):
+    for name, header, rows in (("visits_2022.csv", "NPS", RECOMMEND_2022),
+                               ("visits_2023.csv", "Recommend score", RECOMMEND_2023)):  # fmt: skip
+        with (tmp_path / name).open("w", encoding="utf-8") as handle:
+            handle.write(f"id,submitted,{header},{OLD}\n")
+            handle.writelines(f"{rid},{day},{answer},4\n" for rid, day, answer in rows)
+    metrics = [{"column": "NPS", "metric": "nps"}, {"column": OLD, "metric": "csat"}]
+    config = config_from_dict({"sources": {"visits": source(metrics)}}, create_host(), path=tmp_path / "cxbridge.toml")
+    result = cxbridge.sync(config, destination=f"sqlite:///{tmp_path / 'cx.db'}", host=create_host())
+    (warning,) = [w for w in result.results[0].warnings if "looks scored" in w]
+    assert "it looks like mapped column 'NPS' reworded" in warning and "question_key = 'nps'" in warning

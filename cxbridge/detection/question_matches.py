@@ -24,6 +24,10 @@ if TYPE_CHECKING:
 METRICS = ("nps", "enps", "csat", "ces", *POINTS_PROGRAMS, CRITERION)
 
 SIMILAR = 0.6  # the least share of matching words (difflib's ratio over word sequences)
+ONE_QUESTION = frozenset({"nps", "enps"})
+"""Metrics a survey asks by one standard question (how likely, 0–10, to recommend): two columns
+of one never in a file together are proposed as one question whatever their wording ("NPS" in
+2022, "Recommend score" in 2023)."""
 
 
 @dataclass(frozen=True)
@@ -38,8 +42,8 @@ class QuestionMatch:
 
     @property
     def evidence(self) -> str:
-        return (f"same metric {self.metric} on the same scale, never in one file together, wording "
-                f"{self.similarity:.0%} alike")  # fmt: skip
+        return (f"same metric {self.metric} on the same scale, never in one file together, "
+                f"{_wording(self.metric, self.similarity)}")  # fmt: skip
 
     def describe(self) -> str:
         (file_a, column_a), (file_b, column_b) = self.first, self.second
@@ -49,18 +53,23 @@ class QuestionMatch:
 
 
 def propose_question_matches(inspections: list[Inspection]) -> list[QuestionMatch]:
-    """Each pair of scored columns, of two of the files, that are likely one reworded question."""
+    """Each pair of scored columns, of two of the files, that are likely one reworded question:
+    once, by the first files holding them (five yearly files under two headers make one match)."""
     scored = [(item, proposal) for item in inspections for proposal in item.chosen if proposal.target in METRICS]
     columns_of = {id(item): {column.key for column in item.table.columns} for item in inspections}
     found: list[QuestionMatch] = []
+    paired: set[tuple[str, frozenset[str]]] = set()
     for i, (item_a, a) in enumerate(scored):
         for item_b, b in scored[i + 1 :]:
             if a.column == b.column or a.target != b.target or not _same_scale(a.target, a.spec, b.spec):
                 continue
+            if (a.target, frozenset((a.column, b.column))) in paired:
+                continue
             if a.column in columns_of[id(item_b)] or b.column in columns_of[id(item_a)]:
                 continue  # asked side by side somewhere: two questions
             similarity = alike(a.column, b.column)
-            if similarity >= SIMILAR:
+            if similarity >= SIMILAR or a.target in ONE_QUESTION:
+                paired.add((a.target, frozenset((a.column, b.column))))
                 found.append(QuestionMatch(key_for(a.column), a.target, (item_a.path.name, a.column),
                                            (item_b.path.name, b.column), similarity))  # fmt: skip
     return found
@@ -76,12 +85,18 @@ def reworded_from(proposal: Proposal, mapped: Iterable[MetricColumn], present: s
         if not _same_scale(proposal.target, proposal.spec, {"scale": metric.scale, "direction": metric.direction}):
             continue
         similarity = alike(metric.column, proposal.column)
-        if similarity >= SIMILAR:
+        if similarity >= SIMILAR or metric.metric in ONE_QUESTION:
             key = metric.question_key or key_for(metric.column)
             return (f"it looks like mapped column {metric.column!r} reworded (same metric {metric.metric} on the same "
-                    f"scale, not in this file, wording {similarity:.0%} alike): to keep one history give both entries "
-                    f"question_key = {key!r}")  # fmt: skip
+                    f"scale, not in this file, {_wording(metric.metric, similarity)}): to keep one history give both "
+                    f"entries question_key = {key!r}")  # fmt: skip
     return None
+
+
+def _wording(metric: str, similarity: float) -> str:
+    if similarity < SIMILAR and metric in ONE_QUESTION:
+        return f"wording {similarity:.0%} alike, but {metric} is one standard question whatever its wording"
+    return f"wording {similarity:.0%} alike"
 
 
 def _same_scale(metric: str, a: dict[str, Any], b: dict[str, Any]) -> bool:

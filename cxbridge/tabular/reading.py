@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from cxbridge import exports
-from cxbridge.detection.question_matches import SIMILAR, alike, key_for
+from cxbridge.detection.keywords import asks_amount, mentions
+from cxbridge.detection.question_matches import ONE_QUESTION, SIMILAR, alike, key_for
 from cxbridge.errors import SourceError
 from cxbridge.exports.layout import LayoutOptions
 from cxbridge.tabular.cells import DateOrder, DateOrderGuess, decisive_order, infer_numbered_date_order
@@ -208,12 +209,20 @@ def _reworded_hint(table: Table, config: FileSourceConfig) -> str:
     chosen = config.chosen_columns()
     for metric in config.metrics:
         for column in table.columns:
-            if column.key not in chosen and alike(metric.column, column.label) >= SIMILAR:
+            if column.key not in chosen and _rewords(metric.metric, metric.column, column.label):
                 key = metric.question_key or key_for(metric.column)
                 return (f"; if {column.label!r} is {metric.column!r} reworded, add a [[metrics]] entry for it "
                         f"(metric = {metric.metric!r}, the same scale) and give both question_key = {key!r} to keep "
                         "one history (docs/files.md, Questions reworded between files)")  # fmt: skip
     return ""
+
+
+def _rewords(metric: str, mapped: str, header: str) -> bool:
+    """Whether `header` reads like the mapped column reworded: its words alike, or both ask the one
+    standard question of an NPS ("NPS" in 2022, "Recommend score" in 2023)."""
+    if alike(mapped, header) >= SIMILAR:
+        return True
+    return metric in ONE_QUESTION and mentions(header, "recommend") is not None and not asks_amount(header)
 
 
 def mapped_columns(config: FileSourceConfig) -> list[str]:
