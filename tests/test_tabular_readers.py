@@ -8,11 +8,13 @@ from datetime import datetime
 
 import pytest
 
-from cxbridge.errors import SourceError
+from cxbridge.detection.inspector import inspect_file
+from cxbridge.errors import ConfigError, SourceError
 from cxbridge.exports import LayoutOptions, recognize, to_table
 from cxbridge.tabular.delimited import detect_delimiter, open_delimited
 from cxbridge.tabular.json_records import open_json
 from cxbridge.tabular.workbook import open_workbook
+from tests.sqlite_runs import sync_source
 from tests.workbooks import write_ods, write_xls, write_xlsx
 
 ROWS = [
@@ -117,6 +119,49 @@ def test_title_rows_blank_and_repeated_headers_and_a_merged_group_header(tmp_pat
     ]  # fmt: skip
     [row] = table.rows()
     assert row.number == 5 and row.values["Scores - NPS"] == 9 and row.values["Column G"] == "x"
+
+
+@pytest.mark.parametrize("down", [False, True], ids=["lower row", "merged down"])
+def test_group_titles_over_a_header_whose_own_columns_are_titled_in_its_lower_row(tmp_path, down):
+    """Two questions over the same sub-titles ("Wert", "Kommentar"), the other columns titled in
+    the lower row (or merged down both): before, the group row — two cells of six — was taken
+    for a title row, the columns read as "Wert" and "Wert (2)", and neither was scored, without a word."""
+    rows = [
+        ["Kundenbefragung 2024"],
+        [],
+        [*(["Datum", "Filiale"] if down else [None, None]), "Weiterempfehlung (0-10)", None, "Zufriedenheit (1-5)", None],
+        [*([None, None] if down else ["Datum", "Filiale"]), "Wert", "Kommentar", "Wert", "Kommentar"],
+        *[[datetime(2024, 1, 2 + n), "Berlin", n % 11, "gut", 1 + n % 5, "ok"] for n in range(12)],
+    ]
+    merged = ["C3:D3", "E3:F3", *(["A3:A4", "B3:B4"] if down else [])]
+    path = write_xlsx(tmp_path / "groups.xlsx", {"Daten": rows}, merged={"Daten": merged})
+    [grid] = open_workbook(path, path.name, sheets=None)
+    [found, *_] = recognize(grid)
+    assert (found.format, found.header_row, found.header_rows) == ("plain", 3, 2)
+    table = to_table(grid, "plain", LayoutOptions())
+    assert [c.key for c in table.columns] == [
+        "Datum", "Filiale", "Weiterempfehlung (0-10) - Wert", "Weiterempfehlung (0-10) - Kommentar",
+        "Zufriedenheit (1-5) - Wert", "Zufriedenheit (1-5) - Kommentar",
+    ]  # fmt: skip
+    chosen = {p.target: p.column for p in inspect_file(path).chosen}
+    assert (chosen["nps"], chosen["csat"]) == ("Weiterempfehlung (0-10) - Wert", "Zufriedenheit (1-5) - Wert")
+
+
+def test_a_mapping_of_the_headers_read_before_group_titles_names_the_joined_ones(tmp_path):
+    rows = [[None, None, "Bewertung", None], ["Datum", "Filiale", "NPS", "Kommentar"], [datetime(2024, 1, 2), "Berlin", 9, "gut"]]
+    write_xlsx(tmp_path / "groups.xlsx", {"Daten": rows}, merged={"Daten": ["C1:D1"]})
+    source = {"connector": "excel", "path": "groups.xlsx", "columns": {"submitted_at": "Datum", "location_name": "Filiale"},
+              "metrics": [{"column": "NPS", "metric": "nps"}]}  # fmt: skip
+    with pytest.raises(ConfigError) as refused:
+        sync_source(tmp_path, source)
+    assert "the mapped column 'NPS' is not in the header; did you mean 'Bewertung - NPS'?" in str(refused.value)
+    source["columns"] = {"submitted_at": "Zeit"}  # none of the mapped columns there, but one as a group's
+    source["metrics"] = [{"column": "Kommentar", "metric": "csat"}]
+    with pytest.raises(ConfigError) as refused:
+        sync_source(tmp_path, source)
+    assert "its header joins the group titles above the columns ('Bewertung - Kommentar' for 'Kommentar')" in str(
+        refused.value
+    )
 
 
 def test_repeated_titles_are_numbered(tmp_path):

@@ -67,7 +67,12 @@ def find_header(preview: list[tuple[int, Cells]]) -> tuple[int, int] | None:
         texts = sum(isinstance(cell, str) and not is_blank(cell) for cell in cells)
         if filled >= min(2, widest) and texts >= filled * 0.8 and filled >= widest * 0.5:
             following = rows[position + 1][1] if position + 1 < len(rows) else None
-            return number, 2 if following is not None and _is_sub_header(cells, following) else 1
+            if following is not None and _is_sub_header(cells, following):
+                return number, 2
+            above = rows[position - 1] if position else None
+            if above is not None and above[0] == number - 1 and _is_group_row(above[1], cells):
+                return number - 1, 2
+            return number, 1
     return None
 
 
@@ -89,9 +94,10 @@ def joined_header(top: Cells, sub: Cells) -> list[Any]:
     return joined
 
 
-def _is_sub_header(header: Cells, following: Cells) -> bool:
+def _is_sub_header(header: Cells, following: Cells, *, own_columns: bool = False) -> bool:
     """A second header row: text that fills the blank (merged) cells after group titles, and
-    sits nowhere but under a group."""
+    sits nowhere but under a group or under its own title (a title merged down both rows) — with
+    `own_columns`, also before the first group (a column titled in the lower row alone)."""
     if _has_data(following) or not all(isinstance(cell, str) or cell is None for cell in following):
         return False
     titled = [i for i, cell in enumerate(header) if not is_blank(cell)]
@@ -102,8 +108,22 @@ def _is_sub_header(header: Cells, following: Cells) -> bool:
     if not filled_gaps:
         return False
     group_titles = {max(t for t in titled if t < i) for i in filled_gaps}
-    stray = [i for i, cell in enumerate(following) if not is_blank(cell) and i not in {*filled_gaps, *group_titles}]
+    allowed = {*filled_gaps, *group_titles}
+    allowed |= {i for i in titled if i < len(following) and header_key(header[i]) == header_key(following[i])}
+    if own_columns:
+        allowed |= set(range(min(titled)))
+    stray = [i for i, cell in enumerate(following) if not is_blank(cell) and i not in allowed]
     return not stray
+
+
+def _is_group_row(above: Cells, header: Cells) -> bool:
+    """A row of group titles right above the header, too sparse to be found as one: text only,
+    each group spanning blank (merged) cells its sub-titles fill — a lone title at the first
+    column (the sheet's title over the header) is none."""
+    titled = [i for i, cell in enumerate(above) if not is_blank(cell)]
+    if not titled or titled == [0] or not all(isinstance(cell, str) or cell is None for cell in above):
+        return False
+    return _is_sub_header(above, header, own_columns=True)
 
 
 def _has_data(cells: Cells) -> bool:

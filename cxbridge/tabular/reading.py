@@ -177,7 +177,7 @@ def fit_problem(table: Table, config: FileSourceConfig, elsewhere: set[str]) -> 
     if not missing:
         return None
     if len(missing) == len(mapped_columns(config)):
-        return "none of the mapped columns is in its header" + _delimiter_hint(table, config)
+        return "none of the mapped columns is in its header" + _delimiter_hint(table, config) + _grouped_hint(table, config)
     submitted = header_key(config.columns.submitted_at) if config.columns.submitted_at else None
     for column in missing:
         if column not in elsewhere or column == submitted:
@@ -188,6 +188,18 @@ def fit_problem(table: Table, config: FileSourceConfig, elsewhere: set[str]) -> 
             table, config
         )
     return None
+
+
+def _grouped_hint(table: Table, config: FileSourceConfig) -> str:
+    """For a sheet whose header joins group titles over the mapped columns (`Antwort - ID` for
+    `ID`: read so since 2026-12-07): the headers to map instead."""
+    keys = [column.key for column in table.columns]
+    found = {mapped: key for mapped in mapped_columns(config) for key in keys if key.endswith(f" - {mapped}")}
+    if not found:
+        return ""
+    shown = ", ".join(f"{key!r} for {mapped!r}" for mapped, key in list(found.items())[:3])
+    return (f"; its header joins the group titles above the columns ({shown}): map those headers, or write the "
+            "mapping again with `cxbridge inspect FILE --write-mapping` (docs/files.md, Messy data)")  # fmt: skip
 
 
 def _delimiter_hint(table: Table, config: FileSourceConfig) -> str:
@@ -243,6 +255,9 @@ def _missing_message(table: Table, column: str, elsewhere: set[str], config: Fil
     if keys and keys[0].startswith(BOM) and column == keys[0].removeprefix(BOM):
         hint = (f"the file starts with a byte-order mark, which encoding = {config.encoding!r} keeps in its first "
                 "header: set encoding = 'utf-8-sig', or leave encoding out to detect it")  # fmt: skip
+    elif grouped := [key for key in keys if key.endswith(f" - {column}")]:
+        hint = (f"did you mean {grouped[0]!r}? its header joins the group titles above the columns (docs/files.md, "
+                "Messy data)")  # fmt: skip
     elif close := difflib.get_close_matches(column, keys, n=1):
         hint = f"did you mean {close[0]!r}?"
     elif close := difflib.get_close_matches(column, sorted(elsewhere), n=1):
