@@ -125,7 +125,8 @@ def test_title_rows_blank_and_repeated_headers_and_a_merged_group_header(tmp_pat
 def test_group_titles_over_a_header_whose_own_columns_are_titled_in_its_lower_row(tmp_path, down):
     """Two questions over the same sub-titles ("Wert", "Kommentar"), the other columns titled in
     the lower row (or merged down both): before, the group row — two cells of six — was taken
-    for a title row, the columns read as "Wert" and "Wert (2)", and neither was scored, without a word."""
+    for a title row, the columns read as "Wert" and "Wert (2)", and neither was scored, without a
+    word. A header of titles of their own (no repeats) under such a row reads as before."""
     rows = [
         ["Kundenbefragung 2024"],
         [],
@@ -145,23 +146,25 @@ def test_group_titles_over_a_header_whose_own_columns_are_titled_in_its_lower_ro
     ]  # fmt: skip
     chosen = {p.target: p.column for p in inspect_file(path).chosen}
     assert (chosen["nps"], chosen["csat"]) == ("Weiterempfehlung (0-10) - Wert", "Zufriedenheit (1-5) - Wert")
+    rows[3] = [*rows[3][:2], "Empfehlung", "Kommentar", "Zufriedenheit", "Notiz"]
+    path = write_xlsx(tmp_path / "own.xlsx", {"Daten": rows}, merged={"Daten": merged})
+    [found, *_] = recognize(open_workbook(path, path.name, sheets=None)[0])
+    assert (found.header_row, found.header_rows) == (3, 2) if down else (4, 1)
 
 
 def test_a_mapping_of_the_headers_read_before_group_titles_names_the_joined_ones(tmp_path):
-    rows = [[None, None, "Bewertung", None], ["Datum", "Filiale", "NPS", "Kommentar"], [datetime(2024, 1, 2), "Berlin", 9, "gut"]]
-    write_xlsx(tmp_path / "groups.xlsx", {"Daten": rows}, merged={"Daten": ["C1:D1"]})
+    rows = [[None, None, "Empfehlung", None, "Zufriedenheit", None], ["Datum", "Filiale", "Wert", "Notiz", "Wert", "Notiz"],
+            [datetime(2024, 1, 2), "Berlin", 9, "gut", 4, "ok"]]  # fmt: skip
+    write_xlsx(tmp_path / "groups.xlsx", {"Daten": rows}, merged={"Daten": ["C1:D1", "E1:F1"]})
     source = {"connector": "excel", "path": "groups.xlsx", "columns": {"submitted_at": "Datum", "location_name": "Filiale"},
-              "metrics": [{"column": "NPS", "metric": "nps"}]}  # fmt: skip
+              "metrics": [{"column": "Wert", "metric": "nps"}]}  # fmt: skip
     with pytest.raises(ConfigError) as refused:
         sync_source(tmp_path, source)
-    assert "the mapped column 'NPS' is not in the header; did you mean 'Bewertung - NPS'?" in str(refused.value)
+    assert "the mapped column 'Wert' is not in the header; did you mean 'Empfehlung - Wert'?" in str(refused.value)
     source["columns"] = {"submitted_at": "Zeit"}  # none of the mapped columns there, but one as a group's
-    source["metrics"] = [{"column": "Kommentar", "metric": "csat"}]
     with pytest.raises(ConfigError) as refused:
         sync_source(tmp_path, source)
-    assert "its header joins the group titles above the columns ('Bewertung - Kommentar' for 'Kommentar')" in str(
-        refused.value
-    )
+    assert "its header joins the group titles above the columns ('Empfehlung - Wert' for 'Wert')" in str(refused.value)
 
 
 def test_repeated_titles_are_numbered(tmp_path):

@@ -70,7 +70,7 @@ def find_header(preview: list[tuple[int, Cells]]) -> tuple[int, int] | None:
             if following is not None and _is_sub_header(cells, following):
                 return number, 2
             above = rows[position - 1] if position else None
-            if above is not None and above[0] == number - 1 and _is_group_row(above[1], cells):
+            if above is not None and above[0] == number - 1 and _repeats(cells) and _is_group_row(above[1], cells):
                 return number - 1, 2
             return number, 1
     return None
@@ -114,6 +114,13 @@ def _is_sub_header(header: Cells, following: Cells, *, own_columns: bool = False
         allowed |= set(range(min(titled)))
     stray = [i for i, cell in enumerate(following) if not is_blank(cell) and i not in allowed]
     return not stray
+
+
+def _repeats(header: Cells) -> bool:
+    """Whether a title repeats in the header row ("Wert" under each question): the group titles
+    above are then what tells its columns apart (a header of its own titles reads as before)."""
+    titles = [header_key(cell).casefold() for cell in header if not is_blank(cell)]
+    return len(set(titles)) < len(titles)
 
 
 def _is_group_row(above: Cells, header: Cells) -> bool:

@@ -194,7 +194,9 @@ def _grouped_hint(table: Table, config: FileSourceConfig) -> str:
     """For a sheet whose header joins group titles over the mapped columns (`Antwort - ID` for
     `ID`: read so since 2026-12-07): the headers to map instead."""
     keys = [column.key for column in table.columns]
-    found = {mapped: key for mapped in mapped_columns(config) for key in keys if key.endswith(f" - {mapped}")}
+    found: dict[str, str] = {}
+    for mapped in mapped_columns(config):
+        found.update({mapped: key for key in keys[::-1] if key.endswith(f" - {mapped}")})  # the first one
     if not found:
         return ""
     shown = ", ".join(f"{key!r} for {mapped!r}" for mapped, key in list(found.items())[:3])
