@@ -290,20 +290,21 @@ def test_an_nps_column_renamed_between_years_is_proposed_as_one_question_whateve
     from cxbridge import api
     from cxbridge.errors import ConfigError
 
-    write(tmp_path / "visits_2022.csv", "NPS", RECOMMEND_2022)
+    write(tmp_path / "visits_2022.csv", "Likelihood to recommend", RECOMMEND_2022)
     write(tmp_path / "visits_2023.csv", "Recommend score", RECOMMEND_2023)
     write(tmp_path / "visits_2024.csv", "Recommend score", YEAR_2024)
     found = api.inspect(sorted(tmp_path.glob("visits_*.csv")))
     [match] = {match for item in found for match in item.question_matches}  # once, not once per pair of files
+    # keyed by the metric's name, so every header of it is proposed under one key
     assert (match.key, match.metric, match.first, match.second) == (
-        "nps", "nps", ("visits_2022.csv", "NPS"), ("visits_2023.csv", "Recommend score")
+        "nps", "nps", ("visits_2022.csv", "Likelihood to recommend"), ("visits_2023.csv", "Recommend score")
     )  # fmt: skip
     assert "nps is one standard question whatever its wording" in match.describe()
-    config = config_from_dict({"sources": {"visits": source([{"column": "NPS", "metric": "nps"}])}}, create_host(),
+    config = config_from_dict({"sources": {"visits": source([{"column": "Likelihood to recommend", "metric": "nps"}])}}, create_host(),
                               path=tmp_path / "cxbridge.toml")  # fmt: skip
     with pytest.raises(ConfigError) as refused:  # visits_2023.csv has none of the mapped scored columns
         cxbridge.sync(config, destination=f"sqlite:///{tmp_path / 'cx.db'}", host=create_host())
-    assert "if 'Recommend score' is 'NPS' reworded" in str(refused.value)
+    assert "if 'Recommend score' is 'Likelihood to recommend' reworded" in str(refused.value)
     assert "question_key = 'nps'" in str(refused.value)
 
 

@@ -70,7 +70,7 @@ def propose_question_matches(inspections: list[Inspection]) -> list[QuestionMatc
             similarity = alike(a.column, b.column)
             if similarity >= SIMILAR or a.target in ONE_QUESTION:
                 paired.add((a.target, frozenset((a.column, b.column))))
-                found.append(QuestionMatch(key_for(a.column), a.target, (item_a.path.name, a.column),
+                found.append(QuestionMatch(key_for(a.column, a.target), a.target, (item_a.path.name, a.column),
                                            (item_b.path.name, b.column), similarity))  # fmt: skip
     return found
 
@@ -86,7 +86,7 @@ def reworded_from(proposal: Proposal, mapped: Iterable[MetricColumn], present: s
             continue
         similarity = alike(metric.column, proposal.column)
         if similarity >= SIMILAR or metric.metric in ONE_QUESTION:
-            key = metric.question_key or key_for(metric.column)
+            key = metric.question_key or key_for(metric.column, metric.metric)
             return (f"it looks like mapped column {metric.column!r} reworded (same metric {metric.metric} on the same "
                     f"scale, not in this file, {_wording(metric.metric, similarity)}): to keep one history give both "
                     f"entries question_key = {key!r}")  # fmt: skip
@@ -124,6 +124,9 @@ def alike(a: str, b: str) -> float:
     return SequenceMatcher(None, _words(a), _words(b)).ratio()
 
 
-def key_for(column: str) -> str:
-    """A readable key from the first wording: `how_satisfied_were_you_with_your_visit`."""
+def key_for(column: str, metric: str | None = None) -> str:
+    """A readable key from the first wording: `how_satisfied_were_you_with_your_visit`; an NPS's
+    is its metric (`nps`), so every header it is proposed under gets the same one."""
+    if metric in ONE_QUESTION:
+        return metric
     return "_".join(_words(column))[:60].strip("_") or "question"

@@ -224,7 +224,7 @@ def _reworded_hint(table: Table, config: FileSourceConfig) -> str:
     for metric in config.metrics:
         for column in table.columns:
             if column.key not in chosen and _rewords(metric.metric, metric.column, column.label):
-                key = metric.question_key or key_for(metric.column)
+                key = metric.question_key or key_for(metric.column, metric.metric)
                 return (f"; if {column.label!r} is {metric.column!r} reworded, add a [[metrics]] entry for it "
                         f"(metric = {metric.metric!r}, the same scale) and give both question_key = {key!r} to keep "
                         "one history (docs/files.md, Questions reworded between files)")  # fmt: skip
