@@ -882,3 +882,17 @@ def test_a_label_column_s_scale_is_decided_from_all_of_its_labels_whatever_order
         assert len(answered) == len(forward["quarantined"]) == 603 - 603 // 7 - 1
         assert ("answers 'Very satisfied' and 'Extremely satisfied' grade 'satisfied' in two degrees, which the "
                 "built-in scale this csat question is read on holds as one point") in " ".join(forward["output"].split())
+
+
+def test_a_column_of_months_and_no_dates_is_named_as_leaving_the_records_undated(tmp_path):
+    """A sheet kept by month ("Januar 2024", "01/2024", "2024-02") has no day of submission: its
+    records are undated, counted in the month 'undated'. Before, inspect and import said nothing
+    of it (the report showed every answer 'undated')."""
+    path = tmp_path / "monate.csv"
+    path.write_text("Monat;Filiale;Weiterempfehlung (0-10)\nJanuar 2024;Berlin;9\nFebruar 2024;Berlin;3\n"
+                    "01/2024;Köln;10\n2024-02;Köln;7\n", encoding="utf-8")  # fmt: skip
+    why = ("no column of submission times: the records are undated (counted in the month 'undated'); column 'Monat' "
+           "holds months, not days ('Januar 2024', 'Februar 2024', '01/2024'), and no month alone is read as a date")
+    assert why in run("inspect", str(path))
+    assert why in run("import", str(path), "--db", str(tmp_path / "x.db"))
+    assert reported(tmp_path / "x.db") == {("undated", "nps"): (4, nps([9, 3, 10, 7]))}

@@ -18,6 +18,7 @@ from cxbridge.errors import DataError
 from cxbridge.phones import MIN_DIGITS
 from cxbridge.records import Channel
 from cxbridge.tabular import values
+from cxbridge.tabular.cells import month_and_year
 
 _NUMBERED_DATES = (  # each kind's range and its unit in seconds
     ("Excel serial day numbers", 20_000, 80_000, 86_400),  # 1954 to 2119
@@ -287,8 +288,15 @@ def undated_warning(chosen: list[Proposal], profiles: dict[str, ColumnProfile]) 
         return None
     named = (p for p in profiles.values() if mentions(p.column.label, "time") and not mentions(p.column.label, "start")
              and p.labels and not p.dates and all(_A_YEAR.search(text) for text in p.examples))  # fmt: skip
-    if (profile := next(named, None)) is None:
+    if (profile := next(named, None)) is not None:
+        return (f"no column of submission times: the records are undated (counted in the month 'undated'); column "
+                f"{profile.column.label!r} names a date but holds none this importer reads ({profile.example()}): map "
+                "it as columns.submitted_at with its timestamp_format (strptime)")  # fmt: skip
+    months = (p for p in profiles.values() if p.examples and all(month_and_year(text) for text in p.examples))
+    if (profile := next(months, None)) is None:
         return None
     return (f"no column of submission times: the records are undated (counted in the month 'undated'); column "
-            f"{profile.column.label!r} names a date but holds none this importer reads ({profile.example()}): map it "
-            "as columns.submitted_at with its timestamp_format (strptime)")
+            f"{profile.column.label!r} holds months, not days ({profile.example()}), and no month alone is read as a "
+            "date: give each row its day in the sheet (the month's first, if no other is known), or, for months "
+            "written one way in numbers, map the column as columns.submitted_at with that timestamp_format "
+            "('%m/%Y' for 01/2024, '%Y-%m' for 2024-01), each record then on the month's first day")

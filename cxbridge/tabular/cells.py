@@ -49,6 +49,15 @@ _MONTH_NAMES = (
 """Month names in the languages the importer knows — Polish and Russian in the genitive a date
 takes (`5 marca 2024`, `5 марта 2024`); no name stands for two months."""
 _MONTH_OF = {name: month for names in _MONTH_NAMES for month, name in enumerate(names.split(), start=1)} | {"sept": 9}
+_MONTH_AND_YEAR = re.compile(r"^(?:([^\W\d_]{3,})\.?[\s-]+(?:\d{4}|\d{2})|\d{1,2}[./-]\d{4}|\d{4}[./-]\d{1,2})$")
+
+
+def month_and_year(text: str) -> bool:
+    """Whether the text names a month of a year and no day: `Januar 2024`, `Jan-24`, `01/2024`, `2024-01`."""
+    found = _MONTH_AND_YEAR.match(text.strip())
+    return found is not None and (found.group(1) is None or found.group(1).casefold() in _MONTH_OF)
+
+
 _OFFSET = re.compile(r"([+-])(\d{1,2}?):?(\d{2})?$")
 _NUMBER = re.compile(r"^[+-]?(?:\d+|\d{1,3}(?:[ \u00a0\u202f.,']\d{3})+)(?:[.,]\d+)?$")
 
