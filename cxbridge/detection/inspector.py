@@ -33,6 +33,7 @@ from cxbridge.tabular.grid import Grid
 from cxbridge.tabular.json_records import open_json
 from cxbridge.tabular.reading import CONNECTOR_OF_KIND, date_order_warning, decide_date_order
 from cxbridge.tabular.source_dates import Evidence
+from cxbridge.tabular.response_rows import repeated_note
 from cxbridge.tabular.summary_rows import summary_note
 from cxbridge.tabular.table import Table
 from cxbridge.tabular.values import screened_out
@@ -154,6 +155,7 @@ def inspect_file(
         main.notes += [f"sheet {sheet!r} left out: {reason}" for sheet, reason in left_out.items()]
     read = [c.table for c in candidates if c is main or c.table.sheet in main.sheets]
     main.notes += [summary_note(table.where, table.summary_rows) for table in read if table.summary_rows]
+    main.notes += [repeated_note(table.where, table.repeated_headers) for table in read if table.repeated_headers]
     if not any(c.table.preview(1) for c in candidates):
         main.notes.append(f"{nothing_in(file)}; importing it imports nothing (and fails)")
     return main

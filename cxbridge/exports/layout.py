@@ -9,8 +9,8 @@ from operator import itemgetter
 from types import MappingProxyType
 from typing import Any
 
-from cxbridge.tabular.grid import Cells, Grid, blank_row
-from cxbridge.tabular.summary_rows import summary_cell, trailing_summary
+from cxbridge.tabular.grid import Cells, Grid
+from cxbridge.tabular.response_rows import ResponseRows
 from cxbridge.tabular.table import Column, Row, Table
 
 
@@ -68,37 +68,22 @@ def grid_table(
     columns: list[Column],
     first_data_row: int,
     convert: Callable[[str, Any], Any] | None = None,
+    titles: Cells | None = None,
 ) -> Table:
-    """A table over the grid rows from `first_data_row` on, blank rows left out, and the rows
-    of totals under the last response (`summary_rows`), which `Table.summary_rows` names."""
+    """A table over the grid rows from `first_data_row` on, blank rows left out, and the sheet's
+    own rows among the responses (`ResponseRows`: totals under them, and with the header row's
+    `titles` the header repeated over a block with the title above it), which the table names."""
     positions = [(column.key, column.index) for column in columns if column.index is not None]
     text = grid.text and convert is None
     values_of = _text_values(positions) if text else _row_values(positions, convert)
-
+    responses = ResponseRows(titles, grid.where)
     summary: list[tuple[int, str]] = []
+    repeated: list[tuple[int, str]] = []
 
     def read_values() -> Iterator[tuple[int, dict[str, Any], Mapping[str, str]]]:
-        held: list[tuple[int, tuple[int, str], Cells]] = []  # labelled as totals: left out if no response follows
-        labelled: set[int] = set()  # columns where a response's row holds such a label: data, not totals
-        for number, cells in grid.rows():
-            if number < first_data_row:
-                continue
-            # a text row whose first cell holds something is not blank: most rows are told so (issue 19)
-            if not (text and cells and cells[0].strip()) and blank_row(cells):
-                continue
-            if (label := summary_cell(cells)) is not None:
-                held.append((number, label, cells))
-                continue
-            for at, (column, _), before in held:
-                labelled.add(column)
-                yield at, values_of(before), NO_LABELS
-            held.clear()
+        for number, cells in responses.rows(grid.rows(), first_data_row, text=text):
             yield number, values_of(cells), NO_LABELS
-        trailing = [(at, label) for at, label, _ in held]
-        if not trailing_summary(trailing, labelled):
-            yield from ((at, values_of(cells), NO_LABELS) for at, _, cells in held)
-            trailing = []
-        summary[:] = [(at, label) for at, (_, label) in trailing]
+        summary[:], repeated[:] = responses.summary, responses.repeated
 
     def read_rows() -> Iterator[Row]:
         for number, values, _ in read_values():
@@ -114,6 +99,7 @@ def grid_table(
         text=text,
         read_values=read_values,
         summary_rows=summary,
+        repeated_headers=repeated,
     )
 
 

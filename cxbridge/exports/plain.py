@@ -43,7 +43,7 @@ def to_table(grid: Grid, options: LayoutOptions) -> Table:
     width = used_width(names, [cells for number, cells in preview if number >= row + rows])
     names = [*names[:width], *[None] * (width - len(names))]
     columns = [Column(key=key, text=key, index=index) for index, key in enumerate(unique_keys(names))]
-    return grid_table(grid, format=NAME, columns=columns, first_data_row=row + rows)
+    return grid_table(grid, format=NAME, columns=columns, first_data_row=row + rows, titles=header[-1])
 
 
 def used_width(header: Cells, data: list[Cells]) -> int:

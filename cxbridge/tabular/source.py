@@ -58,13 +58,15 @@ from cxbridge.tabular.scale_change import ScaleChange
 from cxbridge.tabular.table import Table, header_key
 from cxbridge.tabular.table_warnings import absent_scores, repeated_ids, status_ignored, unmapped_scores
 from cxbridge.tabular.unanswered import Unanswered
+from cxbridge.tabular.response_rows import REPEATED
 from cxbridge.tabular.summary_rows import SUMMARY, summary_cell
 from cxbridge.tabular.values import SCREENED_OUT, screened_out
 
 log = logging.getLogger("cxbridge.files")
 NOT_READING = {"path", "same_as", "match_on"}
-SUMMARY_MARK = "summary"
-"""The key of a row of totals under the responses, read only to be counted as left out."""
+OWN_ROW = "own_row"
+"""The key of a sheet's own row among its responses (totals, a repeated header), read only to be
+counted as left out, by the reason it holds."""
 """Config keys that do not change how a file reads: a file read before is not read again for them."""
 
 
@@ -395,9 +397,11 @@ class FileStream(Stream):
                     raw["labels"] = labels
                 raw["id"] = native
                 yield raw
-            for number, label in table.summary_rows:  # read, to be counted as left out (`left_out`)
+            own = [(number, SUMMARY) for number, _ in table.summary_rows]
+            own += [(number, REPEATED) for number, _ in table.repeated_headers]
+            for number, why in own:  # read, to be counted as left out (`left_out`)
                 if number > after:
-                    yield {"file": file, **({"sheet": sheet} if sheet else {}), "row": number, "values": {}, SUMMARY_MARK: label}
+                    yield {"file": file, **({"sheet": sheet} if sheet else {}), "row": number, "values": {}, OWN_ROW: why}
             if ids is not None and (warning := repeated_ids(table, ids, self.config.columns.id, scrub=self._scrub)):
                 self.repeated.append(warning)
             if others is not None and (warning := others.warning()):
@@ -412,12 +416,14 @@ class FileStream(Stream):
             self._text, self._text_scrub, self._table_scrub, self._status = False, None, None, None
 
     def left_out(self, raw: dict[str, Any]) -> str | None:
-        """Totals and averages under the responses (`summary_rows`); a Qualtrics
+        """A sheet's own rows among its responses (`response_rows`); a Qualtrics
         export's preview, test or spam response, unless `include_test_responses`:
         by the Status column of the table being read, or of a quarantined row replayed; and a
         response the survey turned away, by the mapped status column or Qualtrics' `Q_TerminateFlag`."""
         values = raw["values"]
-        if SUMMARY_MARK in raw or (not self._reading and self._replayed_summary(values)):
+        if OWN_ROW in raw:
+            return raw[OWN_ROW]
+        if not self._reading and self._replayed_summary(values):
             return SUMMARY
         status = self._status if self._reading else replayed_status(self.config, raw)
         if status is not None and not_feedback(values.get(status)):

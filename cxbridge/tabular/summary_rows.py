@@ -35,6 +35,17 @@ def summary_cell(cells: Iterable[Any]) -> tuple[int, str] | None:
     return None
 
 
+def is_label(text: str) -> bool:
+    """Whether the text, trimmed, is such a label."""
+    return text.casefold().strip(" \t\r\n:") in _WORDS
+
+
+def label_initials() -> frozenset[str]:
+    """The letters such a label can start with, in either case: a row whose first cell starts
+    otherwise (a date, an id) is no such row, told without a look at the rest."""
+    return frozenset(case for word in _WORDS for case in (word[0], word[0].upper(), word[0].title()))
+
+
 def trailing_summary(rows: list[tuple[int, tuple[int, str]]], data_columns: set[int]) -> bool:
     """Whether the labelled rows after the last response are the sheet's totals: a few, each
     labelled once, in a column no response's row holds such a word in (`Type`: NPS … CSAT is data)."""

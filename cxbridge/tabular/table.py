@@ -67,6 +67,9 @@ class Table:
     summary_rows: list[tuple[int, str]] = field(default_factory=list)
     """(row number, label) of the totals and averages under the responses the last full pass over
     the rows left out (`summary_rows`)."""
+    repeated_headers: list[tuple[int, str]] = field(default_factory=list)
+    """(row number, first cell) of the header rows repeated over a block of rows, and the titles
+    above them, that the last full pass left out (`response_rows`)."""
     _preview: list[Row] | None = None
 
     def rows(self) -> Iterator[Row]:
