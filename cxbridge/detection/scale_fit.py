@@ -101,8 +101,8 @@ def numeric_scale(profile: ColumnProfile, header: str, *, largest: float) -> Sca
 
 def _numeric_scale(profile: ColumnProfile, header: str, *, largest: float) -> ScaleFit | None:
     named = named_scale(header) or _top_named(profile)
-    if named in USUAL_SCALES and named[1] <= largest and (fit := fit_scale(profile, named)) is not None:
-        return fit
+    if named is not None and named[1] <= largest and (fit := fit_scale(profile, named)) is not None:
+        return fit  # a scale the header names, usual or not ("(1-6)": its 6s are answers, not slips off 1–5)
     fits = [fit for scale in USUAL_SCALES if scale[1] <= largest and (fit := fit_scale(profile, scale)) is not None]
     reached = [fit for fit in fits if fit.high in profile.numbers]
     fewest_off = min(reached, key=lambda fit: (sum(fit.odd.values()), fit.high - fit.low), default=None)
