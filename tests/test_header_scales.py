@@ -38,3 +38,21 @@ def test_school_grades_are_kept_unscored_with_the_mapping_that_reads_them(tmp_pa
     assert not [p for p in inspection.chosen if p.target == "csat"]  # before: a CSAT on 1–5, 5 the most satisfied
     [warning] = [w for w in inspection.warnings if "school grades" in w]
     assert "metric = 'csat', scale = [1, 6], direction = 'lower_is_better'" in warning
+
+
+GRADES = ["sehr gut", "gut", "gut", "befriedigend", "ausreichend", "mangelhaft", "sehr gut", "gut", "ungenügend", "gut"]
+
+
+def test_answers_in_school_grades_are_named_with_the_mapping_that_reads_them_best_first(tmp_path):
+    path = tmp_path / "noten.csv"
+    rows = [f"{day:02d}.01.2024;Berlin;{grade}" for day, grade in enumerate(GRADES, start=1)]
+    path.write_text("Datum;Filiale;Gesamtnote\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    [warning] = [w for w in inspect_file(path).warnings if "school grades" in w]  # before: nothing said
+    assert "map it under [[metrics]] with metric = 'csat', scale = [1, 6], direction = 'lower_is_better'" in warning
+    labels = {"sehr gut": 1, "gut": 2, "befriedigend": 3, "ausreichend": 4, "mangelhaft": 5, "ungenügend": 6}
+    source = {"connector": "csv", "path": "noten.csv", "timezone": "UTC", "columns": {"submitted_at": "Datum"},
+              "metrics": [{"column": "Gesamtnote", "metric": "csat", "scale": [1, 6], "direction": "lower_is_better",
+                           "labels": labels}]}  # fmt: skip
+    assert sync_source(tmp_path, source).quarantined == 0
+    best = sum(grade in ("sehr gut", "gut") for grade in GRADES)  # the top two boxes, the lowest grades
+    assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month") == [(10, round(100 * best / 10, 1))]

@@ -18,6 +18,7 @@ from cxbridge.detection.profile import ColumnProfile, profile_table
 from cxbridge.detection.proposals import METRICS, RECODED_FORMATS, choose, code_warnings, propose, unscored_warnings
 from cxbridge.detection.program import detect_employees
 from cxbridge.detection.recodes import ValuesGuess, guess_values, read_as_shown, shared_recode_warnings
+from cxbridge.detection.school_grades import graded_labels_warning
 from cxbridge.detection.weights import weight_warning
 from cxbridge.detection.years import latest_year_first
 from cxbridge.errors import SourceError
@@ -240,6 +241,8 @@ def _inspection(file: SourceFile, recognition: Recognition, table: Table, hints:
     used = {proposal.column for proposal in chosen}
     inspection.reading_warnings += [warning for key, profile in profiles.items()
                                     if key not in used and (warning := weight_warning(profile))]  # fmt: skip
+    inspection.reading_warnings += [warning for key, profile in profiles.items()
+                                    if key not in used and (warning := graded_labels_warning(profile))]  # fmt: skip
     if undated := undated_warning(chosen, profiles):
         inspection.reading_warnings.append(undated)
     _settle_dates(inspection, profiles, hints)

@@ -13,6 +13,7 @@ import re
 from collections import Counter
 
 from cxbridge.detection import labels as builtin
+from cxbridge.detection import school_grades
 from cxbridge.detection.declared_scale import end_words, labelled_scale, named_scale, no_zero, not_nps
 from cxbridge.detection.evidence import Proposal
 from cxbridge.detection.keywords import (
@@ -223,10 +224,10 @@ def _from_numbers(profile: ColumnProfile, header: str, *, recoded: bool) -> Prop
     if asked_metric(header) is None and not turned_round(header):
         return _note(profile, f"the header asks whether something was {mentions(header, 'resolved')!r}: a question of "
                               f"fact, not a satisfaction scale; kept as an answer, unscored")  # fmt: skip
-    if grades := _SCHOOL_GRADES.search(header):
+    if grades := school_grades.HEADER.search(header):
         return _note(profile, f"the header asks about {stem!r} in school grades ({grades.group(0)!r}), on which 1 is "
                               "the best answer and 6 the worst: kept as an answer, unscored; to score it, map it "
-                              "under [[metrics]] with metric = 'csat', scale = [1, 6], direction = 'lower_is_better'")  # fmt: skip
+                              f"under [[metrics]] with {school_grades.MAPPING}")  # fmt: skip
     fit = numeric_scale(profile, header, largest=7 if asks == "effort" else 10)
     if fit is None:
         fix = another_quantity(profile, *(("ces", "an effort answer") if asks == "effort" else
@@ -244,12 +245,6 @@ def _from_numbers(profile: ColumnProfile, header: str, *, recoded: bool) -> Prop
     spec = _spec(metric, reading, profile, codes=fit.codes)
     confidence = (0.8 if fit.odd else 0.85) if metric == "csat" else (0.7 if fit.odd else 0.75)
     return Proposal(metric, profile.key, confidence, evidence, spec)
-
-
-_SCHOOL_GRADES = re.compile(
-    r"(?:schul|zeugnis)noten?|notenskala|benotung|\bnoten\b|\bnote\W{0,3}1\s*(?:-|–|bis)\s*6\b", re.IGNORECASE
-)
-"""German school grades, 1 (sehr gut) to 6 (ungenügend): a satisfaction asked so is best at its lowest number."""
 
 
 def _rated_on_no_metric(profile: ColumnProfile, header: str, rate: str) -> Proposal | None:
