@@ -13,6 +13,7 @@ from cxbridge.detection.meaning import (
     choice_value, choices_scale, labels_direction, no_score_values, numbers_shown, recoded_choice, scores_ranks,
     shows_scale,
 )
+from cxbridge.detection.other_way_round import TRAILING_NUMBER, known_labels
 from cxbridge.errors import DataError
 from cxbridge.exports.qualtrics_csv import unnamed_zone_warning
 from cxbridge.metrics import NPS_METRICS, answer_code, index_labels, shown_number
@@ -27,7 +28,7 @@ from cxbridge.tabular.column_answers import KeptAnswers
 from cxbridge.tabular.column_scales import ColumnScales
 from cxbridge.tabular.config import FIELD_COLUMNS, MetricColumn, RowMapping
 from cxbridge.tabular.reading import date_order_warning
-from cxbridge.tabular.scale_checks import TRAILING_NUMBER, check_degrees, check_order, check_size
+from cxbridge.tabular.scale_checks import check_degrees, check_order, check_size
 from cxbridge.tabular.source_dates import SourceDates
 from cxbridge.tabular.table import Table, header_key
 from cxbridge.timestamps import format_timestamp, zone, zone_named_by
@@ -370,10 +371,7 @@ class RowNormalizer:
         """The metric's own labels over the built-in ones for its scale (cached per metric)."""
         found = self._labels.get(id(metric))
         if found is None:
-            bounds = metric.scale_bounds
-            found = dict(builtin.builtin_labels(metric.metric, (float(bounds[0]), float(bounds[1])), metric.direction))
-            found |= {builtin.label_key(label): value for label, value in metric.labels.items()}
-            self._labels[id(metric)] = found
+            found = self._labels[id(metric)] = known_labels(metric)
         return found
 
     def _text(self, column: str) -> str:

@@ -5,42 +5,27 @@ each refused with a DataError that names the setting to change in the source's m
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from cxbridge.detection import labels as builtin
 from cxbridge.detection.degrees import degrees_advice, off_builtin_scale
+from cxbridge.detection.other_way_round import numbered_other_way
 from cxbridge.errors import DataError
-from cxbridge.scales import Direction
 from cxbridge.tabular.cells import whole_number
 from cxbridge.tabular.column_scales import ColumnScales, settings
 from cxbridge.tabular.config import MetricColumn, RowMapping
 
-TRAILING_NUMBER = re.compile(r"^(\D*?)\s*[-–—:=]\s*(\d+(?:[.,]\d+)?)\s*$")  # "Neutral - 3"
-_LEADING_NUMBER = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*(?:[-–—=:.)/]\s*|\s+)(\D.*?)\s*$")  # "5 - Very dissatisfied"
 
 
 def check_order(column: str, metric: MetricColumn, text: str, labels: dict[str, float], *, config: RowMapping,
                 source: str) -> None:  # fmt: skip
     """A DataError when an answer's number and its label stand at opposite ends of the scale
-    ('5 - Very dissatisfied' on a scale read higher-is-better, '1 - Very dissatisfied' on one read
-    lower-is-better): the export numbers the scale the other way round, and its numbers would
-    score each answer as its opposite. `labels`: the metric's own labels over the built-in ones."""
-    trailing = TRAILING_NUMBER.match(text)
-    match = trailing or _LEADING_NUMBER.match(text)
-    if match is None or builtin.label_key(text) in labels:
-        return
-    named, number = match.groups() if trailing else match.groups()[::-1]
-    meant, middle = labels.get(builtin.label_key(named)), sum(metric.scale_bounds) / 2
-    if meant is not None and (float(number.replace(",", ".")) - middle) * (meant - middle) < 0:
-        other = next(direction for direction in Direction if direction != metric.direction)
-        raise DataError(
-            f"question {column!r}: answer {text!r} is numbered {number}, but {named.strip()!r} is the other end of "
-            f"this {metric.metric} scale: its answers are numbered the other way round; in "
-            f"{config.metrics_entry(column, source=source)}, set direction = '{other}', or map "
-            "its answers under 'labels'",
-            field=column,
-        )
+    (`other_way_round.numbered_other_way`): the export numbers the scale the other way round, and
+    its numbers would score each answer as its opposite. `labels`: the metric's own labels over
+    the built-in ones."""
+    where = config.metrics_entry(column, source=source)
+    if problem := numbered_other_way(column, text, labels, metric, where=where):
+        raise DataError(problem, field=column)
 
 
 def check_size(column: str, metric: MetricColumn, text: str, read: Any, *, config: RowMapping, source: str) -> None:
