@@ -24,7 +24,8 @@ from cxbridge.detection.meaning import (
     read_backwards, read_numbers, read_options, recoded_choice, set_against_words, shows_scale, unscored_note,
     value_range,
 )
-from cxbridge.errors import ConfigError
+from cxbridge.detection.other_way_round import known_labels, numbered_other_way
+from cxbridge.errors import ConfigError, DataError
 from cxbridge.metrics import (
     DEFAULT_SCALES, NPS_METRICS, Direction, MetricSpec, ScaleEnds, answer_code, index_labels, label_value,
     labels_short_of_scale, metric_name, shown_number,
@@ -417,6 +418,7 @@ class QuestionPlan:
             label = recoded_choice(question.choices, value)
         if label is not None:
             value = choice_value(label, value, reading.labels, by_label=reading.by_shown)
+            self._check_order(question, reading.spec, value, label)
         elif reading.spec is not None and (coded := answer_code(value, reading.spec)) is not None:
             value, label = coded, str(whole_number(value)).strip()  # the code as written: 3.0 is "3"
         return AnswerInput(
@@ -424,6 +426,16 @@ class QuestionPlan:
             spec=reading.spec, is_comment=reading.is_comment, is_primary=self._is_primary(reading),
             question_key=reading.question_key,
         )  # fmt: skip
+
+    def _check_order(self, question: Question, spec: MetricSpec | None, value: Any, label: str) -> None:
+        """A DataError for an answer scored by the number it shows beside words that stand at the
+        other end of the scale under the direction in force ('1 - Very dissatisfied' read
+        lower_is_better, configured or learnt): a file's cell is refused alike (`numbered_other_way`)."""
+        if spec is None or value != shown_number(label):
+            return
+        where = self._override_table(question.id)
+        if problem := numbered_other_way(question.id, label, known_labels(spec), spec, where=where):
+            raise DataError(problem, field=question.id)
 
     def _read(self, question: Question, override: QuestionOverride | None) -> Reading:
         """Choices showing numbers other than their recodes score the numbers shown (`numbers_shown`)

@@ -36,12 +36,16 @@ def scores(folder: Path) -> list[tuple]:
                          "ORDER BY 1")  # fmt: skip
 
 
-def together(folder: Path, *labels: str) -> list[tuple]:
-    """The scores of one sync that reads every answer `labels` at once."""
+def together(folder: Path, *labels: str) -> tuple[list[tuple], list[tuple]]:
+    """The scores of one sync that reads every answer `labels` at once, and the responses it quarantines."""
     with questionpro(account(*labels)) as api:
         result = sync(folder, entry(api.url))
-    assert result.quarantined == 0, result.error
-    return scores(folder)
+    assert result.status == "success", result.error
+    return scores(folder), quarantined(folder)
+
+
+def quarantined(folder: Path) -> list[tuple]:
+    return query(folder, "SELECT source_record_id, error FROM quarantine ORDER BY 1")
 
 
 def test_a_later_sync_of_bare_numbers_scores_them_as_one_sync_of_every_answer_would(tmp_path):
@@ -55,7 +59,7 @@ def test_a_later_sync_of_bare_numbers_scores_them_as_one_sync_of_every_answer_wo
         qp.responses[7654321] += answered(["2", "5"], first=4)
         second = sync(tmp_path, entry(api.url))
     assert [(r.status, r.read, r.written) for r in (first, second)] == [("success", 3, 3), ("success", 3, 2)]
-    assert scores(tmp_path) == together(tmp_path / "together", "1 - Very satisfied", "4", "2", "2", "5")
+    assert (scores(tmp_path), []) == together(tmp_path / "together", "1 - Very satisfied", "4", "2", "2", "5")
     assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month") == [(5, 60.0)]
     assert [w for w in second.warnings if "9002" in w] == [
         f"{QUESTION}: read lower_is_better, as its answers write '1 - Very satisfied', labels of the built-in "
@@ -69,7 +73,8 @@ def test_later_answers_numbering_the_scale_the_other_way_are_warned_of_and_flip_
     and a bare "2". The direction learnt holds — "2" stays satisfied, no score flips between syncs —
     and the summary names both answers and what to set, in the syncs after it too (the cursor keeps
     the contrary answer), until the config says. Before, sync 2 read the question
-    higher-is-better without a word: its "2" dissatisfied, its "1" too."""
+    higher-is-better without a word: its "2" dissatisfied, its "1" too. The contrary answer itself
+    is quarantined (test_questionpro_contradicting_answers), never scored as the best one."""
     qp = account("1 - Very satisfied", "4")
     with questionpro(qp) as api:
         sync(tmp_path, entry(api.url))
@@ -79,7 +84,7 @@ def test_later_answers_numbering_the_scale_the_other_way_are_warned_of_and_flip_
     assert (second.status, third.status, third.written) == ("success", "success", 0), second.error
     assert [w for w in third.warnings if "9002" in w] == [w for w in second.warnings if "9002" in w]
     assert {direction for _, _, direction, _, _ in scores(tmp_path)} == {"lower_is_better"}
-    assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month") == [(4, 75.0)]  # 1, 1, 2 of 1, 4, 1, 2
+    assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month") == [(3, 66.7)]  # 1, 2 of 1, 4, 2
     assert [w for w in second.warnings if "9002" in w] == [
         f"{QUESTION}: its answer '1 - Very dissatisfied' numbers the scale opposite to '1 - Very satisfied', from "
         "which an earlier sync took lower_is_better: still read lower_is_better, so that no score changes between "
@@ -92,7 +97,7 @@ def test_a_full_refresh_learns_the_direction_again_from_every_answer(tmp_path):
     """After sync 1 learnt lower-is-better and sync 2 met an answer numbering the scale the other
     way, `--full-refresh` forgets what the cursor kept and decides from every answer at once, as a
     first sync of them does: both ways, so higher-is-better, with the warning that asks for the
-    direction."""
+    direction — and "1 - Very satisfied", whose words contradict it, quarantined in both."""
     qp = account("1 - Very satisfied", "4")
     with questionpro(qp) as api:
         sync(tmp_path, entry(api.url))
@@ -101,7 +106,8 @@ def test_a_full_refresh_learns_the_direction_again_from_every_answer(tmp_path):
         again = sync(tmp_path, entry(api.url), full_refresh=True)
     assert again.status == "success", again.error
     labels = ("1 - Very satisfied", "4", "1 - Very dissatisfied", "2")
-    assert scores(tmp_path) == together(tmp_path / "together", *labels)
+    assert (scores(tmp_path), quarantined(tmp_path)) == together(tmp_path / "together", *labels)
+    assert [source_record_id for source_record_id, _ in quarantined(tmp_path)] == ["70000001"]
     assert {direction for _, _, direction, _, _ in scores(tmp_path)} == {"higher_is_better"}
     assert any("number the scale opposite ways" in w for w in again.warnings), again.warnings
 

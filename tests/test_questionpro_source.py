@@ -593,12 +593,13 @@ def test_answers_numbering_the_scale_both_ways_decide_no_direction_and_say_what_
     satisfied" and "1 - Very dissatisfied": the answers contradict each other, so no direction is
     taken from them — read higher-is-better, as with no words, in either order — and the sync warns
     naming the question, both answers and the line to set (before: read higher-is-better without a
-    word)."""
+    word). "1 - Very satisfied", whose words contradict that reading, is quarantined (before: counted
+    dissatisfied, CSAT 50 %)."""
     answers = ["1 - Very satisfied", "4", "1 - Very dissatisfied", "5"]
     with questionpro(numbered_answers(answers[::-1] if reverse else answers)) as api:
         result = sync(tmp_path, entry(api.url))
-    assert (result.written, result.quarantined) == (len(answers), 0), result.error
-    assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month") == [(4, 50.0)]  # 4 and 5 satisfied
+    assert (result.written, result.quarantined) == (3, 1), result.error
+    assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month") == [(3, 66.7)]  # 4 and 5 satisfied
     assert [w for w in result.warnings if "9002" in w] == [
         "survey 7654321: question 9002 ('How satisfied are you with our service?'): its answers '1 - Very "
         "dissatisfied' and '1 - Very satisfied' number the scale opposite ways, so neither says which end is best: "
