@@ -181,7 +181,8 @@ def sync(ctx: click.Context, config, sources, full_refresh, prune, dry_run, db, 
             jobs=jobs,
             on_progress=on_progress,
         )
-    print_summaries(result.results, fmt=fmt, dry_run=dry_run)
+    same = same_data(config, db, destination) if hints_wanted(ctx, fmt) else None
+    print_summaries(result.results, fmt=fmt, dry_run=dry_run, same=same)
     print_run_warnings(result.warnings)
     if result.deliveries is not None:
         from .cases import print_deliveries
@@ -423,7 +424,8 @@ def quarantine_replay(ctx: click.Context, config, sources, db, destination, wait
     fmt = summary_format(ctx, fmt)
     if not result.results and fmt == "table":
         click.echo("quarantine is empty")
-    print_summaries(result.results, fmt=fmt, dry_run=False)
+    same = same_data(config, db, destination) if hints_wanted(ctx, fmt) else None
+    print_summaries(result.results, fmt=fmt, dry_run=False, same=same)
     print_run_warnings(result.warnings)
     if result.deliveries is not None:
         from .cases import print_deliveries

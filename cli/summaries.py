@@ -3,25 +3,28 @@
 from __future__ import annotations
 
 import json
+import shlex
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from . import output
 
-REASONS_SHOWN = 5  # quarantine reasons under a summary line, most records first
+REASONS_SHOWN = 5  # quarantine reasons under an import's summary line, most records first
+RULES_SHOWN = 3  # the rules those reasons break under a sync's, most records first
 
 if TYPE_CHECKING:
     from cxbridge.source_result import SourceResult
 
 
-def print_summaries(results: list[SourceResult], *, fmt: str, dry_run: bool) -> None:
-    """One summary per source: a line, a JSON object or a CSV row."""
+def print_summaries(results: list[SourceResult], *, fmt: str, dry_run: bool, same: str | None = None) -> None:
+    """One summary per source: a line, a JSON object or a CSV row; `same`, the options by which
+    `quarantine list` reads the same destination (`same_data`), None: no next-step hint (`-q`)."""
     if fmt == "csv":
         output.rows([summary_row(result, dry_run=dry_run) for result in results], fmt="csv")
         return
     for result in results:
-        _print_summary(result, machine=fmt == "json", dry_run=dry_run)
+        _print_summary(result, machine=fmt == "json", dry_run=dry_run, same=same)
 
 
 def summary_row(result: SourceResult, *, dry_run: bool) -> dict[str, Any]:
@@ -33,7 +36,7 @@ def flat_row(values: dict[str, Any]) -> dict[str, Any]:
     return {k: json.dumps(v, default=str) if isinstance(v, list | dict) else v for k, v in values.items()}
 
 
-def _print_summary(result: SourceResult, *, machine: bool, dry_run: bool) -> None:
+def _print_summary(result: SourceResult, *, machine: bool, dry_run: bool, same: str | None) -> None:
     if machine:
         click.echo(json.dumps({"event": "source_summary", "dry_run": dry_run, **result.__dict__}, default=str))
         return
@@ -50,6 +53,8 @@ def _print_summary(result: SourceResult, *, machine: bool, dry_run: bool) -> Non
     )
     if result.paused:
         click.echo(f"  paused: {result.error}")
+    listed = f"cxbridge quarantine list --source {shlex.quote(result.source)}{same}"
+    _print_quarantine_rules(result, listed=None if dry_run or same is None else listed)
     print_warnings(result.warnings)
 
 
@@ -91,6 +96,20 @@ def print_quarantine_reasons(result: SourceResult, *, listed: str | None) -> Non
         click.echo(f"  ✘ {count:,} × {reason}")
     if (more := result.quarantined - sum(count for _, count in reasons)) > 0:
         click.echo(f"  ✘ {more:,} more for other reasons" + (f": {listed}" if listed else ""))
+
+
+def _print_quarantine_rules(result: SourceResult, *, listed: str | None) -> None:
+    """The rules the run's quarantined records broke, under its summary line: the commonest
+    (`RULES_SHOWN`) with how many records each holds, then how many more and the command `listed`
+    (None: none to give, a dry run's) that shows every one."""
+    rules = sorted(result.quarantine_rules.items(), key=lambda rule: -rule[1])[:RULES_SHOWN]
+    for rule, count in rules:
+        click.echo(f"  ✘ {count:,} × {rule}")
+    more = result.quarantined - sum(count for _, count in rules)
+    told = [f"{more:,} more for other reasons"] if more > 0 else []
+    told += [f"see {listed}"] if listed and result.quarantined else []
+    if told:
+        click.echo(f"  … {': '.join(told)}")
 
 
 def print_warnings(warnings: list[str]) -> None:

@@ -238,6 +238,7 @@ def import_(
             item.error = str(exc)
         if item.result is not None:
             item.result.quarantine_reasons = {redact(why): n for why, n in item.result.quarantine_reasons.items()}
+            item.result.quarantine_rules = {redact(rule): n for rule, n in item.result.quarantine_rules.items()}
     for item in result.files:
         _detection_as_synced(item)
     return result

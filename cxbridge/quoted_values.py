@@ -136,3 +136,19 @@ def withheld(text: str) -> str | None:
     if len(text) > MAX_CHARACTERS:
         return f"a text of {len(text)} characters"
     return None
+
+
+_NOT_SHOWN = re.compile(r"\([^()]*, not shown\)")
+_QUOTED = re.compile(r"(?<!\w)(?:'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")(?!\w)")
+_NUMBER = re.compile(r"(?<= )[+-]?\d+(?:[.,]\d+)*(?= |$)")  # 11, -1, 4.5 as a word; not 0–10, (1, true)
+
+
+def rule_of(reason: str, field: str | None) -> str:
+    """The rule a quarantine `reason` breaks, the same for every row it holds: its first clause
+    (the problem, not the advice) with each value of the row as `…` — a value `quoted`, named by
+    what it is, or a bare number — but `field`'s own name: "question 'nps': nps answer … is outside
+    its scale 0–10"."""
+    name = repr(field) if field else None
+    text = _NOT_SHOWN.sub("…", reason)
+    text = _QUOTED.sub(lambda match: match[0] if match[0] == name else "…", text)
+    return _NUMBER.sub("…", text.split("; ", 1)[0])

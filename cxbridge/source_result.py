@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from cxbridge.quoted_values import rule_of
+
 if TYPE_CHECKING:
     from cxbridge.destinations import QuarantineItem
 
@@ -29,6 +31,7 @@ class SourceResult:
     cases_opened: int = 0  # cases its records opened (`cxbridge.loop`), or would open in a dry run
     pruned: int | None = None  # records not read that `--prune` removed (would remove); None: not asked
     quarantine_reasons: dict[str, int] = field(default_factory=dict)  # this run's, counted (`count_reasons`)
+    quarantine_rules: dict[str, int] = field(default_factory=dict)  # the same by the rule they break (`rule_of`)
     error: str | None = None
     seconds: float = 0.0
     streams: dict[str, int] = field(default_factory=dict)
@@ -55,11 +58,11 @@ class SourceResult:
 
     def count_reasons(self, quarantined: Iterable[QuarantineItem]) -> None:
         """Count each quarantined record's reason into `quarantine_reasons` (records with one reason,
-        one entry), the first `REASONS_KEPT` reasons only: a run of unlike errors keeps no more in memory."""
-        reasons = self.quarantine_reasons
+        one entry) and the rule it breaks into `quarantine_rules`, the first `REASONS_KEPT` of each
+        only: a run of unlike errors keeps no more in memory."""
         for item in quarantined:
-            if item.error in reasons or len(reasons) < REASONS_KEPT:
-                reasons[item.error] = reasons.get(item.error, 0) + 1
+            _count(self.quarantine_reasons, item.error)
+            _count(self.quarantine_rules, rule_of(item.error, item.field))
 
     def all_quarantined_error(self, first: QuarantineItem | None) -> str:
         """Why a source that read records stored none: every one went to quarantine — with the
@@ -68,6 +71,11 @@ class SourceResult:
         example = f"; the first, {place}: {first.error}" if place else f"; the first: {first.error}" if first else ""
         return (f"every record read ({self.quarantined:,}) went to quarantine, none was written{example}; "
                 f"every reason: cxbridge quarantine list --source {self.source}")  # fmt: skip
+
+
+def _count(counts: dict[str, int], key: str) -> None:
+    if key in counts or len(counts) < REASONS_KEPT:
+        counts[key] = counts.get(key, 0) + 1
 
 
 def _place(context: dict[str, Any]) -> str:
