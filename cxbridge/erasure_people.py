@@ -35,6 +35,12 @@ def checked_keys(contacts: Sequence[str], keys: Sequence[str], *, requesters: Se
                 "erase; records stored before 2026-12-07 under its key are erased with --key and the respondent_key "
                 "they hold (docs/identity.md)"
             )
+        if (canonical_contact(contact) or "").startswith("@"):
+            raise ConfigError(
+                f"{masked(contact)} is a domain, not an e-mail address: erase removes one person's rows; give their "
+                "whole address (name@example.com) or phone number as the source holds it, or the respondent key with "
+                "--key"
+            )
         if not is_contact(contact):
             raise ConfigError(
                 f"{masked(contact)} is neither an e-mail address nor a phone number: give the address or number the "
@@ -115,7 +121,8 @@ def is_contact(text: str) -> bool:
     if canonical is None:
         return False
     if "@" in canonical:
-        return canonical.count("@") == 1 and "." in canonical.rsplit("@", 1)[1]
+        local, _, domain = canonical.partition("@")
+        return bool(local) and "@" not in domain and "." in domain and all(domain.split("."))
     return True
 
 

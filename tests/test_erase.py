@@ -361,6 +361,8 @@ def test_parquet_refuses_to_erase_naming_what_to_do(workspace, tmp_path):
     "given, said",
     [
         (["jane"], "*** is neither an e-mail address nor a phone number"),
+        (["@example.com"], "***@example.com is a domain, not an e-mail address: erase removes one person's rows"),
+        (["jane@.com"], "j***@.com is neither an e-mail address nor a phone number"),
         (["--key", "abc"], "--key 'abc' is not a respondent key:"),
         ([], "name the person to erase"),
     ],
