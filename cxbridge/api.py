@@ -23,7 +23,7 @@ from cxbridge.ranking import defines_waves, store_ranking, wave_warning
 from cxbridge.deadline import RunDeadline
 from cxbridge.destinations import Destination, QuarantineItem, cannot_prune, scheme_of
 from cxbridge.errors import ConfigError, DestinationError
-from cxbridge.local_files import refuse_a_missing_folder
+from cxbridge.local_files import refuse_a_missing_folder, written_by_name
 from cxbridge.freshness import StaleQuery
 from cxbridge.events import EventKind, SyncEvent
 from cxbridge.jobs import run_sources
@@ -617,8 +617,9 @@ def init(directory: str | Path = ".") -> list[Path]:
     written = []
     for name in names:
         path = target / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text((templates / name).read_text(encoding="utf-8"), encoding="utf-8")
+        with written_by_name(f"init {directory}", kept=written):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text((templates / name).read_text(encoding="utf-8"), encoding="utf-8")
         written.append(path)
     return written
 

@@ -23,7 +23,7 @@ from cxbridge.detection.profile import PROFILED_ROWS
 from cxbridge.detection.question_matches import propose_question_matches
 from cxbridge.errors import ConfigError, CxbridgeError
 from cxbridge.events import SyncEvent
-from cxbridge.local_files import refuse_a_missing_folder
+from cxbridge.local_files import refuse_a_missing_folder, written_by_name
 from cxbridge.logs import log_summary_warning
 from cxbridge.source_result import SourceResult
 from cxbridge.masking import redact, rename_values
@@ -159,7 +159,8 @@ def inspect(
             if item.path.name in (match.first[0], match.second[0]):
                 item.question_matches.append(match)
     if write_mapping_to is not None and inspections:
-        write_mapping(inspections, Path(write_mapping_to))
+        with written_by_name(f"--write-mapping {write_mapping_to}"):
+            write_mapping(inspections, Path(write_mapping_to))
     for item in inspections:  # logged as a check's are, which moves no data either: a log kept alone has them
         for warning in item.warnings:
             log_summary_warning(inspect_log, redact(warning), source=item.source_name)

@@ -4,11 +4,12 @@ it naming the command that holds it, for the refusal of another."""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import socket
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -35,6 +36,25 @@ def refuse_a_missing_folder(given: str, folder: Path) -> None:
     `destination=` makes its folder)."""
     if not folder.exists():  # one in the way as a file is said when it is written (`file_lock`)
         raise ConfigError(f"{given}: the folder {folder} does not exist; create it first, or pick another path")
+
+
+@contextmanager
+def written_by_name(given: str, *, kept: Sequence[Path] = ()) -> Iterator[None]:
+    """Writing a file the user named (`given`: the option naming it): a folder that takes no new
+    file (Linux's /proc, one not writable, a full disk) is said with the path and what to do, not
+    the system's `[Errno …]`; `kept`, the files written before it, which stay."""
+    try:
+        yield
+    except OSError as exc:
+        path = Path(exc.filename) if exc.filename else None
+        if path is None or exc.errno not in _NO_NEW_FILE:
+            raise
+        stays = f" ({', '.join(map(str, kept))} written before it, kept)" if kept else ""
+        raise ConfigError(f"{given}: cannot write {path} ({exc.strerror}): the folder {path.parent} takes no new "
+                          f"file; pick a folder you may write to{stays}") from None  # fmt: skip
+
+
+_NO_NEW_FILE = {errno.ENOENT, errno.EACCES, errno.EPERM, errno.EROFS}  # a full disk says so itself
 
 
 @contextmanager

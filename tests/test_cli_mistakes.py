@@ -172,6 +172,46 @@ def test_a_mapping_saved_into_a_missing_folder_is_refused_before_the_files_are_r
 
 
 @pytest.mark.parametrize(
+    ("command", "given", "path"),
+    [(["report", "--html", "/proc/cx-report.html"], "--html /proc/cx-report.html", "/proc/cx-report.html"),
+     (["inspect", "responses.csv", "--write-mapping", "/proc/cx.toml"], "--write-mapping /proc/cx.toml", "/proc/cx.toml"),
+     (["init", "/proc/cx-project"], "init /proc/cx-project", "/proc/cx-project")],
+)  # fmt: skip
+def test_a_file_named_in_a_folder_that_takes_no_file_is_refused_naming_the_path(command, given, path, tmp_path, monkeypatch):
+    """`report --html`, `inspect --write-mapping` and `init DIR` into a folder that is there but
+    takes no new file (Linux's /proc; one not writable) ended with the system's `[Errno 2] No such
+    file or directory: …` and 'what was written before it is kept': which path, and what to do?"""
+    monkeypatch.chdir(tmp_path)
+    workspace = Workspace(tmp_path)
+    workspace.write_csv([survey_row(1)])
+    workspace.sync()
+
+    result = CliRunner().invoke(cli, command)
+
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip() == (
+        f"error: {given}: cannot write {path} (No such file or directory): the folder /proc takes no new file; "
+        "pick a folder you may write to"
+    )
+
+
+def test_init_stopped_by_its_data_folder_says_the_config_it_wrote_stays(tmp_path, monkeypatch):
+    """Its data folder leads where no file can be made: the cxbridge.toml written first is kept,
+    and the error says so — a second `init` there refuses it as already there."""
+    (tmp_path / "data").symlink_to("/proc")
+
+    result = CliRunner().invoke(cli, ["init", str(tmp_path)])
+
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip() == (
+        f"error: init {tmp_path}: cannot write {tmp_path}/data/sample_responses.csv (No such file or directory): "
+        f"the folder {tmp_path}/data takes no new file; pick a folder you may write to ({tmp_path}/cxbridge.toml "
+        "written before it, kept)"
+    )
+    assert (tmp_path / "cxbridge.toml").exists()
+
+
+@pytest.mark.parametrize(
     ("given", "said"),
     [(["sync", "--wait", "abc"], "'--wait': 'abc' is not a valid number of seconds."),
      (["sync", "--jobs", "two"], "'--jobs' / '-j': 'two' is not a valid whole number."),

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from cxbridge.destinations import Destination
 from cxbridge.errors import ConfigError
+from cxbridge.local_files import written_by_name
 from cxbridge.reporting import SEQUENCES, ReportOptions
 
 from .page import html_page
@@ -23,5 +24,6 @@ def write_html_report(destination: Destination, options: ReportOptions, path: st
         raise ConfigError(f"--html {path}: the folder {target.parent} does not exist; "
                           "create it first, or pick another path")  # fmt: skip
     page = html_page(destination, options)
-    target.write_text(page, encoding="utf-8")
+    with written_by_name(f"--html {path}"):
+        target.write_text(page, encoding="utf-8")
     return target
