@@ -42,7 +42,7 @@ def refused_cases(destination: Destination, batch: Batch, exc: Exception) -> str
         return None
     return (
         f"{destination.display_name} refused the {_cases(batch)} that a batch of {batch.source} opens, writing "
-        f"{table}: {words.rstrip('.')}. {_advice(table, words)} Nothing of the batch was kept (its records "
+        f"{table}: {words.rstrip('.')}. {_advice(table, words, destination)} Nothing of the batch was kept (its records "
         "neither): the sync run again once that is done opens its cases, once"
     )
 
@@ -65,7 +65,7 @@ def _cases(batch: Batch) -> str:
     return f"{len(batch.cases)} case{plural} (rule {counted}; the first, case {first.case_id[:8]}, of record {native})"
 
 
-def _advice(table: str, words: str) -> str:
+def _advice(table: str, words: str, destination: Destination) -> str:
     if missing := _MISSING_COLUMN.search(words):
         column = next(name for name in missing.groups() if name)
         return (
@@ -81,8 +81,15 @@ def _advice(table: str, words: str) -> str:
         )
     if constraint := _CONSTRAINT.search(words):
         named = next(name for name in constraint.groups() if name)
-        return (
-            f"A constraint of {table} refused the row ({named}); cxbridge's case tables have no constraint but "
-            "their primary key: drop or loosen the one added there."
-        )
+        made = _made_with(table, destination)
+        return f"A constraint of {table} refused the row ({named}); {made}: drop or loosen the one added there."
+
+
+def _made_with(table: str, destination: Destination) -> str:
+    """The constraints cxbridge gives the case table `table` on `destination`: its primary key, or
+    none where the destination keeps it keyless (DuckDB's, whose merge keeps the keys unique)."""
+    if table in getattr(destination, "keyless", ()):
+        return (f"cxbridge's case tables have no constraint on {destination.name}, not even a primary key (the merge "
+                "keeps their keys unique)")  # fmt: skip
+    return "cxbridge's case tables have no constraint but their primary key"
     return f"Check that {table} is as cxbridge made it (docs/schema.md) and that this account may write it."
