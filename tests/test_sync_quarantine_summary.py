@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from cxbridge import plugins_host
 from cxbridge.cli.main import cli
+from cxbridge.quoted_values import rule_of
 
 ON_TIME = "2025-01-06 10:00"
 CONFIG = """
@@ -82,3 +83,26 @@ def test_quiet_keeps_the_rules_and_drops_the_command(tmp_path, monkeypatch):
     """`-q` drops next-step hints: the rules are the summary's, the command a hint."""
     lines = synced(tmp_path, monkeypatch, [(ON_TIME, "11", "complete")], "-q").splitlines()
     assert lines[1:] == [f"  ✘ 1 × {OUTSIDE}"], lines
+
+
+def test_a_dry_run_shows_the_rules_and_names_no_command(tmp_path, monkeypatch):
+    """A dry run stores nothing: `quarantine list` would list none of its records."""
+    lines = synced(tmp_path, monkeypatch, [(ON_TIME, "11", "complete")], "--dry-run").splitlines()
+    assert lines[1:] == [f"  ✘ 1 × {OUTSIDE}"], lines
+
+
+@pytest.mark.parametrize(
+    ("reason", "field", "rule"),
+    [("question 'Q1': answer 'Agree' is read as 4 on the 1–5 scale … in the [[metrics]] entry; set scale = [1, 7]",
+      "Q1", "question 'Q1': answer … is read as … on the 1–5 scale … in the [[metrics]] entry"),
+     ("timestamp '31/02/2025 10:00' is not a valid date (day is out of range for month)", "submitted",
+      "timestamp … is not a valid date (day is out of range for month)"),
+     ("column 'status': status (a word of 10 letters, not shown) is neither complete (1, true, finished) nor partial "
+      "(0, false)", "status", NOT_A_STATUS),
+     ("the number 45000.5 is not a date (neither an Excel serial day nor epoch seconds)", None,
+      "the number … is not a date (neither an Excel serial day nor epoch seconds)")],
+)  # fmt: skip
+def test_a_rule_is_the_problem_with_each_rows_value_left_out(reason, field, rule):
+    """The first clause, the advice after it the same for every row; each value, quoted, named by
+    what it is or a bare number, as `…`; the field's own name and a scale's range kept."""
+    assert rule_of(reason, field) == rule
