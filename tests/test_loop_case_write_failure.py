@@ -181,6 +181,20 @@ def test_a_case_a_constraint_refuses_names_the_constraint(engine, tmp_path, requ
     assert "Failing row" not in survey.error  # PostgreSQL's copy of the case's values stays out of sync_runs
 
 
+def test_a_case_refused_for_another_reason_says_to_check_the_table(tmp_path, request):
+    """A trigger added by hand names no column and no constraint: the advice to check the table
+    as cxbridge made it (31dee9c left it out, and the message read 'None')."""
+    make = lambda: ENGINES["sqlite"](request, tmp_path / "trigger")  # noqa: E731
+    deliver(make())
+    changed_by_hand(make(), "CREATE TRIGGER frozen BEFORE INSERT ON feedback_cases BEGIN SELECT RAISE(ABORT, 'feedback_cases is frozen'); END")
+
+    survey, _ = deliver(make(), version=2)
+
+    assert survey.status == "failed" and REFUSED in survey.error, survey.error
+    assert "Check that feedback_cases is as cxbridge made it (docs/schema.md) and that this account may write it" in (
+        survey.error)  # fmt: skip
+
+
 def test_a_case_another_writer_stored_meanwhile_says_to_run_the_sync_again(postgres_database):
     """Two writers opening one case: the sync's insert waits for the other's uncommitted row of
     that case, then the primary key refuses it — advice to run again, not to drop a constraint."""

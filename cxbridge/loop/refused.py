@@ -42,8 +42,8 @@ def refused_cases(destination: Destination, batch: Batch, exc: Exception) -> str
         return None
     return (
         f"{destination.display_name} refused the {_cases(batch)} that a batch of {batch.source} opens, writing "
-        f"{table}: {words.rstrip('.')}. {_advice(table, words, destination)} Nothing of the batch was kept (its records "
-        "neither): the sync run again once that is done opens its cases, once"
+        f"{table}: {words.rstrip('.')}. {_advice(table, words, destination)} Nothing of the batch was kept (its "
+        "records neither): the sync run again once that is done opens its cases, once"
     )
 
 
@@ -83,6 +83,7 @@ def _advice(table: str, words: str, destination: Destination) -> str:
         named = next(name for name in constraint.groups() if name)
         made = _made_with(table, destination)
         return f"A constraint of {table} refused the row ({named}); {made}: drop or loosen the one added there."
+    return f"Check that {table} is as cxbridge made it (docs/schema.md) and that this account may write it."
 
 
 def _made_with(table: str, destination: Destination) -> str:
@@ -92,4 +93,3 @@ def _made_with(table: str, destination: Destination) -> str:
         return (f"cxbridge's case tables have no constraint on {destination.name}, not even a primary key (the merge "
                 "keeps their keys unique)")  # fmt: skip
     return "cxbridge's case tables have no constraint but their primary key"
-    return f"Check that {table} is as cxbridge made it (docs/schema.md) and that this account may write it."
