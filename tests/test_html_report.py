@@ -334,7 +334,7 @@ def test_the_examples_month_without_visits_is_a_gap_and_its_single_audits_are_ho
     assert line["marker"]["symbol"] == ["circle-open" if 0 < audits[m] < 5 else "circle" for m in months]
     assert [m for m in months if 0 < audits[m] < 5] == ["2025-03", "2025-06"] and not rings.get("x")
     assert [row[8] for row in page.body("trend-audit-audit")] == ["yes" if audits[m] < 5 else "" for m in sorted(audits)]
-    assert "A hollow grey point is indicative: fewer than 5 answers" in html
+    assert "A hollow grey point is indicative: fewer than 5 responses" in html
 
 
 def test_a_change_after_a_month_without_answers_names_the_month_it_is_from(example):
@@ -389,6 +389,21 @@ def test_the_examples_trends_count_visits_and_audits_as_visits_and_audits(exampl
         assert {x: data[3] for x, data in zip(line["x"], line["customdata"], strict=True) if x in months} == {
             month: small if count < 5 else "" for month, count in months.items()}, chart  # fmt: skip
     assert counted["trend-audit-audit"]["2025-03"] == 1
+
+
+def test_the_trends_note_names_each_programs_unit_of_the_minimum_base(example, tmp_path):
+    """The note said "fewer than 5 answers (visits, audits)" beside tables counting responses,
+    visits and audits: it names the base in each shown program's unit, as the tables head it —
+    the programs of the example's files, and only mystery shops' visits with --program."""
+    database, html, _ = example
+    units = {"Customers": "responses", "Employees": "responses", "Mystery shop": "visits", "Audit": "audits"}
+    programs = {"Customers": example_files.CUSTOMERS, "Employees": example_files.EMPLOYEES,
+                "Mystery shop": example_files.VISITS, "Audit": example_files.AUDITS}  # fmt: skip
+    assert all(programs.values()) and list(programs) == list(units)
+    assert "fewer than 5 responses (Customers, Employees), visits (Mystery shop) or audits (Audit)" in html
+    assert "answers (visits, audits)" not in html
+    shop, _ = page_of(database.parent / "cxbridge.toml", tmp_path, "--program", "mystery_shop")
+    assert "A hollow grey point is indicative: fewer than 5 visits (Mystery shop), shown" in shop
 
 
 def test_each_trend_names_the_scale_its_figures_are_in(example):

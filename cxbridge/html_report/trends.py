@@ -76,11 +76,12 @@ def _order(program: str, metric: str) -> tuple[int, int]:
 
 def render(destination: Destination, options: ReportOptions) -> str:
     axis, grouped = trend_rows(destination, options)
+    shown = dict.fromkeys(program for program, _ in grouped)
     note = ("Each point is the figure of one period; the band is its 95 % confidence interval. A ringed point "
             "changed significantly since the period before with answers (two-sided, 5 % level); other changes "
             "are within what chance moves the figure by. A change is from the period before; after a period "
             "without answers, from the last one with answers, which the figures name under since. A hollow grey "
-            f"point is indicative: fewer than {MIN_BASE} answers (visits, audits), shown but never called a "
+            f"point is indicative: fewer than {MIN_BASE} {_bases(shown)}, shown but never called a "
             "significant change. A period "
             "without answers is a gap in the line. A mystery-shop or audit figure of one score, or of scores all "
             "equal, has no spread: no band, and no change from or to that period is called significant. NPS, "
@@ -91,6 +92,16 @@ def render(destination: Destination, options: ReportOptions) -> str:
         return section("Trends", "trends", empty("No NPS, CSAT, CES, eNPS, mystery-shop or audit answers match."))
     parts = [_program_metric(program, metric, rows, options.by, axis) for (program, metric), rows in grouped.items()]
     return section("Trends", "trends", '<div class="grid">' + "".join(parts) + "</div>", note=note)
+
+
+def _bases(programs: dict[str, None]) -> str:
+    """Each shown program's unit of the minimum base, as its table heads it: `responses (Customers,
+    Employees), visits (Mystery shop) or audits (Audit)`."""
+    named: dict[str, list[str]] = {}
+    for program in programs:
+        named.setdefault(UNITS.get(program, "responses"), []).append(PROGRAM_NAMES.get(program, program))
+    words = [f"{unit} ({', '.join(names)})" for unit, names in named.items()]
+    return " or ".join(filter(None, (", ".join(words[:-1]), words[-1]))) if words else "answers"
 
 
 def _program_metric(program: str, metric: str, rows: list[dict[str, Any]], by: str, axis: list[str]) -> str:
