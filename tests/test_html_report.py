@@ -595,6 +595,7 @@ def test_the_ranking_of_the_latest_month_is_the_one_worked_out_here(whole):
     last_day = max(row[1][:10] for rows in (CUSTOMERS, VISITS, EMPLOYEES) for row in rows)  # the month so far
     assert f"2025-02, 2025-02-01 to {last_day}: {len(ranked)} stores ranked" in "".join(page.text)
     oslo = february["S5"]
+    assert page.tables["unranked"][0][1] == "short of responses or visits for"  # NPS and mystery shop
     assert page.body("unranked") == [["Oslo", f"NPS ({oslo['answers']} of {MIN_NPS} responses)", oslo["net"],
                                       f"{one(oslo['shop'])} (1)", oslo["enps"]]]  # fmt: skip
     [bars] = figure_data(html, "ranking-kpi")
@@ -647,6 +648,19 @@ def test_the_examples_ranking_says_which_days_its_wave_counts(example):
     ranked = sum(1 for (period, _), (kpi, *_) in expected_ranking().items() if period == wave and kpi is not None)
     assert f"{wave}, {first} to {last}: {ranked} stores ranked" in "".join(page.text)
     assert (wave, first, last) == ("2025 wave 2", "2025-05-05", "2025-06-30")
+
+
+def test_the_examples_unranked_stores_are_headed_by_what_their_components_count(example):
+    """"short of answers for" headed "audit (0 of 1 audits)": the header and caption name the unit
+    of each KPI component of the example's [ranking] — responses, visits, audits — and each
+    store's shortfall is in one of them."""
+    _, _, page = example
+    units = {"nps": "responses", "csat": "responses", "ces": "responses", "mystery_shop": "visits", "audit": "audits"}
+    named = list(dict.fromkeys(units[name] for name in EXAMPLE_WEIGHTS))
+    words = f"{', '.join(named[:-1])} or {named[-1]}"
+    assert page.tables["unranked"][0][:2] == ["store", f"short of {words} for"] == ["store", "short of responses, visits or audits for"]
+    assert f"Not ranked: too few {words}" in page.text
+    assert all(re.fullmatch(rf".+ \(\d+ of \d+ ({'|'.join(named)})\)", row[1]) for row in page.body("unranked"))
 
 
 def test_the_examples_bottom_stores_ranks_say_of_how_many_stores(example):

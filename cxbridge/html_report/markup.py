@@ -39,6 +39,11 @@ def signed_whole(value: int | None) -> str:
     return f"+{value}" if value > 0 else f"−{-value}" if value < 0 else "0"
 
 
+def listed(words: Sequence[str]) -> str:
+    """Words as a sentence lists them: `responses, visits or audits`."""
+    return " or ".join(filter(None, (", ".join(words[:-1]), words[-1]))) if words else ""
+
+
 def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, name: str,
           row_classes: Sequence[str] | None = None, caption: str = "") -> str:  # fmt: skip
     """A table named `name` (its `data-table`, which the tests read): cells are escaped unless

@@ -13,7 +13,7 @@ from cxbridge.reporting import MIN_BASE, ReportOptions
 from cxbridge.sql_parts import LOCAL_DAY
 
 from . import charts
-from .markup import Html, empty, number, section, signed, signed_whole, table, text
+from .markup import Html, empty, listed, number, section, signed, signed_whole, table, text
 
 FIGURES = {"nps": ("NPS", "−100…100", "nps"), "csat": ("CSAT", "% satisfied", "csat_score"),
            "ces": ("CES", "mean 0–100", "ces_score"), "enps": ("eNPS", "−100…100", "enps"),
@@ -143,11 +143,12 @@ def render(destination: Destination, options: ReportOptions) -> str:
     )  # fmt: skip
     parts = [f'<div class="card">{chart}{_formula(weighed)}{ranking_table}</div>']
     if unranked:
-        parts.append(table(["store", "short of answers for", *headers[3:-1]],
+        counted = listed(list(dict.fromkeys(UNITS[name] for name in names)))
+        parts.append(table(["store", f"short of {counted} for", *headers[3:-1]],
                            [[store_name(row), _short(row, needed), *(_figure(row, name, needed[name]) for name in names),
                              *(_figure(row, name, needed[name]) for name in beside)]
                             for row in unranked],
-                           name="unranked", caption="Not ranked: too few answers"))  # fmt: skip
+                           name="unranked", caption=f"Not ranked: too few {counted}"))  # fmt: skip
     parts.append(_improvement(destination, period, days))
     return section(f"Store ranking {period}", "ranking", "".join(parts), note=note)
 

@@ -12,7 +12,7 @@ from cxbridge.reporting import MIN_BASE, TIME_BUCKETS, ReportOptions, none_label
 from cxbridge.sql_parts import UNDATED
 
 from . import charts
-from .markup import empty, number, section, signed, table, text
+from .markup import empty, listed, number, section, signed, table, text
 
 PROGRAM_NAMES = {"voc": "Customers", "employee": "Employees", "mystery_shop": "Mystery shop", "audit": "Audit"}
 METRIC_NAMES = {"nps": "NPS −100…100", "csat": "CSAT % satisfied", "ces": "CES % low effort", "enps": "eNPS −100…100",
@@ -100,8 +100,7 @@ def _bases(programs: dict[str, None]) -> str:
     named: dict[str, list[str]] = {}
     for program in programs:
         named.setdefault(UNITS.get(program, "responses"), []).append(PROGRAM_NAMES.get(program, program))
-    words = [f"{unit} ({', '.join(names)})" for unit, names in named.items()]
-    return " or ".join(filter(None, (", ".join(words[:-1]), words[-1]))) if words else "answers"
+    return listed([f"{unit} ({', '.join(names)})" for unit, names in named.items()]) or "answers"
 
 
 def _program_metric(program: str, metric: str, rows: list[dict[str, Any]], by: str, axis: list[str]) -> str:
