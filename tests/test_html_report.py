@@ -475,6 +475,24 @@ def test_the_examples_queue_says_its_dissatisfied_are_those_not_counted_as_detra
     assert "a detractor who is also dissatisfied counts once, as a detractor" in html
 
 
+@pytest.mark.parametrize("since", [None, "2025-03-01"])
+def test_the_examples_queue_totals_name_the_days_of_the_responses_they_count(example, since, tmp_path):
+    """"94 customers not followed up" named no period, beside sections that name theirs: each total
+    names the days of the responses it counts — its detractors and dissatisfied customers (every
+    one of them waiting, and with a case of the default rules), from the example's file."""
+    database, html, page = example
+    if since:
+        html, page = page_of(database.parent / "cxbridge.toml", tmp_path, "--since", since)
+    nps, csat = example_files.NPS_QUESTION, example_files.CSAT_QUESTION
+    days = sorted(row["Submitted"][:10] for row in example_files.CUSTOMERS
+                  if (int(row[nps]) <= 6 or example_files.CSAT_LABELS[row[csat]] <= 2) and row["Submitted"] >= (since or ""))  # fmt: skip
+    assert page.counts["not-followed-up"] == page.counts["cases"] == str(len(days))
+    summary = f"{len(days)} customers not followed up, who answered from {days[0]} to {days[-1]} · " \
+        f"{len(days)} cases not closed, opened for responses from {days[0]} to {days[-1]}"  # fmt: skip
+    assert summary in "".join(page.text)
+    assert since or (len(days), days[0], days[-1]) == (94, "2025-01-05", "2025-06-29")
+
+
 def test_the_examples_header_and_each_trends_total_are_the_databases_own_count(example):
     """'457 records, 2025-01-03 to 2025-06-30', and each program's answers over the months, by SQL
     written here (a copy counted through another source is left out, as the report does)."""

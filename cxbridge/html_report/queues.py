@@ -10,7 +10,7 @@ from cxbridge.reporting import Parameters, ReportOptions, record_filters
 from cxbridge.sql_parts import CUSTOMERS, count_if, store_label, store_names
 from cxbridge.views import primary_records
 
-from .markup import empty, section, table
+from .markup import empty, section, table, text
 
 STORE = store_label("q")
 CASE_STATUSES = ("open", "contacted", "resolved")
@@ -19,12 +19,13 @@ CASE_STATUSES = ("open", "contacted", "resolved")
 def _per_store(
     destination: Destination, view: str, counts: dict[str, str], options: ReportOptions, *, cases: bool = False
 ) -> list[dict[str, Any]]:
-    """Rows of `view` of the records the report counts, per store; with `cases`, of their copies
-    too and of the cases whose record is gone."""
+    """Rows of `view` of the records the report counts, per store, with their first and last local
+    day; with `cases`, of their copies too and of the cases whose record is gone (no day)."""
     parameters = Parameters(destination)
     where = record_filters(options, parameters, copies=cases)
     if cases:
         where = f"({where}) OR ({_record_gone(options, parameters)})"
+    counts |= {"first_day": "MIN(f.submitted_local_date)", "last_day": "MAX(f.submitted_local_date)"}
     columns = ",\n       ".join(f"{sql} AS {name}" for name, sql in counts.items())
     sql = f"""SELECT {STORE} AS store, {columns}
 FROM {view} q {"LEFT " if cases else ""}JOIN feedback f ON f.record_id = q.record_id
@@ -77,8 +78,9 @@ def render(destination: Destination, options: ReportOptions) -> str:
     detractors = detractors_per_store(destination, options)
     cases = cases_per_store(destination, options)
     waiting, open_cases = sum(int(row["waiting"]) for row in detractors), sum(int(row["waiting"]) for row in cases)
-    summary = (f'<p class="summary"><strong data-count="not-followed-up">{waiting}</strong> customers not followed up '
-               f'· <strong data-count="cases">{open_cases}</strong> cases not closed</p>')  # fmt: skip
+    summary = (f'<p class="summary"><strong data-count="not-followed-up">{waiting}</strong> customers not followed up'
+               f'{_days(detractors, "who answered")} · <strong data-count="cases">{open_cases}</strong> cases not '
+               f'closed{_days(cases, "opened for responses")}</p>')  # fmt: skip
     parts = [summary]
     if detractors:
         parts.append(table(["store", "detractors", "dissatisfied, not detractors", "not followed up"],
@@ -99,3 +101,10 @@ def render(destination: Destination, options: ReportOptions) -> str:
 
 def _name(row: dict[str, Any]) -> str:
     return str(row["store"]) if row["store"] is not None else "(no store)"
+
+
+def _days(rows: list[dict[str, Any]], words: str) -> str:
+    """`, who answered from 2025-01-05 to 2025-06-29`: the days of the responses a total counts, as
+    the other sections name theirs (a case whose record is gone has none)."""
+    firsts, lasts = [row["first_day"] for row in rows if row["first_day"]], [row["last_day"] for row in rows if row["last_day"]]
+    return text(f", {words} from {min(firsts)} to {max(lasts)}") if firsts else ""
