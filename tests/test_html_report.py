@@ -746,10 +746,10 @@ def test_the_criteria_heatmap_holds_each_stores_mean_per_criterion(whole):
         [name, *(f"{one(sum(means[c][ids[name]]) / len(means[c][ids[name]]))} ({len(means[c][ids[name]])})"
                  for c in criteria)] for name in names
     ]  # fmt: skip
-    [heat] = figure_data(html, "criteria-mystery_shop")
-    assert [[f"{one(z)} ({n})" for z, n in zip(row, counts, strict=True)] for row, counts in
+    heat, *_ = figure_data(html, "criteria-mystery_shop")
+    assert [[f"{one(z)} ({n})" for z, (n, _) in zip(row, counts, strict=True)] for row, counts in
             zip(heat["z"], heat["customdata"], strict=True)] == [row[1:] for row in page.body("criteria-mystery_shop")]
-    assert "n = %{customdata}" in heat["hovertemplate"]  # fmt: skip
+    assert "n = %{customdata[0]} visits" in heat["hovertemplate"]  # fmt: skip
 
 
 def examples_criteria() -> tuple[list[str], list[str], list[list[str]]]:
@@ -770,11 +770,33 @@ def test_the_examples_heatmap_writes_each_cell_as_the_figures_under_it(example):
     format, to no decimal and half up): each cell now writes the figure of the table."""
     _, html, page = example
     stores, criteria, means = examples_criteria()
-    [heat] = figure_data(html, "criteria-mystery_shop")
+    heat, *_ = figure_data(html, "criteria-mystery_shop")
     assert (heat["y"], heat["x"]) == (stores, criteria)
     assert heat["text"] == means and heat["texttemplate"] == "%{text}" and "%{text}" in heat["hovertemplate"]
     assert [[cell.split(" (")[0] for cell in row[1:]] for row in page.body("criteria-mystery_shop")] == means
     assert means[stores.index("Kraków Rynek")][criteria.index("Checkout (of 10)")] == "32.5"
+
+
+def test_the_examples_heatmap_greys_the_cells_of_fewer_than_5_visits(example):
+    """Budapest's cells, of 1 visit, looked as sure as Porto's of 5, where the trends and the ranking
+    grey a figure below the base: each cell of fewer than 5 visits is greyed over in the heatmap,
+    its hover and its figure under the chart say indicative. Which, from the example's file."""
+    _, html, _ = example
+    stores, criteria, means = examples_criteria()
+    visits = Counter(row["Store"] for row in example_files.VISITS)
+    small = [visits[store] < 5 for store in stores]
+    assert visits["Budapest Váci utca"] == 1 and 0 < sum(small) < len(stores)
+    part = html[html.index('<section id="criteria">'):html.index('<section id="queues">')]
+    greyed = re.findall(r'<span class="indicative" title="indicative: fewer than 5 visits">([^<]*)</span>', part)
+    assert greyed == [f"{mean} ({visits[store]})" for store, row, few in zip(stores, means, small, strict=True)
+                      if few for mean in row]  # fmt: skip
+    heat, grey = figure_data(html, "criteria-mystery_shop")
+    assert grey["z"] == [[1 if few else None for _ in criteria] for few in small]
+    assert grey["hoverinfo"] == "skip" and "text" not in grey and grey["opacity"] < 1
+    notes = [[data[1] for data in row] for row in heat["customdata"]]
+    assert notes == [[" · indicative (fewer than 5 visits)" if few else "" for _ in criteria] for few in small]
+    assert "n = %{customdata[0]} visits%{customdata[1]}" in heat["hovertemplate"]
+    assert "A cell of fewer than 5 visits or audits is indicative" in part
 
 
 def test_the_examples_heatmap_names_the_visits_and_days_it_is_of(example):

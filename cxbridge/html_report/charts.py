@@ -80,7 +80,7 @@ def trend_chart(chart_id: str, title: str, points: Sequence[TrendPoint], *, y_ra
         line={"color": COLOURS["line"], "width": 2}, connectgaps=False,
         marker={"size": 7, "symbol": ["circle-open" if p.indicative else "circle" for p in points],
                 "color": [COLOURS["middle"] if p.indicative else COLOURS["line"] for p in points]},
-        customdata=[[p.responses, _bound(p.low), _bound(p.high), _small(p, unit), _change(p), p.figure]
+        customdata=[[p.responses, _bound(p.low), _bound(p.high), small_base(p.indicative, unit), _change(p), p.figure]
                     for p in points],
         hovertemplate="%{x}: %{customdata[5]}<br>95 %: %{customdata[1]} … %{customdata[2]}<br>n = %{customdata[0]} "
                       f"{unit}%{{customdata[3]}}%{{customdata[4]}}<extra></extra>",
@@ -116,8 +116,9 @@ def _bound(value: float | None) -> str:
     return "–" if value is None else number(value)
 
 
-def _small(point: TrendPoint, unit: str) -> str:
-    return f" · indicative (fewer than {MIN_BASE} {unit})" if point.indicative else ""
+def small_base(indicative: bool, unit: str) -> str:
+    """What a hover adds to a figure below the minimum base: ` · indicative (fewer than 5 visits)`."""
+    return f" · indicative (fewer than {MIN_BASE} {unit})" if indicative else ""
 
 
 def _change(point: TrendPoint) -> str:
@@ -142,19 +143,29 @@ def ranking_chart(chart_id: str, title: str, stores: Sequence[tuple[str, float, 
 
 
 def heatmap(chart_id: str, title: str, stores: Sequence[str], criteria: Sequence[str],
-            scores: Sequence[Sequence[float | None]], counts: Sequence[Sequence[int]]) -> str:  # fmt: skip
+            scores: Sequence[Sequence[float | None]], counts: Sequence[Sequence[int]], *, unit: str) -> str:  # fmt: skip
     """Stores × criteria, each cell the mean 0–100 score, written in the cell as the figures under
     the chart write it (`number`: Plotly's own format rounds 32.5 to 33, half up, to no decimal);
-    hovering it shows the scores behind it (`counts`)."""
+    hovering it shows the scores behind it (`counts`, in `unit`). A cell of fewer than the minimum
+    base is greyed over, and its hover says indicative, as a trend's point."""
     import plotly.graph_objects as go
 
+    names = {"x": [label(name) for name in criteria], "y": [label(name) for name in stores], "xgap": 2, "ygap": 2}
+    small = [[score is not None and count < MIN_BASE for score, count in zip(row, row_counts, strict=True)]
+             for row, row_counts in zip(scores, counts, strict=True)]  # fmt: skip
     figure = go.Figure(go.Heatmap(
-        z=[list(row) for row in scores], x=[label(name) for name in criteria], y=[label(name) for name in stores],
+        z=[list(row) for row in scores], **names,
         text=[["" if score is None else number(score) for score in row] for row in scores], texttemplate="%{text}",
-        customdata=[list(row) for row in counts], zmin=0, zmax=100, colorscale="RdYlGn", hoverongaps=False,
-        xgap=2, ygap=2, hovertemplate="%{y} · %{x}: %{text}, n = %{customdata}<extra></extra>",
+        customdata=[[[count, small_base(few, unit)] for count, few in zip(row, flags, strict=True)]
+                    for row, flags in zip(counts, small, strict=True)],
+        zmin=0, zmax=100, colorscale="RdYlGn", hoverongaps=False,
+        hovertemplate=f"%{{y}} · %{{x}}: %{{text}}, n = %{{customdata[0]}} {unit}%{{customdata[1]}}<extra></extra>",
         colorbar={"title": {"text": "0–100"}},
     ))  # fmt: skip
+    if any(any(row) for row in small):  # a grey veil over them, which the hover passes through
+        figure.add_trace(go.Heatmap(z=[[1 if few else None for few in row] for row in small], **names, zmin=0, zmax=1,
+                                    colorscale=[[0, COLOURS["middle"]], [1, COLOURS["middle"]]], opacity=0.6,
+                                    showscale=False, hoverinfo="skip"))  # fmt: skip
     height = 120 + 28 * len(stores)
     figure.update_layout(**_layout(title, height, yaxis={"type": "category", "autorange": "reversed",
                                                           "automargin": True},

@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from cxbridge.destinations import Destination
-from cxbridge.reporting import Parameters, ReportOptions, record_filters
+from cxbridge.reporting import MIN_BASE, Parameters, ReportOptions, record_filters
 from cxbridge.sql_parts import store_label, store_names
 
 from . import charts
-from .markup import empty, number, section, table
+from .markup import empty, marked, number, section, table
 
 PROGRAMS = {"mystery_shop": "Mystery-shop criteria", "audit": "Audit criteria"}
 UNITS = {"mystery_shop": "visits", "audit": "audits"}
@@ -49,7 +49,9 @@ def render(destination: Destination, options: ReportOptions) -> str:
     rows = criterion_scores(destination, options)
     note = ("Each cell is the mean score (0–100) of the store's visits or audits on that criterion; hovering it, "
             "and the figures under the chart, show how many (n). Every visit and audit shown counts, over the days "
-            "each title names — not only the ranking's period.")  # fmt: skip
+            f"each title names — not only the ranking's period. A cell of fewer than {MIN_BASE} visits or audits is "
+            "indicative, as in the trends and the ranking: greyed over, and so marked in its hover and in grey "
+            "italics under the chart.")  # fmt: skip
     if not rows:
         message = 'No mystery-shop or audit criteria (metric = "criterion") in the records shown.'
         return section("Criteria", "criteria", empty(message), note=note)
@@ -69,8 +71,8 @@ def _heatmap(program: str, title: str, rows: list[dict[str, Any]]) -> str:
     found = [[cells.get((store, criterion), (None, 0)) for criterion in criteria] for store in stores]
     scores = [[score for score, _ in row] for row in found]
     counts = [[count for _, count in row] for row in found]
-    chart = charts.heatmap(f"criteria-{program}", title, stores, criteria, scores, counts)
-    figures = table(["store", *criteria], [[store, *(_cell(score, count) for score, count in row)]
+    chart = charts.heatmap(f"criteria-{program}", title, stores, criteria, scores, counts, unit=UNITS[program])
+    figures = table(["store", *criteria], [[store, *(_cell(score, count, UNITS[program]) for score, count in row)]
                                            for store, row in zip(stores, found, strict=True)],
                     name=f"criteria-{program}")  # fmt: skip
     return f'<div class="card">{chart}<details><summary>Figures: {title}</summary>{figures}</details></div>'
@@ -82,6 +84,7 @@ def _base(program: str, base: dict[str, Any]) -> str:
     return f"{days}: {int(base['records'])} {UNITS[program]}"
 
 
-def _cell(score: float | None, count: int) -> str:
-    """A cell's mean with the visits or audits behind it, as the ranking writes its figures."""
-    return "" if score is None else f"{number(score)} ({count})"
+def _cell(score: float | None, count: int, unit: str) -> str:
+    """A cell's mean with the visits or audits behind it, as the ranking writes its figures: greyed
+    below the minimum base."""
+    return "" if score is None else marked(f"{number(score)} ({count})", count, MIN_BASE, unit)

@@ -63,6 +63,13 @@ class Html(str):
     """Markup written by this package, put into a table cell as it is."""
 
 
+def marked(figure: str, answers: int, needed: int, unit: str) -> str:
+    """A figure of fewer answers than its minimum: indicative, greyed, the minimum in its title."""
+    if answers >= needed:
+        return figure
+    return Html(f'<span class="indicative" title="indicative: fewer than {needed} {unit}">{text(figure)}</span>')
+
+
 def cell_html(cell: Any) -> str:
     return str(cell) if isinstance(cell, Html) else text(cell)
 

@@ -13,7 +13,7 @@ from cxbridge.reporting import MIN_BASE, ReportOptions
 from cxbridge.sql_parts import LOCAL_DAY
 
 from . import charts
-from .markup import Html, empty, listed, number, section, signed, signed_whole, table, text
+from .markup import empty, listed, marked, number, section, signed, signed_whole, table, text
 
 FIGURES = {"nps": ("NPS", "−100…100", "nps"), "csat": ("CSAT", "% satisfied", "csat_score"),
            "ces": ("CES", "mean 0–100", "ces_score"), "enps": ("eNPS", "−100…100", "enps"),
@@ -191,14 +191,7 @@ def _figure(row: dict[str, Any], name: str, needed: int) -> str:
     if value is None:
         return f"– ({answers})"
     shown = signed(float(value)) if name in ("nps", "enps") else number(float(value))
-    return _marked(f"{shown} ({answers})", answers, needed, UNITS[name])
-
-
-def _marked(figure: str, answers: int, needed: int, unit: str) -> str:
-    """A figure of fewer answers than its minimum: indicative, greyed, the minimum in its title."""
-    if answers >= needed:
-        return figure
-    return Html(f'<span class="indicative" title="indicative: fewer than {needed} {unit}">{text(figure)}</span>')
+    return marked(f"{shown} ({answers})", answers, needed, UNITS[name])
 
 
 def _place(row: dict[str, Any]) -> str:
