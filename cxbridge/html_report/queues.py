@@ -106,5 +106,6 @@ def _name(row: dict[str, Any]) -> str:
 def _days(rows: list[dict[str, Any]], words: str) -> str:
     """`, who answered from 2025-01-05 to 2025-06-29`: the days of the responses a total counts, as
     the other sections name theirs (a case whose record is gone has none)."""
-    firsts, lasts = [row["first_day"] for row in rows if row["first_day"]], [row["last_day"] for row in rows if row["last_day"]]
+    firsts = [row["first_day"] for row in rows if row["first_day"]]
+    lasts = [row["last_day"] for row in rows if row["last_day"]]
     return text(f", {words} from {min(firsts)} to {max(lasts)}") if firsts else ""
