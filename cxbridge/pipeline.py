@@ -37,6 +37,7 @@ from cxbridge.masking import redact
 from cxbridge.plugins_host import PluginHost
 from cxbridge.pruning import Parts, ReadIds
 from cxbridge.record_intake import RecordIntake, stream_tools
+from cxbridge.reread import leftovers
 from cxbridge.resolver import IdentityResolver, identity_ready
 from cxbridge.respondents import RespondentKeys
 from cxbridge.source_result import SourceResult
@@ -102,6 +103,7 @@ class Engine:
         self._written: dict[str, WrittenIds | None] = {}  # per source, in a first sync (`cxbridge.loop.written`)
         self._first: dict[str, bool] = {}  # per source: it began into a destination holding no record of it
         self._read: dict[str, ReadIds] = {}  # per source, with `prune`: the ids of the records its run read
+        self._seen: dict[str, ReadIds] = {}  # per file source, without `prune`: the same (`cxbridge.reread`)
         self._emitting = threading.Lock()  # events reach the display and the plugins one at a time
         self.stopping = Stopping()  # set when a parallel run is interrupted: every source stops
         self.running: frozenset[str] = frozenset()  # the sources written beside this one (`cxbridge.jobs`)
@@ -144,6 +146,8 @@ class Engine:
         self._save_run(run)
         if self.options.prune and replay is None:
             self._read[name] = ReadIds()
+        elif replay is None and source.reads_exports and not self._dry_run and self._holds_some_of(name, first):
+            self._seen[name] = ReadIds()
         if not self._dry_run or identity_ready(self.destination):  # a dry run's cases, too, are none for copies
             self.identity.start_source(name, running=self.running, connector=source.name)
         self.emit(EventKind.SOURCE_STARTED, source=name)
@@ -177,6 +181,7 @@ class Engine:
             result.status, result.error = "failed", result.all_quarantined_error(self._first_quarantined.get(name))
         if name in self._read:
             self._prune(name, result, self._read.pop(name))
+        self._seen.pop(name, None)
         self._finish(run, result, started)
         log.info(
             "%s (%s): %s in %.1f s: %s%s", name, source.name, result.status, result.seconds,
@@ -217,6 +222,27 @@ class Engine:
             result.warnings.append(_pruned(stream, count, verb, read.left.get(stream, [])))
         result.warnings += [_spared(stream, count, read) for stream, count in sorted(pruned.spared.items())]
         result.warnings += [_kept(read.parts[stream].noun, parts) for stream, parts in sorted(pruned.kept.items())]
+
+    def _holds_some_of(self, name: str, first: Any) -> bool:
+        """Whether records of the source may be stored already: a file it reads whole again may have left some."""
+        return self.destination.exists() and not (first or self.destination.holds_nothing_of(name))
+
+    def _left_over(
+        self, name: str, stream: str, files: dict[str, set[str | None]], read: ReadIds, result: SourceResult
+    ) -> None:
+        """Of the files `stream` read whole again, the quarantined rows fixed in place released, and
+        what else their earlier reads stored that this one did not produce told of (`cxbridge.reread`)."""
+        try:
+            found = leftovers(self.destination, name, stream, files, read)
+        except Exception:  # a telling, not the sync: a destination whose SQL it cannot ask keeps quiet
+            log.debug("%s could not compare %s's files read whole again:\n%s", self.destination.name, name,
+                      traceback.format_exc())  # fmt: skip
+            return
+        if found.fixed:
+            self.destination.release_quarantine(found.fixed)
+            log.info("%s/%s: %d quarantined rows were fixed in their files: their quarantine rows were removed", name,
+                     stream, len(found.fixed))  # fmt: skip
+        result.warnings += found.warnings(prunes=self.destination.prunes)
 
     def batch_size(self, source: str) -> int:
         """Records per batch of `source`'s streams: a first sync's own size where the destination
@@ -271,6 +297,8 @@ class Engine:
             self._commit(batch, result, stream)
         result.warnings += [w for w in builder.warnings() if w not in result.warnings]
         result.streams[stream.name] = result.read
+        if (seen := self._seen.get(name)) is not None and (files := stream.read_whole()):
+            self._left_over(name, stream.name, files, seen, result)
         if (read := self._read.get(name)) is not None:
             read.finished.add(stream.name)
             if stream.part:
@@ -321,7 +349,9 @@ class Engine:
 
     def _commit(self, batch: Batch, result: SourceResult, stream: Stream) -> None:
         batch.settle()
-        if (read := self._read.get(batch.source)) is not None:
+        for read in (self._read.get(batch.source), self._seen.get(batch.source)):
+            if read is None:
+                continue
             read.add(batch.stream, (rows.record_id for rows in batch.records), rows=len(batch.context))
             read.add(batch.stream, (item.record_id for item in batch.quarantined),
                      feedback=not isinstance(stream, ContextStream))  # fmt: skip

@@ -228,6 +228,13 @@ class Stream(ABC):
         read nothing of; None (the default): the cursor does not say."""
         return None
 
+    def read_whole(self) -> dict[str, set[str | None]]:
+        """The files this run read whole (as a record's raw names them, `file`), each with the
+        sheets it read whole (None: a file of one table): their records and quarantined rows stored
+        before that it did not produce are told of (`cxbridge.reread`); none (the default) for a
+        stream of no files."""
+        return {}
+
     part: ClassVar[str | None] = None
     """What the parts `parts_read` names are ("survey", "form") when each record is of one, by its
     `survey_id` (quarantined: by `part_of` its raw): `sync --full-refresh --prune` then removes only

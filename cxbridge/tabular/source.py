@@ -92,6 +92,7 @@ class FileStream(Stream):
         self.unanswered: list[str] = []  # warnings about mapped scored columns no row read in this run answers
         self.rescaled: list[str] = []  # warnings about mapped scored columns answered on another scale
         self.read_again: list[str] = []  # files appended to read whole again, for their scored columns' scales
+        self._read_whole: dict[str, set[str | None]] = {}  # the files read whole this run (their rows' raw `file`): sheets
         self.unmapped: dict[str, None] = {}  # warnings about columns that look scored but are not mapped
         self.repeated: list[str] = []  # warnings about tables whose id column repeats an id
         self.populations: list[str] = []  # warnings about rows a column says are of another population
@@ -306,6 +307,9 @@ class FileStream(Stream):
         files = cursor.get("files") if isinstance(cursor, dict) else None
         return sorted(files) if isinstance(files, dict) else None
 
+    def read_whole(self) -> dict[str, set[str | None]]:
+        return self._read_whole
+
     def progress(self) -> ReadProgress | None:
         """The bytes of the files to read (those not passed over) read so far."""
         return self._progress.now() if self._progress is not None else None
@@ -359,6 +363,8 @@ class FileStream(Stream):
         # a row with a value in this column holds more than its submitted time: most rows are told so by it
         probe = next((column.key for column in table.columns if column.key != submitted), None)
         file, sheet = self.names.name(table.file), table.sheet and self.names.namer().sheet_name(table.sheet)
+        if whole:
+            self._read_whole.setdefault(file, set()).add(sheet or None)
         ids = RepeatedIds() if not keys.keyed else None
         others = OtherPopulations.of(table, self.config, source=self.source.context.name)
         unanswered, read_before = Unanswered(table, self.normalizer, whole=whole), self.rows
