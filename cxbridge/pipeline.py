@@ -242,7 +242,7 @@ class Engine:
             self.destination.release_quarantine(found.fixed)
             log.info("%s/%s: %d quarantined rows were fixed in their files: their quarantine rows were removed", name,
                      stream, len(found.fixed))  # fmt: skip
-        result.warnings += found.warnings(prunes=self.destination.prunes)
+        result.warnings += found.warnings(prunes=self.destination.prunes, imported=self.options.command == "import")
 
     def batch_size(self, source: str) -> int:
         """Records per batch of `source`'s streams: a first sync's own size where the destination

@@ -36,10 +36,11 @@ class Leftovers:
     fixed: list[str] = field(default_factory=list)
     """The quarantined rows fixed in their file, now read at their place, the file otherwise read as before: their entries go."""
 
-    def warnings(self, *, prunes: bool = True) -> list[str]:
-        """One per file (`left_over`); `prunes`: whether the destination can (`Destination.prunes`)."""
-        return [left_over(file, self.records.get(file, 0), self.quarantined.get(file, 0), prunes=prunes)
-                for file in sorted({*self.records, *self.quarantined})]  # fmt: skip
+    def warnings(self, *, prunes: bool = True, imported: bool = False) -> list[str]:
+        """One per file (`left_over`); `prunes`: whether the destination can (`Destination.prunes`);
+        `imported`: read by `cxbridge import`, which has no `--prune`."""
+        return [left_over(file, self.records.get(file, 0), self.quarantined.get(file, 0), prunes=prunes,
+                          imported=imported) for file in sorted({*self.records, *self.quarantined})]  # fmt: skip
 
 
 def leftovers(
@@ -73,7 +74,7 @@ def leftovers(
     return found
 
 
-def left_over(file: str, records: int, quarantined: int, *, prunes: bool = True) -> str:
+def left_over(file: str, records: int, quarantined: int, *, prunes: bool = True, imported: bool = False) -> str:
     """The warning that the earlier read of `file`, read whole again, stored rows this read did not produce."""
     parts = [f"{count} {noun}{'s' * (count != 1)}" for count, noun in
              ((records, "record"), (quarantined, "quarantined row")) if count]  # fmt: skip
@@ -81,12 +82,14 @@ def left_over(file: str, records: int, quarantined: int, *, prunes: bool = True)
     return (
         f"{file} was read whole again and {' and '.join(parts)} of its earlier read {'is' if one else 'are'} not "
         "in it now: if the file was edited (a corrected time or e-mail gives a row a new id), "
-        f"{_removal(one, prunes=prunes)}; if a newer export replaced it, nothing to do "
+        f"{_removal(one, prunes=prunes, imported=imported)}; if a newer export replaced it, nothing to do "
         f"({'it is' if one else 'they are'} kept)"
     )
 
 
-def _removal(one: bool, *, prunes: bool) -> str:
+def _removal(one: bool, *, prunes: bool, imported: bool) -> str:
+    if prunes and imported:
+        return "prune its source with `cxbridge sync --full-refresh --prune` (docs/cli.md#cxbridge-import says how)"
     if prunes:
         return f"run `cxbridge sync --full-refresh --prune` to remove {'it' if one else 'them'}"
     return "sync with `--full-refresh` into a new, empty destination, which holds only what the files hold now"

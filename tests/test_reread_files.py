@@ -142,3 +142,20 @@ def test_a_destination_that_cannot_prune_says_how_to_be_rid_of_the_old_records(t
         "(a corrected time or e-mail gives a row a new id), sync with `--full-refresh` into a new, empty destination, "
         "which holds only what the files hold now; if a newer export replaced it, nothing to do (it is kept)"
     ]
+
+
+def test_an_import_of_an_edited_file_says_to_prune_its_source(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    rows = ["2026-01-20 10:00,ann@example.com,9", "2026-01-21 11:00,bob@exmaple.com,0"]
+    save(tmp_path, rows)
+    assert CliRunner().invoke(cli, ["import", "responses.csv", "--db", "x.db"]).exit_code == 0
+    save(tmp_path, [rows[0], "2026-01-21 11:00,bob@example.com,0"])
+
+    result = CliRunner().invoke(cli, ["import", "responses.csv", "--db", "x.db", "--format", "json"])
+
+    warnings = json.loads(result.stdout.splitlines()[0])["warnings"]
+    assert [warning for warning in warnings if "read whole again" in warning] == [
+        "responses.csv was read whole again and 1 record of its earlier read is not in it now: if the file was edited "
+        "(a corrected time or e-mail gives a row a new id), prune its source with `cxbridge sync --full-refresh "
+        "--prune` (docs/cli.md#cxbridge-import says how); if a newer export replaced it, nothing to do (it is kept)"
+    ]
