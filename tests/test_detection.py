@@ -1662,3 +1662,21 @@ def test_litres_are_an_amount_not_a_likelihood_to_recommend(tmp_path, header):
     """"ltr" is also litres: in brackets, a unit, its column an amount, never the NPS."""
     rows = [["Date", header], *[[f"2026-01-{n % 28 + 1:02d}", n % 11] for n in range(24)]]
     assert "nps" not in chosen(inspect_file(write_csv(tmp_path / "fuel.csv", rows)))
+
+
+@pytest.mark.parametrize("header", ["Respuesta", "Réponse", "Risposta", "Resposta", "Odpowiedź", "Antwort", "Response"])
+def test_a_header_naming_only_the_response_over_codes_all_different_is_the_id(tmp_path, header):
+    """A Spanish sheet's "Respuesta" column (E1, E2 …, all different) was no id: its rows were keyed
+    by their content, so an answer corrected in a later file was a new record beside the old."""
+    rows = [[header, "Fecha", "Recomendación (0-10)", "Comentario"],
+            *[[f"E{n}", f"2024-03-{n + 1:02d}", n % 11, f"muy bien {n}"] for n in range(12)]]  # fmt: skip
+    inspection = inspect_file(write_csv(tmp_path / "respuestas.csv", rows))
+    assert chosen(inspection)["id"] == header
+
+
+def test_a_header_naming_only_the_response_over_sentences_is_no_id(tmp_path):
+    """Answers written out under "Respuesta", all different, are answers, not ids."""
+    rows = [["Respuesta", "Fecha", "Recomendación (0-10)"],
+            *[[f"me gustó la tienda {n}", f"2024-03-{n + 1:02d}", n % 11] for n in range(12)]]  # fmt: skip
+    inspection = inspect_file(write_csv(tmp_path / "respuestas.csv", rows))
+    assert "id" not in chosen(inspection)

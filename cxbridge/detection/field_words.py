@@ -27,7 +27,7 @@ FIELD_STEMS: dict[str, tuple[str, ...]] = {
     ),
     # whose id: the response's, not an order's, ticket's or customer's ("Order number", "Ticket ID")
     "response": ("response", "respondent", "submission", "record", "antwort", "respuesta", "réponse", "reponse",
-                 "resposta", "odpowied", "ответ"),
+                 "risposta", "resposta", "odpowied", "ответ"),
     "code": ("code", "код", "kod", "código", "codigo"),  # with `id`: a header naming its values as codes
     "postcode": ("postcode", "post code", "postal", "zip", "plz", "postleitzahl", "почтов", "pocztow", "cep"),
     # where a store is, not which (`postcode` too): stores share a city or region, an address is of one

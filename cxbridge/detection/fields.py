@@ -132,13 +132,23 @@ def _numbered_dates(profile: ColumnProfile) -> str | None:
 def _identifier(profile: ColumnProfile) -> list[Proposal]:
     """The response id; never a column of personal data ("Network ID", "IP Address ID"), whose
     values may all differ too."""
-    stem = mentions(profile.column.label, "id")
+    stem = mentions(profile.column.label, "id") or _response_alone(profile)
     if not stem or not profile.unique or profile.average_length > 40 or profile.dates or _personal(profile):
         return []
     evidence = [f"the header says {stem!r} and all {profile.filled} values differ"]
     if whose := mentions(profile.column.label, "response"):
         evidence.append(f"it names the response ({whose!r})")
     return [Proposal("id", profile.key, 0.9 + (_NAMES_RESPONSE if whose else 0), evidence)]
+
+
+def _response_alone(profile: ColumnProfile) -> str | None:
+    """The word of a header that is only "the response" ("Respuesta", "Réponse", "Odpowiedź")
+    over codes of one word each (E1, E2 …): the response's number, as "Response ID" is — never
+    answers written out, which all differ too."""
+    label = profile.column.label.strip()
+    if len(label.split()) != 1 or any(len(value.split()) != 1 for value in profile.distinct):
+        return None
+    return mentions(label, "response")
 
 
 def _contact(profile: ColumnProfile) -> list[Proposal]:
