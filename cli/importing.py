@@ -174,6 +174,8 @@ def _print_inspection(item: Inspection | FileImport, *, fmt: str) -> None:
         _echo(f"warning: {warning}")
     for match in item.question_matches:
         _echo(f"question match proposed: {match.describe()}")
+    if (shared := item.shared_source) is not None and item is shared.members[-1]:
+        _echo(f"\none source proposed: {shared.describe()}")
 
 
 def _echo(text: str) -> None:
@@ -210,4 +212,7 @@ def _as_dict(item: Inspection | FileImport) -> dict[str, Any]:
             for m in item.question_matches
         ],
         "mapping": item.source_config(),
+        "shared_source": item.shared_source and {
+            "name": item.shared_source.name, "path": item.shared_source.pattern, "files": item.shared_source.files,
+        },
     }

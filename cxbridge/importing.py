@@ -21,6 +21,7 @@ from cxbridge.detection.inspector import Hints, Inspection, inspect_file, propos
 from cxbridge.detection.mapping_file import read_mapping, write_mapping
 from cxbridge.detection.profile import PROFILED_ROWS
 from cxbridge.detection.question_matches import propose_question_matches
+from cxbridge.detection.shared_sources import propose_shared_sources
 from cxbridge.errors import ConfigError, CxbridgeError
 from cxbridge.events import SyncEvent
 from cxbridge.local_files import refuse_a_missing_folder, written_by_name
@@ -154,10 +155,14 @@ def inspect(
         except CxbridgeError as exc:
             found.append(FileImport(path, proposed_source_name(path), error=str(exc)))
     inspections = [item for item in found if isinstance(item, Inspection)]
-    for match in propose_question_matches(inspections):
+    matches = propose_question_matches(inspections)
+    for match in matches:
         for item in inspections:
             if item.path.name in (match.first[0], match.second[0]):
                 item.question_matches.append(match)
+    for shared in propose_shared_sources(inspections, matches):
+        for item in shared.members:
+            item.shared_source = shared
     if write_mapping_to is not None and inspections:
         with written_by_name(f"--write-mapping {write_mapping_to}"):
             write_mapping(inspections, Path(write_mapping_to))

@@ -79,6 +79,7 @@ class Inspection:
     date_warning: str | None = None  # the date order assumed, when the file cannot show it
     date_evidence: Evidence | None = None  # what the tables the mapping reads showed of it (`Evidence`)
     question_matches: list[Any] = field(default_factory=list)  # QuestionMatch: a column reworded in another file
+    shared_source: Any = None  # SharedSource: the one source proposed for it and other files of its layout
 
     @property
     def source_name(self) -> str:

@@ -87,7 +87,10 @@ def mapping_text(inspections: list[Any], target: Path) -> str:
     document.add(tomlkit.comment("Comments give each choice's confidence (0–1) and evidence."))
     sources = tomlkit.table(is_super_table=True)
     for inspection in inspections:
-        sources.add(inspection.source_name, _source_table(inspection, target.parent))
+        if (shared := inspection.shared_source) is None:
+            sources.add(inspection.source_name, _source_table(inspection, target.parent))
+        elif inspection is shared.members[0]:
+            sources.add(shared.name, _source_table(inspection, target.parent, shared=shared))
     document.add("sources", sources)
     return redact(tomlkit.dumps(document))
 
@@ -113,13 +116,19 @@ def write_mapping(inspections: list[Any], target: Path) -> Path:
     return target
 
 
-def _source_table(inspection: Any, folder: Path) -> Any:
+def _source_table(inspection: Any, folder: Path, *, shared: Any = None) -> Any:
+    """The TOML table of one file's source, or of the `SharedSource` of files like it."""
     # each address in the path as `*@*` (no salt here to key it): a glob that finds the file, and others so named
-    entry = source_entry(inspection, path=in_file_name(_relative(inspection.path, folder), lambda address: "*@*"))
+    path = inspection.path if shared is None else inspection.path.parent / shared.pattern
+    path = in_file_name(_relative(path, folder), lambda address: "*@*")
+    entry = source_entry(inspection, path=path) if shared is None else shared.entry(path=path)
     if "definition" in entry:
         entry["definition"] = _relative(Path(entry["definition"]), folder)
-    why = {p.column + "\x1f" + p.target: p for p in inspection.chosen}
+    members = [inspection] if shared is None else shared.members
+    why = {p.column + "\x1f" + p.target: p for item in reversed(members) for p in item.chosen}
     table = tomlkit.table()
+    if shared is not None:
+        table.add(tomlkit.comment(f"one source for {len(members)} files of one layout: {', '.join(shared.files)}"))
     format_note = f"{inspection.recognition.confidence:.2f}: " + "; ".join(inspection.recognition.evidence)
     for key, value in entry.items():
         if key in ("columns", "metrics"):

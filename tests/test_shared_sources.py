@@ -1,0 +1,86 @@
+"""`cxbridge inspect` of yearly files of one layout proposes one source reading a glob of them,
+as a team migrating years of sheets keeps them — never one source per file."""
+
+from __future__ import annotations
+
+import sqlite3
+import tomllib
+from pathlib import Path
+
+from click.testing import CliRunner
+
+import cxbridge
+from cxbridge import api
+from cxbridge.cli.main import cli
+from cxbridge.config import config_from_dict
+from cxbridge.plugins_host import create_host
+from tests.workbooks import write_xlsx
+
+YEARS = range(2021, 2026)
+
+
+def write_year(folder: Path, year: int, *, recommend: str = "Weiterempfehlung (0-10)", name: str = "") -> Path:
+    """A year's workbook: its answers, one a month, and a sheet of notes."""
+    rows = [["ID", "Datum", "Filiale", recommend],
+            *[[f"{year}-{n}", f"{n + 1:02d}.0{n + 1}.{year}", "Berlin", (year + n) % 11] for n in range(4)]]  # fmt: skip
+    return write_xlsx(folder / (name or f"responses_{year}.xlsx"), {"Antworten": rows, "Notes": [["nur Notizen"]]})
+
+
+def written_mapping(folder: Path, *files: str) -> dict:
+    api.inspect([str(folder / file) for file in files], write_mapping_to=folder / "mapping.toml")
+    return tomllib.loads((folder / "mapping.toml").read_text(encoding="utf-8"))["sources"]
+
+
+def test_yearly_files_of_one_layout_are_proposed_as_one_source_reading_a_glob(tmp_path: Path):
+    """Five yearly workbooks were proposed as five sources, one per file: a migrating team had to
+    write the glob source by hand."""
+    for year in YEARS:
+        write_year(tmp_path, year)
+    sources = written_mapping(tmp_path, "responses_*.xlsx")
+    assert list(sources) == ["responses"]
+    assert sources["responses"]["path"] == "responses_*.xlsx"
+    assert sources["responses"]["sheets"] == ["Antworten"]
+    config = config_from_dict({"sources": sources}, create_host(), path=tmp_path / "mapping.toml")
+    result = cxbridge.sync(config, destination=f"sqlite:///{tmp_path / 'cx.db'}", host=create_host())
+    assert [(r.ok, r.written) for r in result.results] == [(True, 20)]
+
+
+def test_an_nps_renamed_between_years_is_one_source_with_its_question_key(tmp_path: Path):
+    """Headers that match once a renamed NPS is keyed as one question: one source, both headers
+    mapped under `question_key = 'nps'`, every year's answers scored."""
+    for year in YEARS:
+        write_year(tmp_path, year, recommend="NPS" if year >= 2024 else "Weiterempfehlung (0-10)")
+    sources = written_mapping(tmp_path, "responses_*.xlsx")
+    assert list(sources) == ["responses"]
+    metrics = sorted((m["column"], m["metric"], m.get("question_key")) for m in sources["responses"]["metrics"])
+    assert metrics == [("NPS", "nps", "nps"), ("Weiterempfehlung (0-10)", "nps", "nps")]
+    config = config_from_dict({"sources": sources}, create_host(), path=tmp_path / "mapping.toml")
+    cxbridge.sync(config, destination=f"sqlite:///{tmp_path / 'cx.db'}", host=create_host())
+    with sqlite3.connect(tmp_path / "cx.db") as db:
+        assert db.execute("SELECT count(*), count(nps) FROM feedback").fetchone() == (20, 20)
+
+
+def test_a_file_of_another_layout_keeps_its_own_source_and_the_glob_leaves_it_out(tmp_path: Path):
+    for year in YEARS:
+        write_year(tmp_path, year)
+    write_xlsx(tmp_path / "responses_extra.xlsx",
+               {"Sheet": [["Nr", "Zeitstempel", "Zufriedenheit (1-5)"], *[[n, f"2024-01-0{n}", 4] for n in range(1, 5)]]})  # fmt: skip
+    sources = written_mapping(tmp_path, "responses_*.xlsx")
+    assert {name: entry["path"] for name, entry in sources.items()} == {
+        "responses_202": "responses_202*.xlsx", "responses_extra": "responses_extra.xlsx"}  # fmt: skip
+
+
+def test_files_no_glob_finds_alone_are_proposed_one_source_each(tmp_path: Path):
+    write_year(tmp_path, 2021, name="Umfrage.xlsx")
+    write_year(tmp_path, 2022, name="Kundenstimmen.xlsx")
+    assert list(written_mapping(tmp_path, "Umfrage.xlsx", "Kundenstimmen.xlsx")) == ["umfrage", "kundenstimmen"]
+
+
+def test_inspect_says_which_files_the_one_source_reads(tmp_path: Path):
+    for year in YEARS:
+        write_year(tmp_path, year)
+    printed = CliRunner().invoke(cli, ["inspect", str(tmp_path / "responses_*.xlsx")]).output
+    assert printed.count("one source proposed:") == 1
+    assert ("one source proposed: responses — path = 'responses_*.xlsx' reads the 5 files whose headers and mapping "
+            "match: responses_2021.xlsx, responses_2022.xlsx, responses_2023.xlsx, responses_2024.xlsx, "
+            "responses_2025.xlsx") in printed  # fmt: skip
