@@ -239,7 +239,7 @@ def test_a_sync_names_a_column_the_mapping_leaves_out_that_looks_scored_and_its_
     [summary] = summaries(result.output)
     assert result.exit_code == 0 and summary["status"] == "success"
     [warning] = summary["warnings"]
-    assert warning.startswith(f"column {HEADER[2]!r} looks scored but the mapping leaves it out: the header asks "
+    assert warning.startswith(f"column {HEADER[2]!r} of scores.csv looks scored but the mapping leaves it out: the header asks "
                               "about recommending")  # fmt: skip
     entry = f"add a [[sources.shop.metrics]] entry with column = {HEADER[2]!r}, metric = 'nps'"
     assert warning.endswith(entry)
@@ -259,7 +259,7 @@ def test_a_sync_names_a_mystery_shop_score_the_mapping_leaves_out(tmp_path):
     config = tmp_path / "cxbridge.toml"
     config.write_text(source.format(program=""), encoding="utf-8")
     voc = invoke("sync", "--config", str(config))
-    assert "⚠ column 'Score (of 40)' is not scored: " in voc.output
+    assert "⚠ column 'Score (of 40)' of visits.csv is not scored: " in voc.output
     assert "but the program is voc; kept in attributes" in voc.output
     config.write_text(source.format(program='program = "mystery_shop"\n'), encoding="utf-8")
     shop = invoke("sync", "--config", str(config))

@@ -119,7 +119,7 @@ def test_a_sync_names_an_unmapped_criterion_of_the_mapped_visit_score_as_a_crite
     assert result.exit_code == 0, result.output
     warnings = [line.strip().removeprefix("⚠ ") for line in result.output.splitlines() if "⚠" in line]
     assert warnings == [
-        f"column {column!r} looks scored but the mapping leaves it out: "
+        f"column {column!r} of visits.csv looks scored but the mapping leaves it out: "
         + criterion_evidence(column, low, high, examples, "Score (of 20)", "mystery-shop visit")
         + f"; to score it, add a [[sources.shop.metrics]] entry with column = {column!r}, metric = 'criterion', "
           "scale = [0, 10]"
@@ -145,7 +145,7 @@ def test_the_example_network_without_its_criteria_mapped_warns_of_each_criterion
     assert result.exit_code == 0, result.output
     warnings = [line.strip().removeprefix("⚠ ") for line in result.output.splitlines() if "⚠" in line]
     assert [warning.split(": ", 1)[0] for warning in warnings] == [
-        f"column {column!r} looks scored but the mapping leaves it out" for column in criteria]
+        f"column {column!r} of mystery_shop_2025.csv looks scored but the mapping leaves it out" for column in criteria]
     for column, warning in zip(criteria, warnings, strict=True):
         assert "another points column besides 'Score (of 40)' (the score of each mystery-shop visit)" in warning
         assert warning.endswith(f"column = {column!r}, metric = 'criterion', scale = [0, 10]")

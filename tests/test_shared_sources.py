@@ -84,3 +84,21 @@ def test_inspect_says_which_files_the_one_source_reads(tmp_path: Path):
     assert ("one source proposed: responses — path = 'responses_*.xlsx' reads the 5 files whose headers and mapping "
             "match: responses_2021.xlsx, responses_2022.xlsx, responses_2023.xlsx, responses_2024.xlsx, "
             "responses_2025.xlsx") in printed  # fmt: skip
+
+
+def test_a_column_left_out_that_looks_scored_is_named_once_for_each_file_with_the_file(tmp_path: Path):
+    """A glob source's sync warned of an unmapped satisfaction column once per file, each warning
+    quoting that file's answers but naming no file: the same warning, three times, apparently."""
+    for year in (2021, 2022, 2023):
+        rows = [["ID", "Datum", "Weiterempfehlung (0-10)", "Zufriedenheit (1-5)"],
+                *[[f"{year}-{n}", f"{n + 1:02d}.0{n + 1}.{year}", n + 5, 1 + (n + year) % 5] for n in range(4)]]  # fmt: skip
+        write_xlsx(tmp_path / f"responses_{year}.xlsx", {"Antworten": rows, "Antworten 2": rows})
+    entry = {"connector": "excel", "path": "responses_*.xlsx", "sheets": ["Antworten"],
+             "columns": {"id": "ID", "submitted_at": "Datum"},
+             "metrics": [{"column": "Weiterempfehlung (0-10)", "metric": "nps"}]}  # fmt: skip
+    config = config_from_dict({"sources": {"responses": entry}}, create_host(), path=tmp_path / "cxbridge.toml")
+    result = cxbridge.sync(config, destination=f"sqlite:///{tmp_path / 'cx.db'}", host=create_host())
+    warned = [w for w in result.results[0].warnings if "looks scored" in w]
+    assert [w.split(" looks scored")[0] for w in warned] == [
+        f"column 'Zufriedenheit (1-5)' of responses_{year}.xlsx [Antworten]" for year in (2021, 2022, 2023)
+    ]

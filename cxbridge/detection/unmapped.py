@@ -33,7 +33,8 @@ def unmapped_scored(
     """A warning for each column of `table` outside the `chosen` ones (mapped, listed as answers,
     attributes, ignored, …) that looks scored or holds weights the source has not `acknowledged`;
     for one that reads like a `mapped` scored column this file lacks, reworded, the `question_key`
-    that keeps them one question."""
+    that keeps them one question. Each column is named with its table (`table.where`): a source
+    of several files warns of each file's once, and says which."""
     known = exports.knowledge(table)
     left = {f.column for f in known.fields.values()} | set(known.metadata) | chosen
     profiles = {key: profile for key, profile in profile_table(table, PREVIEW).items() if key not in left}
@@ -48,7 +49,7 @@ def unmapped_scored(
     rewordings = {p.column: note for p in proposals if p.target in SCORED and p.mapped
                   if (note := reworded_from(p, mapped, present))}  # fmt: skip
     weights = [warning for profile in profiles.values() if (warning := weight_warning(profile, acknowledged=acknowledged))]
-    return _warnings([*proposals, *visits], source, rewordings) + weights
+    return _warnings([*proposals, *visits], source, rewordings, of=f" of {table.where}") + weights
 
 
 def _visit_score(mapped: Iterable[MetricColumn]) -> Proposal | None:
@@ -57,7 +58,7 @@ def _visit_score(mapped: Iterable[MetricColumn]) -> Proposal | None:
     return Proposal(str(score.metric), score.column, 1.0) if score else None
 
 
-def _warnings(proposals: list[Proposal], source: str, rewordings: dict[str, str]) -> list[str]:
+def _warnings(proposals: list[Proposal], source: str, rewordings: dict[str, str], *, of: str = "") -> list[str]:
     found: dict[str, str] = {}
     for proposal in sorted(proposals, key=lambda p: -p.confidence):
         if proposal.column in found:
@@ -65,14 +66,14 @@ def _warnings(proposals: list[Proposal], source: str, rewordings: dict[str, str]
         if proposal.target in SCORED and proposal.mapped:
             spec = "".join(f", {key} = {_toml(value)}" for key, value in proposal.spec.items())
             entry = f"[[sources.{source}.metrics]] entry with column = {proposal.column!r}"
-            found[proposal.column] = (f"column {proposal.column!r} looks scored but the mapping leaves it out: "
+            found[proposal.column] = (f"column {proposal.column!r}{of} looks scored but the mapping leaves it out: "
                                       f"{proposal.describe()}; to score it, add a {entry}, metric = "
                                       f"{proposal.target!r}{spec}")  # fmt: skip
             if note := rewordings.get(proposal.column):
                 found[proposal.column] += f"; {note}"
         elif proposal.unscored:  # a column left out of a mapping is kept in attributes, not as an answer
             why = proposal.describe().replace("kept as an answer", "kept in attributes")
-            found[proposal.column] = f"column {proposal.column!r} is not scored: {why}"
+            found[proposal.column] = f"column {proposal.column!r}{of} is not scored: {why}"
     return list(found.values())
 
 
