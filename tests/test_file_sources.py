@@ -104,6 +104,27 @@ def test_a_sheet_the_mapping_does_not_fit_is_logged_as_passed_over_once_a_sync(t
     assert len(passed_over) == 1 and passed_over[0].startswith("nps_book.xlsx [Notes]: passed over"), passed_over
 
 
+def test_a_sheet_passed_over_is_warned_of_at_the_first_read_of_its_file_only(tmp_path, caplog):
+    """A glob source without `sheets` warned 'Notes … passed over' at every sync that read a
+    file again (a yearly workbook kept up to date): a warning the user had seen, and could do
+    nothing about but name the sheets. Said at a file's first read; read again, at debug level."""
+    notes = [["just notes"], ["more"]]
+    write_xlsx(tmp_path / "nps_2023.xlsx", {"Q1": [HEADER, *workbook_rows(3)], "Notes": notes})
+    with caplog.at_level("DEBUG", logger="cxbridge"):
+        sync_source(tmp_path, EXCEL_SOURCE)
+        assert _passed_over(caplog) == [("WARNING", "nps_2023.xlsx [Notes]")]
+        caplog.clear()
+        write_xlsx(tmp_path / "nps_2023.xlsx", {"Q1": [HEADER, *workbook_rows(4)], "Notes": notes})  # a row added
+        write_xlsx(tmp_path / "nps_2024.xlsx", {"Q1": [HEADER, *workbook_rows(2, start=10)], "Notes": notes})
+        assert sync_source(tmp_path, EXCEL_SOURCE).written == 3
+    assert _passed_over(caplog) == [("DEBUG", "nps_2023.xlsx [Notes]"), ("WARNING", "nps_2024.xlsx [Notes]")]
+
+
+def _passed_over(caplog) -> list[tuple[str, str]]:
+    return [(r.levelname, r.getMessage().split(": passed over")[0]) for r in caplog.records
+            if "passed over:" in r.getMessage()]  # fmt: skip
+
+
 def test_rows_without_ids_keep_their_records_when_the_file_grows_and_is_edited(tmp_path):
     rows = workbook_rows(6)
     write_xlsx(tmp_path / "nps_live.xlsx", {"Responses": [HEADER, *rows]})

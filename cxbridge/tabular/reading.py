@@ -81,7 +81,7 @@ def open_tables(
         problem = fit_problem(table, config, elsewhere)
         misspelt = any(column not in elsewhere for column in missing)  # a typo, not a sheet left out
         if problem and table.sheet is not None and not named_sheets and not misspelt:
-            _pass_over(table.where, problem, headers)
+            _pass_over(table.where, problem, headers, file)
             continue
         if problem:
             raise MappingError(f"{table.where}: {problem}")
@@ -114,15 +114,17 @@ def read_tables(
         except SourceError as exc:
             if source.sheet is None or named_sheets:
                 raise
-            _pass_over(source.where, exc, headers)  # a chart or notes sheet
+            _pass_over(source.where, exc, headers, file)  # a chart or notes sheet
     return tables
 
 
-def _pass_over(where: str, reason: object, headers: SourceHeaders | None) -> None:
+def _pass_over(where: str, reason: object, headers: SourceHeaders | None, file: SourceFile) -> None:
     """Logs that a sheet is passed over, once a run: the check, the look at its dates and the
-    read each open the file."""
+    read each open the file. A warning at the file's first read, at debug level when a sync
+    reads it again (changed, appended): said once, not at every sync of a workbook kept up to date."""
     if headers is None or where not in headers.passed_over:
-        log.warning("%s: passed over: %s", where, reason)
+        again = headers is not None and file.path.resolve() in headers.read_before
+        log.log(logging.DEBUG if again else logging.WARNING, "%s: passed over: %s", where, reason)
     if headers is not None:
         headers.passed_over.add(where)
 
@@ -136,6 +138,7 @@ class SourceHeaders:
         self.files = list(files)
         self._keys: dict[Path, set[str]] = {}
         self.passed_over: set[str] = set()
+        self.read_before: set[Path] = set()  # the files an earlier sync read (its cursor keeps them)
 
     def besides(self, file: SourceFile, config: FileSourceConfig, definition: Any) -> set[str]:
         """The column keys of every file of the source but `file`."""

@@ -23,6 +23,7 @@ import logging
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from functools import cached_property, partial
+from pathlib import Path
 from typing import Any
 
 from cxbridge import exports
@@ -152,6 +153,7 @@ class FileStream(Stream):
         require_values(self.config, definition)
         saved, problems, failing = self.names.saved_files(cursor, files), [], []
         headers = self.source.headers(files)  # type: ignore[attr-defined]
+        headers.read_before = self._read_before(files, saved)
         entries = NamedColumns(self.config, source=self.source.context.name)
         twice = self.cursor.named_twice(files)
         for file in files:
@@ -170,6 +172,10 @@ class FileStream(Stream):
         if problems:
             raise ConfigError(clauses(problems))
         return [*failing, *entries.warnings()]
+
+    def _read_before(self, files: list[SourceFile], saved: dict[str, Any]) -> set[Path]:
+        """The files an earlier sync read, by the states the cursor keeps (`saved`)."""
+        return {file.path.resolve() for file in files if self.names.name(file.in_cursor) in saved}
 
     def _check_id_column(self) -> None:
         """A record's id is stored as read (`source_record_id`, `raw`): the phone column or a
@@ -206,6 +212,8 @@ class FileStream(Stream):
         self._entries = NamedColumns(self.config, source=self.source.context.name)
         self._saved = self.names.saved_files(cursor, files)
         headers = self.source.headers(files)  # type: ignore[attr-defined]
+        headers.read_before = self._read_before(files, self._saved)
+        headers.read_before = {file.path.resolve() for file in files if self.names.name(file.in_cursor) in self._saved}
         self._twice = self.cursor.named_twice(files)
         keys = self._keys_of_dataset
         plans = {file.identity: self.cursor.plan(file, self._saved, self._twice, keys=keys) for file in files}
