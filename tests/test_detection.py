@@ -1680,3 +1680,22 @@ def test_a_header_naming_only_the_response_over_sentences_is_no_id(tmp_path):
             *[[f"me gustó la tienda {n}", f"2024-03-{n + 1:02d}", n % 11] for n in range(12)]]  # fmt: skip
     inspection = inspect_file(write_csv(tmp_path / "respuestas.csv", rows))
     assert "id" not in chosen(inspection)
+
+
+@pytest.mark.parametrize("answers", [["gut", "ok", "gut", "zu laut"], ["sehr freundliches Personal", "lange Wartezeit",
+                                                                      "alles bestens, gerne wieder", "zu teuer"]])  # fmt: skip
+def test_the_comment_under_a_question_s_group_title_is_a_comment_not_an_unscored_question(tmp_path, answers):
+    """'Weiterempfehlung (0-10) - Kommentar' (a 'Kommentar' under the question's merged title)
+    drew a false warning — 'is not scored: it asks about weiterempf' — and short answers were
+    kept as an unscored question, never proposed as the comment."""
+    rows = [[None, None, "Weiterempfehlung (0-10)", None, "Zufriedenheit (1-5)", None],
+            ["Datum", "Filiale", "Wert", "Kommentar", "Wert", "Kommentar"],
+            *[[f"2024-01-{n + 2:02d}", "Berlin", n % 11, answers[n % 4], 1 + n % 5, answers[(n + 1) % 4]]
+              for n in range(12)]]  # fmt: skip
+    inspection = inspect_file(write_xlsx(tmp_path / "groups.xlsx", {"Daten": rows}, merged={"Daten": ["C1:D1", "E1:F1"]}))
+    mapping = inspection.source_config()
+    assert mapping["columns"]["comment"] == "Weiterempfehlung (0-10) - Kommentar"  # the record's: the NPS's, first
+    assert mapping["comments"] == ["Zufriedenheit (1-5) - Kommentar"]
+    assert (chosen(inspection)["nps"], chosen(inspection)["csat"]) == ("Weiterempfehlung (0-10) - Wert",
+                                                                       "Zufriedenheit (1-5) - Wert")  # fmt: skip
+    assert inspection.warnings == []

@@ -32,6 +32,7 @@ from cxbridge.detection.tolerance import far_and_coded, slips
 from cxbridge.metrics import Direction
 
 _SAYS_NPS = re.compile(r"\be?nps\b", re.IGNORECASE)  # a header naming the metric: 0–10 by definition
+_JOINED = " - "  # between a group title and a sub-title of the header row under it (`exports.plain.joined_header`)
 _MANY = 10  # answers enough to expect one above 5 of a 0–10 question: fewer say nothing of the scale
 _NAMES_A_YEAR = 0.06  # a scored header naming a year ("NPS 2024") is below a plain one, typos and all (0.90)
 TO_SCORE_IT = "to score it, map it under [[metrics]] with its metric, scale and labels"
@@ -44,6 +45,8 @@ def propose_scores(profile: ColumnProfile, *, recoded: bool = False) -> list[Pro
     if not profile.filled or profile.dates or profile.of_emails:
         return []
     header = profile.column.label
+    if comment_of_a_group(header) and profile.text_share >= 0.8:
+        return []  # the recommend or satisfaction words are its group's title, the question it comments on
     if amount := asks_amount(header):
         why = f"the header asks for an amount ({amount!r}), not a rating on a scale: kept as an answer, unscored"
         return [_note(profile, f"{why}; {TO_SCORE_IT}")] if _names_a_metric(header) else []
@@ -317,12 +320,19 @@ def propose_comment(profile: ColumnProfile) -> Proposal | None:
     tokens = sum(n for text, n in profile.labels.items() if " " not in text and text.isascii())
     if not stem and tokens > 0.8 * profile.labels.total():
         return None
-    if (profile.average_length >= 15 and (varied or stem)) or (stem and varied):
+    if (profile.average_length >= 15 and (varied or stem)) or (stem and varied) or comment_of_a_group(profile.column.label):
         evidence = [f"free text, {profile.average_length:.0f} characters on average ({profile.example()})"]
         if stem:
             evidence.append(f"the header asks for comments ({stem!r})")
         return Proposal("comment", profile.key, 0.9 if stem else 0.7, evidence)
     return None
+
+
+def comment_of_a_group(header: str) -> str | None:
+    """The comment word of a header whose own title, under a group title joined over it, asks
+    for comments ('Weiterempfehlung (0-10) - Kommentar': the comment on that question)."""
+    group, joined, own = header.rpartition(_JOINED)
+    return mentions(own, "comment") if joined and group.strip() else None
 
 
 def propose_multi_choice(profile: ColumnProfile) -> Proposal | None:
