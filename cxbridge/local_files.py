@@ -41,7 +41,7 @@ def refuse_a_missing_folder(given: str, folder: Path) -> None:
 @contextmanager
 def written_by_name(given: str, *, kept: Sequence[Path] = ()) -> Iterator[None]:
     """Writing a file the user named (`given`: the option naming it): a folder that takes no new
-    file (Linux's /proc, one not writable, a full disk) is said with the path and what to do, not
+    file (Linux's /proc, one not writable, a file in its way) is said with the path and what to do, not
     the system's `[Errno …]`; `kept`, the files written before it, which stay."""
     try:
         yield
@@ -54,7 +54,7 @@ def written_by_name(given: str, *, kept: Sequence[Path] = ()) -> Iterator[None]:
                           f"file; pick a folder you may write to{stays}") from None  # fmt: skip
 
 
-_NO_NEW_FILE = {errno.ENOENT, errno.EACCES, errno.EPERM, errno.EROFS}  # a full disk says so itself
+_NO_NEW_FILE = {errno.ENOENT, errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR}  # a full disk says so itself
 
 
 @contextmanager

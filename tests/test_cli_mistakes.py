@@ -195,6 +195,32 @@ def test_a_file_named_in_a_folder_that_takes_no_file_is_refused_naming_the_path(
     )
 
 
+@pytest.mark.parametrize(
+    ("command", "given", "path"),
+    [(["report", "--html", "notes.txt/cx-report.html"], "--html notes.txt/cx-report.html", "notes.txt/cx-report.html"),
+     (["inspect", "responses.csv", "--write-mapping", "notes.txt/cx.toml"], "--write-mapping notes.txt/cx.toml",
+      "notes.txt/cx.toml"),
+     (["init", "notes.txt/cx-project"], "init notes.txt/cx-project", "notes.txt/cx-project")],
+)  # fmt: skip
+def test_a_file_named_under_a_file_is_refused_naming_the_path(command, given, path, tmp_path, monkeypatch):
+    """A file in the way of the folder (`notes.txt/cx.toml`): `inspect --write-mapping` and `init`
+    ended with the system's `[Errno 20] Not a directory`, and `report --html` said the folder
+    notes.txt 'does not exist' while it is there, a file."""
+    monkeypatch.chdir(tmp_path)
+    workspace = Workspace(tmp_path)
+    workspace.write_csv([survey_row(1)])
+    workspace.sync()
+    (tmp_path / "notes.txt").write_text("not a folder", encoding="utf-8")
+
+    result = CliRunner().invoke(cli, command)
+
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip() == (
+        f"error: {given}: cannot write {path} (Not a directory): the folder notes.txt takes no new file; "
+        "pick a folder you may write to"
+    )
+
+
 def test_init_stopped_by_its_data_folder_says_the_config_it_wrote_stays(tmp_path, monkeypatch):
     """Its data folder leads where no file can be made: the cxbridge.toml written first is kept,
     and the error says so — a second `init` there refuses it as already there."""

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from cxbridge.destinations import Destination
 from cxbridge.errors import ConfigError
-from cxbridge.local_files import written_by_name
+from cxbridge.local_files import refuse_a_missing_folder, written_by_name
 from cxbridge.reporting import SEQUENCES, ReportOptions
 
 from .page import html_page
@@ -20,9 +20,7 @@ def write_html_report(destination: Destination, options: ReportOptions, path: st
         raise ConfigError(f"--html draws trends over time: use --by {', '.join(SEQUENCES[:-1])} or {SEQUENCES[-1]}, "
                           f"not {options.by!r}")  # fmt: skip
     target = Path(path).expanduser()
-    if not target.parent.is_dir():
-        raise ConfigError(f"--html {path}: the folder {target.parent} does not exist; "
-                          "create it first, or pick another path")  # fmt: skip
+    refuse_a_missing_folder(f"--html {path}", target.parent)
     page = html_page(destination, options)
     with written_by_name(f"--html {path}"):
         target.write_text(page, encoding="utf-8")
