@@ -65,10 +65,10 @@ from cxbridge.tabular.values import SCREENED_OUT, screened_out
 
 log = logging.getLogger("cxbridge.files")
 NOT_READING = {"path", "same_as", "match_on"}
+"""Config keys that do not change how a file reads: a file read before is not read again for them."""
 OWN_ROW = "own_row"
 """The key of a sheet's own row among its responses (totals, a repeated header), read only to be
 counted as left out, by the reason it holds."""
-"""Config keys that do not change how a file reads: a file read before is not read again for them."""
 
 
 class FileStream(Stream):
