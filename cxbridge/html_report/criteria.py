@@ -10,10 +10,9 @@ from cxbridge.reporting import MIN_BASE, Parameters, ReportOptions, record_filte
 from cxbridge.sql_parts import store_label, store_names
 
 from . import charts
-from .markup import empty, marked, number, section, table
+from .markup import counted, empty, marked, number, section, table
 
 PROGRAMS = {"mystery_shop": "Mystery-shop criteria", "audit": "Audit criteria"}
-UNITS = {"mystery_shop": "visits", "audit": "audits"}
 
 
 def criterion_scores(destination: Destination, options: ReportOptions) -> list[dict[str, Any]]:
@@ -71,8 +70,8 @@ def _heatmap(program: str, title: str, rows: list[dict[str, Any]]) -> str:
     found = [[cells.get((store, criterion), (None, 0)) for criterion in criteria] for store in stores]
     scores = [[score for score, _ in row] for row in found]
     counts = [[count for _, count in row] for row in found]
-    chart = charts.heatmap(f"criteria-{program}", title, stores, criteria, scores, counts, unit=UNITS[program])
-    figures = table(["store", *criteria], [[store, *(_cell(score, count, UNITS[program]) for score, count in row)]
+    chart = charts.heatmap(f"criteria-{program}", title, stores, criteria, scores, counts, unit=counted(program))
+    figures = table(["store", *criteria], [[store, *(_cell(score, count, counted(program)) for score, count in row)]
                                            for store, row in zip(stores, found, strict=True)],
                     name=f"criteria-{program}")  # fmt: skip
     return f'<div class="card">{chart}<details><summary>Figures: {title}</summary>{figures}</details></div>'
@@ -81,7 +80,7 @@ def _heatmap(program: str, title: str, rows: list[dict[str, Any]]) -> str:
 def _base(program: str, base: dict[str, Any]) -> str:
     """`, 2025-02-03 to 2025-06-28: 51 visits`: whose scores a heatmap is of."""
     days = f", {base['first_day']} to {base['last_day']}" if base["first_day"] else ""
-    return f"{days}: {int(base['records'])} {UNITS[program]}"
+    return f"{days}: {int(base['records'])} {counted(program)}"
 
 
 def _cell(score: float | None, count: int, unit: str) -> str:

@@ -39,6 +39,15 @@ def signed_whole(value: int | None) -> str:
     return f"+{value}" if value > 0 else f"−{-value}" if value < 0 else "0"
 
 
+def counted(program: str) -> str:
+    """What a program's figures count (a ranking component's of the same name): its visits or audits,
+    else responses — customers' and employees', every survey metric's."""
+    return _UNITS.get(program, "responses")
+
+
+_UNITS = {"mystery_shop": "visits", "audit": "audits"}
+
+
 def listed(words: Sequence[str]) -> str:
     """Words as a sentence lists them: `responses, visits or audits`."""
     return " or ".join(filter(None, (", ".join(words[:-1]), words[-1]))) if words else ""

@@ -13,7 +13,7 @@ from cxbridge.reporting import MIN_BASE, ReportOptions
 from cxbridge.sql_parts import LOCAL_DAY
 
 from . import charts
-from .markup import empty, listed, marked, number, section, signed, signed_whole, table, text
+from .markup import counted, empty, listed, marked, number, section, signed, signed_whole, table, text
 
 FIGURES = {"nps": ("NPS", "−100…100", "nps"), "csat": ("CSAT", "% satisfied", "csat_score"),
            "ces": ("CES", "mean 0–100", "ces_score"), "enps": ("eNPS", "−100…100", "enps"),
@@ -23,8 +23,6 @@ and eNPS −100…100, never the (NPS + 100) / 2 the KPI weighs, which read 73 b
 IN_KPI = {"nps": "(NPS + 100) / 2", "csat": "CSAT % satisfied", "ces": "CES mean", "enps": "(eNPS + 100) / 2",
           "mystery_shop": "mystery shop", "audit": "audit"}  # fmt: skip
 """Each component as the KPI weighs it, 0–100."""
-UNITS = {"nps": "responses", "csat": "responses", "ces": "responses", "enps": "responses", "mystery_shop": "visits",
-         "audit": "audits"}  # fmt: skip
 
 
 def weights(destination: Destination) -> dict[str, float]:
@@ -143,12 +141,12 @@ def render(destination: Destination, options: ReportOptions) -> str:
     )  # fmt: skip
     parts = [f'<div class="card">{chart}{_formula(weighed)}{ranking_table}</div>']
     if unranked:
-        counted = listed(list(dict.fromkeys(UNITS[name] for name in names)))
-        parts.append(table(["store", f"short of {counted} for", *headers[3:-1]],
+        units = listed(list(dict.fromkeys(counted(name) for name in names)))
+        parts.append(table(["store", f"short of {units} for", *headers[3:-1]],
                            [[store_name(row), _short(row, needed), *(_figure(row, name, needed[name]) for name in names),
                              *(_figure(row, name, needed[name]) for name in beside)]
                             for row in unranked],
-                           name="unranked", caption=f"Not ranked: too few {counted}"))  # fmt: skip
+                           name="unranked", caption=f"Not ranked: too few {units}"))  # fmt: skip
     parts.append(_improvement(destination, period, days))
     return section(f"Store ranking {period}", "ranking", "".join(parts), note=note)
 
@@ -174,13 +172,13 @@ def _formula(weighed: dict[str, float]) -> str:
 
 def _header(name: str) -> str:
     label, scale, _ = FIGURES[name]
-    return f"{label} {scale} ({UNITS[name]})"
+    return f"{label} {scale} ({counted(name)})"
 
 
 def _short(row: dict[str, Any], needed: dict[str, int]) -> str:
     """What an unranked store lacks, `NPS (3 of 5 responses)`: the view's `missing` names only the
     components (`nps`), not how short of their minimum the store is."""
-    return "; ".join(f"{FIGURES[name][0]} ({row[f'{name}_answers'] or 0} of {needed[name]} {UNITS[name]})"
+    return "; ".join(f"{FIGURES[name][0]} ({row[f'{name}_answers'] or 0} of {needed[name]} {counted(name)})"
                      for name in str(row["missing"] or "").split())  # fmt: skip
 
 
@@ -191,7 +189,7 @@ def _figure(row: dict[str, Any], name: str, needed: int) -> str:
     if value is None:
         return f"– ({answers})"
     shown = signed(float(value)) if name in ("nps", "enps") else number(float(value))
-    return marked(f"{shown} ({answers})", answers, needed, UNITS[name])
+    return marked(f"{shown} ({answers})", answers, needed, counted(name))
 
 
 def _place(row: dict[str, Any]) -> str:

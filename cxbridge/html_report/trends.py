@@ -12,7 +12,7 @@ from cxbridge.reporting import MIN_BASE, TIME_BUCKETS, ReportOptions, none_label
 from cxbridge.sql_parts import UNDATED
 
 from . import charts
-from .markup import empty, listed, number, section, signed, table, text
+from .markup import counted, empty, listed, number, section, signed, table, text
 
 PROGRAM_NAMES = {"voc": "Customers", "employee": "Employees", "mystery_shop": "Mystery shop", "audit": "Audit"}
 METRIC_NAMES = {"nps": "NPS −100…100", "csat": "CSAT % satisfied", "ces": "CES % low effort", "enps": "eNPS −100…100",
@@ -21,8 +21,6 @@ METRIC_NAMES = {"nps": "NPS −100…100", "csat": "CSAT % satisfied", "ces": "C
 NO_WAVE = none_label("wave")
 """By wave, the row of the records in none (a survey answer from before the first wave), named as
 `cxbridge report`'s table names it."""
-UNITS = {"voc": "responses", "employee": "responses", "mystery_shop": "visits", "audit": "audits"}
-"""What each program's figure counts, as the rest of the page names it (the criteria's visits or audits)."""
 HEADERS = ["period", "score", "95 % low", "95 % high", "change", "since", "significant", "indicative"]
 
 
@@ -99,7 +97,7 @@ def _bases(programs: dict[str, None]) -> str:
     Employees), visits (Mystery shop) or audits (Audit)`."""
     named: dict[str, list[str]] = {}
     for program in programs:
-        named.setdefault(UNITS.get(program, "responses"), []).append(PROGRAM_NAMES.get(program, program))
+        named.setdefault(counted(program), []).append(PROGRAM_NAMES.get(program, program))
     return listed([f"{unit} ({', '.join(names)})" for unit, names in named.items()]) or "answers"
 
 
@@ -110,7 +108,7 @@ def _program_metric(program: str, metric: str, rows: list[dict[str, Any]], by: s
     if all(point.score is None for point in points):  # no period: only the rest (no date, no wave)
         points = []
     y_range = (-105.0, 105.0) if metric in ("nps", "enps") else (-3.0, 103.0)  # a point at a bound stays whole
-    unit = UNITS.get(program, "responses")
+    unit = counted(program)
     chart = charts.trend_chart(f"trend-{program}-{metric}", title, points, y_range=y_range, unit=unit) if points else ""
     figures = table([HEADERS[0], unit, *HEADERS[1:]], [_figures(row, by, axis, metric) for row in rows],
                     name=f"trend-{program}-{metric}")  # fmt: skip
