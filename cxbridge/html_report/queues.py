@@ -25,8 +25,8 @@ def _per_store(
     where = record_filters(options, parameters, copies=cases)
     if cases:
         where = f"({where}) OR ({_record_gone(options, parameters)})"
-    counts |= {"first_day": "MIN(f.submitted_local_date)", "last_day": "MAX(f.submitted_local_date)"}
-    columns = ",\n       ".join(f"{sql} AS {name}" for name, sql in counts.items())
+    days = {"first_day": "MIN(f.submitted_local_date)", "last_day": "MAX(f.submitted_local_date)"}
+    columns = ",\n       ".join(f"{sql} AS {name}" for name, sql in {**counts, **days}.items())
     sql = f"""SELECT {STORE} AS store, {columns}
 FROM {view} q {"LEFT " if cases else ""}JOIN feedback f ON f.record_id = q.record_id
 {store_names(destination, "q")}
