@@ -7,6 +7,8 @@ from collections.abc import Iterable, Sequence
 from html import escape
 from typing import Any
 
+from cxbridge.metrics import NPS_METRICS
+
 
 def text(value: Any) -> str:
     """A value as HTML text: escaped, with quotes, so it is safe in an element and an attribute."""
@@ -29,6 +31,11 @@ def signed(value: float | None) -> str:
         return ""
     shown = number(value)
     return f"+{shown}" if value > 0 and shown != "0.0" else shown
+
+
+def figure(value: float, metric: str) -> str:
+    """A metric's figure as the page writes it: NPS and eNPS, −100…100, with their sign (+53.8)."""
+    return signed(float(value)) if metric in NPS_METRICS else number(float(value))
 
 
 def signed_whole(value: int | None) -> str:

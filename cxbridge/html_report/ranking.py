@@ -8,12 +8,13 @@ from datetime import date, timedelta
 from typing import Any
 
 from cxbridge.destinations import Destination
+from cxbridge.metrics import NPS_METRICS
 from cxbridge.ranking import COMPONENTS, DEFAULTS, PREFIX
 from cxbridge.reporting import MIN_BASE, ReportOptions
 from cxbridge.sql_parts import LOCAL_DAY
 
 from . import charts
-from .markup import counted, empty, listed, marked, number, section, signed, signed_whole, table, text
+from .markup import counted, empty, figure, listed, marked, number, section, signed, signed_whole, table, text
 
 FIGURES = {"nps": ("NPS", "−100…100", "nps"), "csat": ("CSAT", "% satisfied", "csat_score"),
            "ces": ("CES", "mean 0–100", "ces_score"), "enps": ("eNPS", "−100…100", "enps"),
@@ -164,7 +165,7 @@ def _formula(weighed: dict[str, float]) -> str:
     total = sum(weighed.values())
     parts = " + ".join(f"{number(100 * weight / total).removesuffix('.0')} % × {IN_KPI[name]}"
                        for name, weight in weighed.items())  # fmt: skip
-    rescaled = [FIGURES[name][0] for name in weighed if name in ("nps", "enps")]
+    rescaled = [FIGURES[name][0] for name in weighed if name in NPS_METRICS]
     why = (f": {' and '.join(rescaled)}, −100…100 in the table and the trends, enter{'s' if len(rescaled) == 1 else ''} "
            "rescaled to 0–100 (0 counts as 50)") if rescaled else ""  # fmt: skip
     return f'<p class="note" data-note="kpi">{text(f"KPI (0–100) = {parts}{why}.")}</p>'
@@ -188,8 +189,7 @@ def _figure(row: dict[str, Any], name: str, needed: int) -> str:
     value, answers = row[FIGURES[name][2]], row[f"{name}_answers"] or 0
     if value is None:
         return f"– ({answers})"
-    shown = signed(float(value)) if name in ("nps", "enps") else number(float(value))
-    return marked(f"{shown} ({answers})", answers, needed, counted(name))
+    return marked(f"{figure(value, name)} ({answers})", answers, needed, counted(name))
 
 
 def _place(row: dict[str, Any]) -> str:

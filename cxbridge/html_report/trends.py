@@ -8,11 +8,12 @@ from datetime import date, timedelta
 from typing import Any
 
 from cxbridge.destinations import Destination
+from cxbridge.metrics import NPS_METRICS
 from cxbridge.reporting import MIN_BASE, TIME_BUCKETS, ReportOptions, none_label, report_rows
 from cxbridge.sql_parts import UNDATED
 
 from . import charts
-from .markup import counted, empty, listed, number, section, signed, table, text
+from .markup import counted, empty, figure, listed, section, signed, table, text
 
 PROGRAM_NAMES = {"voc": "Customers", "employee": "Employees", "mystery_shop": "Mystery shop", "audit": "Audit"}
 METRIC_NAMES = {"nps": "NPS −100…100", "csat": "CSAT % satisfied", "ces": "CES % low effort", "enps": "eNPS −100…100",
@@ -107,7 +108,7 @@ def _program_metric(program: str, metric: str, rows: list[dict[str, Any]], by: s
     points = [_point(period, shown.get(period), metric) for period in axis]
     if all(point.score is None for point in points):  # no period: only the rest (no date, no wave)
         points = []
-    y_range = (-105.0, 105.0) if metric in ("nps", "enps") else (-3.0, 103.0)  # a point at a bound stays whole
+    y_range = (-105.0, 105.0) if metric in NPS_METRICS else (-3.0, 103.0)  # a point at a bound stays whole
     unit = counted(program)
     chart = charts.trend_chart(f"trend-{program}-{metric}", title, points, y_range=y_range, unit=unit) if points else ""
     figures = table([HEADERS[0], unit, *HEADERS[1:]], [_figures(row, by, axis, metric) for row in rows],
@@ -123,12 +124,7 @@ def _point(period: str, row: dict[str, Any] | None, metric: str) -> charts.Trend
         return charts.TrendPoint(bucket=period, score=None)
     return charts.TrendPoint(bucket=period, score=float(row["score"]), low=row["ci_low"], high=row["ci_high"],
                              responses=int(row["responses"]), significant=bool(row["change_significant"]),
-                             indicative=row["indicative"], change=_change(row), figure=_score(row, metric))  # fmt: skip
-
-
-def _score(row: dict[str, Any], metric: str) -> str:
-    """A period's figure as the page writes it: NPS and eNPS with their sign, as the ranking's (+53.8)."""
-    return signed(row["score"]) if metric in ("nps", "enps") else number(float(row["score"]))
+                             indicative=row["indicative"], change=_change(row), figure=figure(row["score"], metric))  # fmt: skip
 
 
 def _change(row: dict[str, Any]) -> str:
@@ -138,7 +134,7 @@ def _change(row: dict[str, Any]) -> str:
 
 def _figures(row: dict[str, Any], by: str, axis: list[str], metric: str) -> list[Any]:
     flag = row.get("change_significant")
-    score = "" if row["score"] is None else _score(row, metric)
+    score = "" if row["score"] is None else figure(row["score"], metric)
     return [NO_WAVE if row[by] is None else row[by], row["responses"], score, row["ci_low"], row["ci_high"], signed(row.get("change")),
             _since(row, by, axis), "" if flag is None else "yes" if flag else "no", "yes" if row["indicative"] else ""]  # fmt: skip
 
