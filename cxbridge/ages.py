@@ -22,7 +22,10 @@ def age_of(text: str) -> timedelta | None:
     found = _AGE.match(text)
     if not found or float(found[1]) <= 0:
         return None
-    return float(found[1]) * _UNITS[found[2]]
+    try:
+        return float(found[1]) * _UNITS[found[2]]
+    except OverflowError:  # longer than a timedelta holds: 999,999,999 days
+        return None
 
 
 def parse_age(text: str, *, what: str = "--stale") -> timedelta:
@@ -40,7 +43,9 @@ def _an_age(text: str) -> str:
 
 
 def _not_an_age(text: str) -> str:
-    if _AGE.match(text):  # written as one, but zero: every sync would be stale at once
+    if found := _AGE.match(text):  # written as one, but zero (every sync stale at once) or past counting
+        if float(found[1]) > 0:
+            return f"{text!r} is longer than cxbridge counts (999999999 days at most); write a shorter age: 90m, 6h, 2d or 1w"
         return f"{text!r} is no time at all; write an age above zero: 90m, 6h, 2d or 1w"
     return f"{text!r} is not an age; {HOW}"
 

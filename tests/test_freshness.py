@@ -156,3 +156,14 @@ def test_a_stale_age_of_zero_is_refused_as_zero_not_as_something_else(synced):
     code, out = stale(synced, "--stale", "0h")
     assert code == 2
     assert "--stale '0h' is no time at all; write an age above zero: 90m, 6h, 2d or 1w" in out
+
+
+def test_a_stale_age_past_counting_is_refused_without_a_traceback(synced, tmp_path):
+    """`--stale 99999999999w` ended in `OverflowError: Python int too large to convert to C int`
+    (a timedelta holds 999,999,999 days), and an expected_every so written in its traceback too."""
+    code, out = stale(synced, "--stale", "99999999999w")
+    assert code == 2 and "Traceback" not in out
+    assert "--stale '99999999999w' is longer than cxbridge counts (999999999 days at most); write a shorter age" in out
+    expect(tmp_path, branch_b="99999999999w")
+    code, out = stale(synced, "--stale")
+    assert code == 2 and "sources.branch_b.expected_every: '99999999999w' is longer than cxbridge counts" in out
