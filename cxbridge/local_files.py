@@ -34,7 +34,7 @@ def refuse_a_missing_folder(given: str, folder: Path) -> None:
     """What cxbridge writes goes into a folder that is there (`given`: the option or setting naming
     it): a typo'd folder made by a scheduled job would be a new, empty database (the Python API's
     `destination=` makes its folder)."""
-    if not folder.exists():  # one in the way as a file is said when it is written (`file_lock`)
+    if not folder.exists():  # one in the way as a file is said when it is written (`file_lock`, `written_by_name`)
         raise ConfigError(f"{given}: the folder {folder} does not exist; create it first, or pick another path")
 
 
