@@ -199,7 +199,8 @@ def _grouped_hint(table: Table, config: FileSourceConfig) -> str:
     keys = [column.key for column in table.columns]
     found: dict[str, str] = {}
     for mapped in mapped_columns(config):
-        found.update({mapped: key for key in keys[::-1] if key.endswith(f" - {mapped}")})  # the first one
+        if (key := next((header for header in keys if header.endswith(f" - {mapped}")), None)) is not None:
+            found[mapped] = key
     if not found:
         return ""
     shown = ", ".join(f"{key!r} for {mapped!r}" for mapped, key in list(found.items())[:3])
