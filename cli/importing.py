@@ -173,7 +173,8 @@ def _print_inspection(item: Inspection | FileImport, *, fmt: str) -> None:
     for warning in item.warnings:
         _echo(f"warning: {warning}")
     for match in item.question_matches:
-        _echo(f"question match proposed: {match.describe()}")
+        if match.second[0] == item.path.name:  # once, under the later of its two files
+            _echo(f"question match proposed: {match.describe()}")
     if (shared := item.shared_source) is not None and item is shared.members[-1]:
         _echo(f"\none source proposed: {shared.describe()}")
 

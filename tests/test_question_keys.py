@@ -207,6 +207,17 @@ def test_inspect_proposes_a_reworded_header_of_another_file_with_its_evidence(ye
     assert "question_key = 'how_satisfied_were_you_with_your_visit'" in output
 
 
+def test_inspect_prints_a_question_match_once_under_the_later_of_its_files(yearly: Path):
+    """Before, the match was printed under each of its two files: every pair appeared twice."""
+    from click.testing import CliRunner
+
+    from cxbridge.cli.main import cli
+
+    output = CliRunner().invoke(cli, ["inspect", str(yearly / "visits_2023.csv"), str(yearly / "visits_2024.csv")]).output
+    assert output.count("question match proposed:") == 1
+    assert output.index("question match proposed:") > output.index("proposed mapping of visits_2024.csv")
+
+
 def test_inspect_proposes_nothing_for_another_scale_or_columns_asked_together(tmp_path: Path):
     from cxbridge import api
 
