@@ -251,6 +251,24 @@ def test_a_sync_names_a_column_the_mapping_leaves_out_that_looks_scored_and_its_
     assert sorted(db_rows(tmp_path / "cxbridge.db", "SELECT nps FROM feedback")) == [(3,), (7,), (9,), (10,)]
 
 
+def test_an_import_names_a_column_left_out_by_its_sheet_alone_under_the_line_naming_its_file(tmp_path):
+    """The ✔ line names the file imported: its warning need not (before, `column '…' of scores.csv
+    looks scored` repeated it); a sync, whose source may read several files, names it."""
+    mapping = tmp_path / "mapping.toml"
+    mapping.write_text('[sources.shop]\nconnector = "csv"\n[sources.shop.columns]\nid = "Response ID"\n'
+                       'submitted_at = "Submitted"\n', encoding="utf-8")  # fmt: skip
+    csv_file = write_csv(tmp_path / "scores.csv", rows_of([10, 9, 3, 7]))
+    result = invoke("import", str(csv_file), "--mapping", str(mapping), "--db", str(tmp_path / "a.db"))
+    [line, warning] = result.stdout.splitlines()
+    assert line.startswith("✔ scores.csv → shop: 4 read")
+    assert warning.startswith(f"  ⚠ column {HEADER[2]!r} looks scored but the mapping leaves it out: ")
+    mapping.write_text(mapping.read_text(encoding="utf-8").replace('"csv"', '"excel"'), encoding="utf-8")
+    workbook = write_xlsx(tmp_path / "scores.xlsx", {"Antworten": rows_of([10, 9, 3, 7])})
+    result = invoke("import", str(workbook), "--mapping", str(mapping), "--db", str(tmp_path / "b.db"))
+    assert f"  ⚠ column {HEADER[2]!r} of sheet 'Antworten' looks scored but" in result.stdout, result.stdout
+    assert result.stdout.count("scores.xlsx") == 1
+
+
 def test_a_sync_names_a_mystery_shop_score_the_mapping_leaves_out(tmp_path):
     rows = [["Visit ID", "Visit date", "Score (of 40)"], ["V1", "2025-04-01", 31], ["V2", "2025-04-02", 22]]
     write_csv(tmp_path / "visits.csv", rows)

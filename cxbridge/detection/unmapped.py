@@ -28,13 +28,13 @@ PREVIEW = 200  # the first rows, which the read looks at anyway (the date order)
 
 def unmapped_scored(
     table: Table, *, chosen: set[str], source: str, program: str, mapped: Iterable[MetricColumn] = (),
-    acknowledged: Collection[str] = (),
+    acknowledged: Collection[str] = (), of: str,
 ) -> list[str]:
     """A warning for each column of `table` outside the `chosen` ones (mapped, listed as answers,
     attributes, ignored, …) that looks scored or holds weights the source has not `acknowledged`;
     for one that reads like a `mapped` scored column this file lacks, reworded, the `question_key`
-    that keeps them one question. Each column is named with its table (`table.where`): a source
-    of several files warns of each file's once, and says which."""
+    that keeps them one question. Each column is named with what follows it, `of` its table
+    (`table_warnings.named_of`)."""
     known = exports.knowledge(table)
     left = {f.column for f in known.fields.values()} | set(known.metadata) | chosen
     profiles = {key: profile for key, profile in profile_table(table, PREVIEW).items() if key not in left}
@@ -49,7 +49,7 @@ def unmapped_scored(
     rewordings = {p.column: note for p in proposals if p.target in SCORED and p.mapped
                   if (note := reworded_from(p, mapped, present))}  # fmt: skip
     weights = [warning for profile in profiles.values() if (warning := weight_warning(profile, acknowledged=acknowledged))]
-    return _warnings([*proposals, *visits], source, rewordings, of=f" of {table.where}") + weights
+    return _warnings([*proposals, *visits], source, rewordings, of=of) + weights
 
 
 def _visit_score(mapped: Iterable[MetricColumn]) -> Proposal | None:

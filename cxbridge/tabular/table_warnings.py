@@ -42,11 +42,20 @@ def unmapped_scores(
     scored = [header_key(metric.column) for metric in config.metrics]
     try:
         found = unmapped_scored(table, chosen=chosen, source=source, program=str(config.program),
-                                mapped=config.metrics, acknowledged=config.acknowledged_weights)  # fmt: skip
+                                mapped=config.metrics, acknowledged=config.acknowledged_weights,
+                                of=named_of(table, config))  # fmt: skip
         found += shared_recode_warnings(table, scored, values=config.values)
     except SourceError:
         return []
     return quoted_values(found, table, scrub=scrub)
+
+
+def named_of(table: Table, config: FileSourceConfig) -> str:
+    """How a column's warning names its table: by file and sheet in a sync, whose source may read
+    several files; by its sheet alone in a `cxbridge import` of one file, whose line names the file."""
+    if config.cursor_root is None:
+        return f" of {table.where}"
+    return f" of sheet {table.sheet!r}" if table.sheet else ""
 
 
 def quoted_values(warnings: list[str], table: Table, *, scrub: Scrubber | None) -> list[str]:
