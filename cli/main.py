@@ -188,8 +188,6 @@ def sync(ctx: click.Context, config, sources, full_refresh, prune, dry_run, db, 
         from .cases import print_deliveries
 
         print_deliveries(result.deliveries, fmt=fmt, quiet_when_idle=True)
-    if hints_wanted(ctx, fmt) and any(r.quarantined for r in result.results) and not dry_run:
-        click.echo(f"quarantined records keep their reasons: cxbridge quarantine list{same_data(config, db, destination)}")
     sys.exit(result.exit_code)
 
 

@@ -19,7 +19,9 @@ if TYPE_CHECKING:
 
 def print_summaries(results: list[SourceResult], *, fmt: str, dry_run: bool, same: str | None = None) -> None:
     """One summary per source: a line, a JSON object or a CSV row; `same`, the options by which
-    `quarantine list` reads the same destination (`same_data`), None: no next-step hint (`-q`)."""
+    `quarantine list` reads the same destination (`same_data`), None: no next-step hint (`-q`).
+    Each source's line (failed too) is followed by the commonest rules its quarantined records
+    broke and the `quarantine list` of them: the run ends with no hint repeating it."""
     if fmt == "csv":
         output.rows([summary_row(result, dry_run=dry_run) for result in results], fmt="csv")
         return
@@ -43,14 +45,13 @@ def _print_summary(result: SourceResult, *, machine: bool, dry_run: bool, same: 
     name = f"{result.source} ({result.connector})"
     if not (result.ok or result.paused):
         click.echo(f"✘ {name}: {result.status}: {result.error}{kept_before_failure(result, dry_run=dry_run)}")
-        print_warnings(result.warnings)
-        return
-    verb = "would write" if dry_run else "written"
-    click.echo(
-        f"{'⏸' if result.paused else '✔'} {name}: {result.read:,} read · {result.written:,} {verb} · "
-        f"{result.unchanged:,} unchanged · {result.quarantined:,} quarantined{left_out(result)}"
-        f"{pruned(result, dry_run=dry_run)}{cases_opened(result, dry_run=dry_run)} · {result.seconds:.1f} s"
-    )
+    else:
+        verb = "would write" if dry_run else "written"
+        click.echo(
+            f"{'⏸' if result.paused else '✔'} {name}: {result.read:,} read · {result.written:,} {verb} · "
+            f"{result.unchanged:,} unchanged · {result.quarantined:,} quarantined{left_out(result)}"
+            f"{pruned(result, dry_run=dry_run)}{cases_opened(result, dry_run=dry_run)} · {result.seconds:.1f} s"
+        )
     if result.paused:
         click.echo(f"  paused: {result.error}")
     listed = f"cxbridge quarantine list --source {shlex.quote(result.source)}{same}"

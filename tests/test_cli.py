@@ -360,9 +360,9 @@ def test_the_next_step_a_sync_suggests_runs_as_printed_where_the_sync_ran(tmp_pa
     monkeypatch.chdir(tmp_path)  # both commands in this process, run from the same folder
     synced = invoke("sync", *where)
     assert synced.exit_code == 0, synced.stderr
-    hint = next(line for line in synced.stdout.splitlines() if line.startswith("quarantined records keep their reasons: "))
-    command = shlex.split(hint.removeprefix("quarantined records keep their reasons: "))
-    assert command[:3] == ["cxbridge", "quarantine", "list"]
+    hint = next(line for line in synced.stdout.splitlines() if line.startswith("  … see "))
+    command = shlex.split(hint.removeprefix("  … see "))
+    assert command[:5] == ["cxbridge", "quarantine", "list", "--source", "store_nps"]
     listed = invoke(*command[1:], "--format", "json")
     assert listed.exit_code == 0, listed.stderr
     assert sorted(item["id"] for item in json.loads(listed.stdout)) == ["R1011", "R1062", "R1091"]

@@ -63,6 +63,15 @@ def test_quiet_keeps_the_summary_and_drops_hints_and_warnings(workspace: Workspa
     assert "cxbridge quarantine list" not in quiet.output and quiet.stderr == ""
 
 
+def test_a_sync_gives_the_quarantine_list_once_under_the_source_that_quarantined(workspace: Workspace):
+    """Before, a last line repeated it for the whole run ('quarantined records keep their reasons: …')."""
+    workspace.write_csv([survey_row(1), survey_row(2, nps=99)])
+    synced = CliRunner().invoke(cli, ["sync"])
+    assert synced.exit_code == 0, synced.output
+    assert synced.stdout.count("cxbridge quarantine list") == 1, synced.stdout
+    assert synced.stdout.splitlines()[-1] == "  … see cxbridge quarantine list --source survey"
+
+
 def test_sync_summaries_as_csv_json_and_lines(workspace: Workspace):
     workspace.write_csv([survey_row(1), survey_row(2), survey_row(3, nps=99)])
     [row] = csv.DictReader(io.StringIO(invoke("sync", "--format", "csv").output))

@@ -477,6 +477,22 @@ def test_a_file_that_fails_after_rows_were_written_says_how_many_are_kept(tmp_pa
 
 
 
+def test_a_sync_that_fails_after_quarantining_rows_lists_their_rules_under_its_failed_line(tmp_path):
+    """Before, a failed source's ✘ line had none of its quarantine under it, only the run's last
+    line a `quarantine list` of every source."""
+    rows = responses(3000)
+    rows[5][2] = 99
+    path = write_csv(tmp_path / "long.csv", rows)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write('01.01.2024 10:00;Store 1;9;"Very satisfied\n')
+    invoke("inspect", str(path), "--write-mapping", str(tmp_path / "cxbridge.toml"))
+    synced = invoke("sync", "--config", str(tmp_path / "cxbridge.toml"), "--db", str(tmp_path / "x.db"))
+    failed, rule, listed = synced.stdout.splitlines()
+    assert failed.startswith("✘ long (csv): failed: long.csv: row 3002 (line 3002) opens a quoted cell"), failed
+    assert rule == f"  ✘ 1 × question {HEADER[2]!r}: nps answer … is outside its scale 0–10", rule
+    assert listed.startswith("  … see cxbridge quarantine list --source long --config "), listed
+
+
 def test_a_small_file_whose_quote_is_never_closed_says_nothing_of_it_was_imported(tmp_path):
     """A quote left open in a file short enough to be read whole before its first row (its
     layout is read from its first rows) fails it with no row written: the message says nothing
