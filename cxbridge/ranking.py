@@ -38,8 +38,8 @@ class Component(BaseModel):
 
     weight: float = Field(gt=0, le=1000, description="relative weight: 50/30/20 and 5/3/2 rank alike")
     min_answers: int | None = Field(
-        default=None, ge=1, description="answers (visits, audits) a store needs in the period to be ranked; "
-        "default 5 for survey metrics, 1 for mystery shops and audits"
+        default=None, ge=1, description="responses, visits or audits (as its program counts) a store needs in "
+        "the period to be ranked; default 5 for survey metrics, 1 for mystery shops and audits"
     )  # fmt: skip
 
 

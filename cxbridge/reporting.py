@@ -50,8 +50,8 @@ def none_label(by: str) -> str:
 
 
 MIN_BASE = 5
-"""A figure of fewer answers (visits, audits) is indicative: shown with its base, but no change from
-or to it is called significant (docs/report.md#small-samples)."""
+"""A figure of fewer responses, visits or audits (each program counts its own) is indicative: shown
+with its base, but no change from or to it is called significant (docs/report.md#small-samples)."""
 
 
 def indicative(responses: int) -> bool:
