@@ -108,7 +108,7 @@ def test_answers_off_the_scale_that_read_as_no_other_scale_are_only_quarantined(
         row[EFFORT] = answer  # mapped as ces on 1–7
     workspace.write_csv(rows)
     result = sync()
-    assert "quarantined" in result.output
+    assert "… see cxbridge quarantine list --source survey" in result.output  # under the rules it quarantined by
     assert warning_lines(result.output) == []
 
 
