@@ -196,12 +196,10 @@ def _words_by_direction(question: Question, direction: Direction | None) -> dict
     ("Strongly agree" that "I was not satisfied" stays 5, the worst under lower_is_better), as a
     file's entry reads them; recodes equal to the built-in values are read alike, by the words' meaning."""
     scale = builtin.scale_for(list(question.choices)) if direction is not None and question.choices else None
-    if scale is None or scale.direction == direction or builtin.SCALE_KIND[scale] == "agreement":
+    if scale is None or scale.direction == direction or label_scale_values(question.choices) != question.choices:
         return {}
-    if label_scale_values(question.choices) != question.choices:
-        return {}
-    top = len(scale.points) + 1
-    return {label: top - value for label, value in question.choices.items()}
+    turned = scale.turned_round()
+    return {label: turned[builtin.label_key(label)] for label in question.choices} if turned else {}
 
 
 def _short(text: str, limit: int = 60) -> str:

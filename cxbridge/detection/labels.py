@@ -35,6 +35,15 @@ class LabelScale:
     def scale(self) -> tuple[float, float]:
         return (1.0, float(len(self.points)))
 
+    def turned_round(self) -> dict[str, float]:
+        """label → its value under the other direction ("Very satisfied" 1 of 5 under
+        lower_is_better): satisfaction, ease and effort words keep their meaning whichever end is
+        best; agreement's meaning is the statement's, so it never turns round ({})."""
+        if SCALE_KIND[self] == "agreement":
+            return {}
+        low, high = self.scale
+        return {key: low + high - value for key, value in self.values().items()}
+
 
 def label_key(text: str) -> str:
     """How a built-in label is looked up: as a mapping's (`metrics.label_key`: case, spacing, the
@@ -326,8 +335,7 @@ def builtin_labels(metric: str, scale: tuple[float, float], direction: Direction
     found: dict[str, float] = {}
     for candidate in SCALES:
         if metric in candidate.metrics and candidate.scale == scale and candidate.direction != direction:
-            if SCALE_KIND[candidate] != "agreement":
-                found |= {key: scale[0] + scale[1] - value for key, value in candidate.values().items()}
+            found |= candidate.turned_round()
     for candidate in SCALES:
         if metric in candidate.metrics and (candidate.scale, candidate.direction) == (scale, direction):
             found |= candidate.values()
