@@ -1,7 +1,8 @@
-"""The singer source on what a real tap printed (tests/data/vendor/singer/, sources in its
-README): singer-io/tap-mysql's documented discovery and full-table sync of a table, replayed by
-tests/singer_tap/replay_tap.py. Its catalog names the stream `example_db-animals`
-(`tap_stream_id`) while every SCHEMA and RECORD says `"stream": "animals"`, the table's name."""
+"""The singer source on what real taps printed (tests/data/vendor/singer/, sources in its
+README), replayed by tests/singer_tap/replay_tap.py: singer-io/tap-mysql's documented discovery
+and full-table sync of a table — its catalog names the stream `example_db-animals`
+(`tap_stream_id`) while every SCHEMA and RECORD says `"stream": "animals"`, the table's name —
+and a Meltano SDK tap-typeform's sync of a real Typeform account, whose `answers` carry no id."""
 
 from __future__ import annotations
 
@@ -19,9 +20,10 @@ VENDOR = Path(__file__).parent / "data" / "vendor" / "singer"
 REPLAY = Path(__file__).parent / "singer_tap" / "replay_tap.py"
 
 
-def recorded_rows() -> list[dict]:
-    messages = [json.loads(line) for line in (VENDOR / "tap_mysql_full_table.jsonl").read_text().splitlines() if line]
-    return [message["record"] for message in messages if message["type"] == "RECORD"]
+def recorded_rows(recording: str = "tap_mysql_full_table.jsonl", stream: str | None = None) -> list[dict]:
+    messages = [json.loads(line) for line in (VENDOR / recording).read_text().splitlines() if line]
+    return [message["record"] for message in messages
+            if message["type"] == "RECORD" and stream in (None, message["stream"])]  # fmt: skip
 
 
 def sync_tap_mysql(folder: Path, stream: str, *, catalog: Path = VENDOR / "tap_mysql_catalog.json"):
@@ -64,3 +66,31 @@ def test_a_table_name_two_catalog_entries_share_fails_asking_for_the_tap_stream_
     assert (result.status, result.read) == ("failed", 0)
     assert result.error == ("the tap has several streams named 'animals': example_db-animals, other_db-animals; "
                             "name one of them by its tap_stream_id")  # fmt: skip
+
+
+def sync_typeform_answers(folder: Path):
+    """tap-typeform's recorded sync, its `answers` stream mapped with no id: the tap sends
+    none (`key_properties` []), and no catalog was recorded, so discovery is off."""
+    (folder / "cxbridge.toml").write_text(
+        f"[sources.typeform]\nconnector = \"singer\"\ncommand = {json.dumps([sys.executable, str(REPLAY)])}\n"
+        f"discover = false\ntap_config = {{ messages_path = {json.dumps(str(VENDOR / 'tap_typeform_out.jsonl'))} }}\n\n"
+        '[sources.typeform.streams.answers.columns]\ncomment = "answer"\n',
+        encoding="utf-8",
+    )
+    result = cxbridge.sync(folder / "cxbridge.toml", destination=f"sqlite:///{folder / 'cx.db'}", host=create_host())
+    return result.results[0]
+
+
+def test_two_respondents_identical_answers_from_a_keyless_tap_stream_are_both_kept(tmp_path):
+    """The recording holds 14 answers, two of them the same ('True' to question OukCNMX9ii2g,
+    from two respondents of one form). Keyed by their content, both got one id: 13 were written
+    and the second counted `unchanged` — an answer lost without a word. Each is kept now, and a
+    second sync of the same output writes nothing (the ids do not move)."""
+    answers = recorded_rows("tap_typeform_out.jsonl", "answers")
+    first = sync_typeform_answers(tmp_path)
+    assert (first.status, first.read, first.written, first.quarantined) == ("success", len(answers), len(answers), 0)
+    with sqlite3.connect(tmp_path / "cx.db") as conn:
+        stored = conn.execute("SELECT json_extract(attributes, '$.question_id'), comment FROM feedback").fetchall()
+    assert sorted(stored) == sorted((answer["question_id"], answer["answer"]) for answer in answers)
+    again = sync_typeform_answers(tmp_path)
+    assert (again.read, again.written, again.unchanged) == (len(answers), 0, len(answers))

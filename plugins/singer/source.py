@@ -112,10 +112,12 @@ class SingerStream(Stream):
         self.normalizer = RowNormalizer(mapping, source.context)
         self._state: Any = None
         self._key_properties: list[str] = []
+        self._contents_seen: dict[str, int] = {}  # of a record keyed by its content, how many were sent before
 
     def read(self, cursor: Any) -> Iterator[dict[str, Any]]:
         source: SingerSource = self.source  # type: ignore[assignment]
         self._state = cursor
+        self._contents_seen = {}
         catalog = source.catalog_selecting(self.name)
         names = {self.name, *_entry_names(_chosen_entry(catalog, self.name))} if catalog is not None else {self.name}
         for message in source.tap.sync(catalog=catalog, state=cursor, catalog_flag=source.config.catalog_flag):
@@ -159,13 +161,18 @@ class SingerStream(Stream):
         return {key: value for key, value in values.items() if key not in exact and not key.startswith(prefixes)}
 
     def _id_of(self, values: dict[str, Any]) -> str | None:
-        """The id field's value; else the tap's key properties; else the record's content."""
+        """The id field's value; else the tap's key properties; else the record's content and,
+        for content sent before in this sync, how many times: a stream without a key is a list of
+        rows (Singer targets append them), so two respondents' identical answers stay two records."""
         if self.mapping.columns.id:
             value = values.get(header_key(self.mapping.columns.id))
             return None if value is None or value == "" else str(value)
         if self._key_properties:
             return "|".join(str(values.get(key)) for key in self._key_properties)
-        return content_id(to_json(self._lasting(values)))
+        base = content_id(to_json(self._lasting(values)))
+        before = self._contents_seen.get(base, 0)
+        self._contents_seen[base] = before + 1
+        return content_id(base, before) if before else base
 
 
 class SingerSource(Source):
