@@ -94,3 +94,14 @@ def test_two_respondents_identical_answers_from_a_keyless_tap_stream_are_both_ke
     assert sorted(stored) == sorted((answer["question_id"], answer["answer"]) for answer in answers)
     again = sync_typeform_answers(tmp_path)
     assert (again.read, again.written, again.unchanged) == (len(answers), 0, len(answers))
+
+
+def test_a_singer_sdk_taps_last_state_with_partitions_is_the_cursor_as_sent(tmp_path):
+    """The SDK tap's STATEs keep bookmarks per form (`partitions` of `{"context": {"form_id"}}`),
+    interleaved with its records over 13 forms: the last one is stored as it was sent."""
+    messages = [json.loads(line) for line in (VENDOR / "tap_typeform_out.jsonl").read_text().splitlines() if line]
+    last_state = [message["value"] for message in messages if message["type"] == "STATE"][-1]
+    assert sync_typeform_answers(tmp_path).status == "success"
+    with sqlite3.connect(tmp_path / "cx.db") as conn:
+        [(stream, cursor)] = conn.execute("SELECT stream, cursor FROM sync_state").fetchall()
+    assert (stream, json.loads(cursor)) == ("answers", last_state)
