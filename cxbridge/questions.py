@@ -192,14 +192,16 @@ def _words_by_direction(question: Question, direction: Direction | None) -> dict
     ("Very satisfied" 1 under lower_is_better), as a file's words are read under its entry's: the
     values were made up for the words, and an explicit direction must not turn their meaning round.
     {} for choices valued otherwise (numbers shown, a vendor's own recodes), under the scale's own
-    direction, or of agreement: what agreeing means is the statement's, which the direction states
-    ("Strongly agree" that "I was not satisfied" stays 5, the worst under lower_is_better), as a
-    file's entry reads them; recodes equal to the built-in values are read alike, by the words' meaning."""
+    direction, or of agreement, whose words keep their values (`LabelScale.turned_round`: what
+    agreeing means is the statement's, which the direction states — "Strongly agree" that "I was
+    not satisfied" stays 5, the worst under lower_is_better, as a file's column reads it); recodes
+    equal to the built-in values are read alike, by the words' meaning."""
     scale = builtin.scale_for(list(question.choices)) if direction is not None and question.choices else None
     if scale is None or scale.direction == direction or label_scale_values(question.choices) != question.choices:
         return {}
     turned = scale.turned_round()
-    return {label: turned[builtin.label_key(label)] for label in question.choices} if turned else {}
+    again = {label: turned[builtin.label_key(label)] for label in question.choices}
+    return again if again != question.choices else {}
 
 
 def _short(text: str, limit: int = 60) -> str:

@@ -35,12 +35,18 @@ class LabelScale:
     def scale(self) -> tuple[float, float]:
         return (1.0, float(len(self.points)))
 
+    @property
+    def keeps_values(self) -> bool:
+        """Whether its words keep their values under either direction: agreement's meaning is the
+        statement's, which the direction states ("Strongly agree" 5 of 5 whichever end is best)."""
+        return SCALE_KIND[self] == "agreement"
+
     def turned_round(self) -> dict[str, float]:
         """label → its value under the other direction ("Very satisfied" 1 of 5 under
         lower_is_better): satisfaction, ease and effort words keep their meaning whichever end is
-        best; agreement's meaning is the statement's, so it never turns round ({})."""
-        if SCALE_KIND[self] == "agreement":
-            return {}
+        best, agreement its values (`keeps_values`) — a file's column as an API's options."""
+        if self.keeps_values:
+            return self.values()
         low, high = self.scale
         return {key: low + high - value for key, value in self.values().items()}
 
@@ -328,10 +334,10 @@ def builtin_value(text: str, *, metric: str, scale: tuple[float, float], directi
 def builtin_labels(metric: str, scale: tuple[float, float], direction: Direction) -> dict[str, float]:
     """Every built-in label of the scales of this metric, size and direction, with its value —
     agreement of a csat as of a ces ("Strongly agree" that "I was satisfied…" is 5 of 5) — and
-    the words of a scale of this size that run the other way, satisfaction, ease or effort, valued
-    the configured way ("Very satisfied" 1 of 5 under lower_is_better: their meaning holds, as
-    an API's options do, `questions._words_by_direction`); agreement's meaning is the statement's,
-    so it never turns round."""
+    the words of a scale of this size that run the other way, valued the configured way
+    (`LabelScale.turned_round`: "Very satisfied" 1 of 5 under lower_is_better, their meaning holding
+    as an API's options' does, `questions._words_by_direction`; agreement keeping its values, the
+    direction saying which end is good)."""
     found: dict[str, float] = {}
     for candidate in SCALES:
         if metric in candidate.metrics and candidate.scale == scale and candidate.direction != direction:

@@ -29,7 +29,9 @@ def numbered_other_way(question: str, text: str, labels: Mapping[str, float], sp
     """Why `text` cannot be scored by its number ('5 - Very dissatisfied' on a scale read
     higher-is-better, '1 - Very dissatisfied' on one read lower-is-better) and what to set in
     `where`, the config's entry of the question; None when its words, by `labels` (`known_labels`),
-    stand at its number's end or say nothing. A label `labels` names whole is read as they say."""
+    stand at its number's end or say nothing. A label `labels` names whole is read as they say.
+    Agreement's words stand at the same end under either direction (`LabelScale.keeps_values`), so
+    for '1 - Strongly agree' no direction helps: only `labels` do."""
     trailing = TRAILING_NUMBER.match(text)
     match = trailing or _LEADING_NUMBER.match(text)
     if match is None or builtin.label_key(text) in labels:
@@ -38,7 +40,9 @@ def numbered_other_way(question: str, text: str, labels: Mapping[str, float], sp
     meant, middle = labels.get(builtin.label_key(named)), sum(spec.scale_bounds) / 2
     if meant is None or (float(number.replace(",", ".")) - middle) * (meant - middle) >= 0:
         return None
+    own = builtin.scale_for([named])
     other = next(direction for direction in Direction if direction != spec.direction)
+    fix = "" if own is not None and own.keeps_values else f"set direction = '{other}', or "
     return (f"question {question!r}: answer {text!r} is numbered {number}, but {named.strip()!r} is the other end of "
-            f"this {spec.metric} scale: its answers are numbered the other way round; in {where}, set direction = "
-            f"'{other}', or map its answers under 'labels'")  # fmt: skip
+            f"this {spec.metric} scale: its answers are numbered the other way round; in {where}, {fix}map its "
+            "answers under 'labels'")  # fmt: skip
