@@ -158,6 +158,31 @@ def qp_question(qid: int, code: str, text: str, options: list[str]) -> dict[str,
             "answers": [{"answerID": qid * 1000 + n, "text": option} for n, option in enumerate(options, 1)]}  # fmt: skip
 
 
+def qp_matrix(qid: int, code: str, text: str, rows: dict[int, str], columns: list[str]) -> dict[str, Any]:
+    """A matrix question of GET …/questions as public clients read one (no recorded answer of the
+    list was found: tests/data/vendor/questionpro/README.md): `rows[{rowID, text, columns[{columnID,
+    text}]}]` instead of `answers`, each row listing the matrix's columns."""
+    listed = [{"columnID": qid * 100 + n, "text": column} for n, column in enumerate(columns, 1)]
+    return {"questionID": qid, "code": code, "text": text, "type": "matrix_radio", "required": False,
+            "rows": [{"rowID": row, "text": row_text, "columns": listed} for row, row_text in rows.items()]}  # fmt: skip
+
+
+def qp_row_answer(matrix: dict[str, Any], row: int, column: str) -> dict[str, Any]:
+    """A `responseSet` item answering one row of `matrix` (inferred, not documented): the row as a
+    question of its own, as the documented responses list a contact block's rows — its `rowID` as
+    the `questionID`, code `Q3_1`, its text as `questionText`, the matrix's as `questionDescription`
+    — and the column chosen as `answerText` at its position (`value.scale`)."""
+    [listed] = [r for r in matrix["rows"] if r["rowID"] == row]
+    texts = [c["text"] for c in listed["columns"]]  # a column since taken out: at the number it shows
+    position = texts.index(column) + 1 if column in texts else int(column.split()[0])
+    code = f"{matrix['code']}_{matrix['rows'].index(listed) + 1}"
+    return {"questionID": row, "questionDescription": matrix["text"], "questionCode": code,
+            "questionText": listed["text"], "imageUrl": None,
+            "answerValues": [{"answerID": row * 100 + position, "answerText": column,
+                              "value": {"scale": str(position), "other": "", "dynamicExplodeText": "", "text": "",
+                                        "result": "", "fileLink": "", "weight": 0.0}}]}  # fmt: skip
+
+
 def _moment(text: str) -> datetime:
     local = datetime.strptime(text.rsplit(" ", 1)[0], "%d %b, %Y %I:%M:%S %p")
     return local.replace(tzinfo=PST).astimezone(timezone.utc)

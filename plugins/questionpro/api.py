@@ -95,16 +95,27 @@ def responses(client: ApiClient, survey_id: int, page_size: int) -> Iterator[dic
 
 def question_options(client: ApiClient, survey_id: int, page_size: int) -> dict[str, list[str]]:
     """Each question's answer options as the survey lists them (GET …/questions, api_reference
-    §3.3), by question id: a question's `answers[].text`, the shape create-question documents."""
+    §3.3), by question id: a question's `answers[].text`, the shape create-question documents; a
+    matrix's by row (`rows[{rowID, text, columns[{columnID, text}]}]`, as public clients read it):
+    its columns' texts, else the matrix's `columns`, keyed by the `rowID` — each row a question of
+    its own, as a response lists the rows of a contact block (its own `questionID`, code `Q2_1`)."""
     first = PageRequest(f"/a/api/v2/surveys/{survey_id}/questions", {"page": 1, "perPage": page_size})
     found: dict[str, list[str]] = {}
     for page in client.pages(first, Pages(page_size)):
-        for question in response_list(page):
-            answers = question.get("answers") if isinstance(question, dict) else None
+        for question in (item for item in response_list(page) if isinstance(item, dict)):
+            answers = question.get("answers")
             if isinstance(answers, list) and question.get("questionID") is not None:
-                texts = [str(answer.get("text") or "").strip() for answer in answers if isinstance(answer, dict)]
-                found[str(question["questionID"])] = [text for text in texts if text]
+                found[str(question["questionID"])] = _texts(answers)
+            for row in question.get("rows") if isinstance(question.get("rows"), list) else []:
+                columns = (row.get("columns") or question.get("columns")) if isinstance(row, dict) else None
+                if isinstance(columns, list) and columns and row.get("rowID") is not None:
+                    found[str(row["rowID"])] = _texts(columns)
     return found
+
+
+def _texts(options: list[Any]) -> list[str]:
+    """The texts of listed options (`answers` or `columns`), blank ones left out."""
+    return [text for option in options if isinstance(option, dict) and (text := str(option.get("text") or "").strip())]
 
 
 def filtered_responses(client: ApiClient, survey_id: int, page_size: int, body: dict[str, Any]) -> Iterator[dict[str, Any]]:

@@ -1,0 +1,118 @@
+"""A QuestionPro matrix question's rows read their options from its columns: each row is a question
+of its own (the `questionID` a response gives it), whose listed options are the matrix's columns
+(`rows[].columns[]` of GET …/questions), so a row is scored as a question listing the same options
+is — its direction from the columns' words, an answer contradicting them quarantined alike. The
+list's and the responses' matrix shapes are inferred (tests/data/vendor/questionpro/README.md).
+Through a cassette of the local QuestionPro fake (cassettes/questionpro/matrix.yaml) and the fake
+itself, into real SQLite files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cxbridge.testing.cassettes import api_cassette
+from tests.questionpro_api import (
+    API_KEY, REAL_HOST, QuestionProAccount, qp_matrix, qp_question, qp_response, qp_row_answer, questionpro,
+)  # fmt: skip
+from tests.sqlite_runs import query
+from tests.test_questionpro_contradicting_answers import refused
+from tests.test_questionpro_source import entry, fixed_clock, sync  # noqa: F401 (an autouse fixture)
+
+CASSETTE = Path(__file__).resolve().parents[1] / "cassettes" / "questionpro" / "matrix.yaml"
+BEST_FIRST = ["1 - Very satisfied", "2 - Satisfied", "3 - Neutral", "4 - Dissatisfied", "5 - Very dissatisfied"]
+MATRIX = qp_matrix(9100, "Q3", "How satisfied are you with…", {9101: "…the speed of the reply",
+                                                                 9102: "…the friendliness of the staff"}, BEST_FIRST)  # fmt: skip
+ANSWERS = ["1 - Very satisfied", "2 - Satisfied", "4 - Dissatisfied", "1 - Very dissatisfied"]  # the last: an
+# option since taken out, numbered the other way round
+
+
+def matrix_account() -> QuestionProAccount:
+    """The support survey asking the matrix; row 9101 answered `ANSWERS`, row 9102 "3 - Neutral"."""
+    responses = []
+    for n, answer in enumerate(ANSWERS, start=1):
+        response = qp_response(n)
+        response["responseSet"] = [qp_row_answer(MATRIX, 9101, answer), qp_row_answer(MATRIX, 9102, "3 - Neutral")]
+        responses.append(response)
+    return QuestionProAccount(responses={7654321: responses}, questions={7654321: [MATRIX]})
+
+
+def listed_account() -> QuestionProAccount:
+    """The same answers to question 9002, which the list gives `answers` of the same options."""
+    account = matrix_account()
+    question = qp_question(9002, "Q2", "How satisfied are you with the speed of the reply?", BEST_FIRST)
+    account.questions[7654321] = [question]
+    for response in account.responses[7654321]:
+        [row, _] = response["responseSet"]
+        response["responseSet"] = [{**row, "questionID": 9002, "questionCode": "Q2", "questionDescription": " ",
+                                    "questionText": question["text"]}]  # fmt: skip
+    return account
+
+
+def scored(folder: Path, question: str) -> list[tuple[Any, ...]]:
+    return query(folder, "SELECT f.source_record_id, s.value, s.direction, s.category FROM feedback_scores s "
+                         f"JOIN feedback f USING (record_id) WHERE s.question_id = '{question}' ORDER BY 1")  # fmt: skip
+
+
+def expected(question: str) -> tuple[list[tuple[Any, ...]], list[tuple[str, str]]]:
+    """Lower is better, as the options numbered best first say; the answer numbered the other way
+    round is quarantined with the reason an ordinary question's gets."""
+    scores = [("70000001", 1, "lower_is_better", "satisfied"), ("70000002", 2, "lower_is_better", "satisfied"),
+              ("70000003", 4, "lower_is_better", "dissatisfied")]  # fmt: skip
+    reason = refused("1 - Very dissatisfied", 1, "Very dissatisfied", "higher_is_better")
+    return scores, [("70000004", reason.replace("9002", question))]
+
+
+def test_a_matrix_row_takes_its_direction_from_the_columns_and_quarantines_an_answer_against_them(tmp_path):
+    """Row 9101 configured `metric = "csat"`, `scale = [1, 5]`, no direction: its columns, numbered
+    best first, make it lower-is-better, and "1 - Very dissatisfied" is quarantined as numbered the
+    other way round. Before, the list gave the row no options (only `answers` were read): its
+    direction was learnt from the answers, which numbered the scale both ways — decided nothing,
+    read higher-is-better — so the three answers written best first were quarantined instead and
+    "1 - Very dissatisfied" stored as the most dissatisfied answer."""
+    with questionpro(matrix_account()) as api:
+        with api_cassette(CASSETTE, real_url=REAL_HOST, fake_url=api.url, secrets=[API_KEY]) as recorded:
+            result = sync(tmp_path, entry(recorded.base_url, questions={"9101": {"metric": "csat", "scale": [1, 5]}}))
+    assert (result.status, result.written, result.quarantined) == ("success", 3, 1), result.error
+    scores, quarantined = expected("9101")
+    assert scored(tmp_path, "9101") == scores
+    assert query(tmp_path, "SELECT source_record_id, error FROM quarantine ORDER BY 1") == quarantined
+    assert all(request.headers["api-key"] == "REDACTED" for request in recorded.cassette.requests)
+
+
+@pytest.mark.parametrize(("account", "question"), [(matrix_account, "9101"), (listed_account, "9002")])
+def test_a_matrix_row_reads_as_a_question_listing_the_same_options(tmp_path, account, question):
+    """One expectation for a matrix row and an ordinary question whose `answers` are the matrix's
+    columns (the latter read so before)."""
+    with questionpro(account()) as api:
+        result = sync(tmp_path, entry(api.url, questions={question: {"metric": "csat", "scale": [1, 5]}}))
+    assert (result.status, result.written, result.quarantined) == ("success", 3, 1), result.error
+    scores, quarantined = expected(question)
+    assert scored(tmp_path, question) == scores
+    assert query(tmp_path, "SELECT source_record_id, error FROM quarantine ORDER BY 1") == quarantined
+
+
+SEVEN = ["Extremely dissatisfied", "Moderately dissatisfied", "Slightly dissatisfied",
+         "Neither satisfied nor dissatisfied", "Slightly satisfied", "Moderately satisfied", "Extremely satisfied"]  # fmt: skip
+
+
+def test_a_matrix_row_takes_its_scale_from_seven_columns_of_satisfaction_words(tmp_path):
+    """Row 9101 configured by its `metric` alone, its columns the built-in 7-point satisfaction
+    words: it is scored on 1–7, as a question listing them is. Before, nothing listed the row's
+    options: it was read on CSAT's default 1–5, "Extremely satisfied" stored as 5 of 5 and the
+    other answers quarantined as no label of that scale."""
+    matrix = qp_matrix(9100, "Q3", "How satisfied are you with…", {9101: "…the speed of the reply"}, SEVEN)
+    responses = []
+    for n, answer in enumerate(["Slightly satisfied", "Extremely satisfied", "Moderately dissatisfied"], start=1):
+        response = qp_response(n)
+        response["responseSet"] = [qp_row_answer(matrix, 9101, answer)]
+        responses.append(response)
+    with questionpro(QuestionProAccount(responses={7654321: responses}, questions={7654321: [matrix]})) as api:
+        result = sync(tmp_path, entry(api.url, questions={"9101": {"metric": "csat"}}))
+    assert (result.status, result.written, result.quarantined) == ("success", 3, 0), result.error
+    assert scored(tmp_path, "9101") == [("70000001", 5, "higher_is_better", "neutral"),
+                                        ("70000002", 7, "higher_is_better", "satisfied"),
+                                        ("70000003", 2, "higher_is_better", "dissatisfied")]  # fmt: skip
+    assert query(tmp_path, "SELECT DISTINCT scale_min, scale_max FROM feedback_scores") == [(1, 7)]
