@@ -52,9 +52,10 @@ def test_a_file_column_of_agreement_under_a_direction_is_valued_without_labels(t
     assert stored(tmp_path) == expected(agreeing)
 
 
-def agreement_survey(statement: str) -> QuestionProAccount:
-    """The support survey whose question 9002 is `statement`, its options listed as agreement."""
-    account = QuestionProAccount(questions={7654321: [qp_question(9002, "Q2", statement, AGREEMENT)]})
+def agreement_survey(statement: str, *, listed: bool) -> QuestionProAccount:
+    """The support survey whose question 9002 is `statement` answered in agreement words, its
+    options listed as agreement (`listed`) or not listed at all."""
+    account = QuestionProAccount(questions={7654321: [qp_question(9002, "Q2", statement, AGREEMENT)] if listed else []})
     responses = []
     for n, answer in enumerate(ANSWERS, start=1):
         response = qp_response(n)
@@ -67,14 +68,17 @@ def agreement_survey(statement: str) -> QuestionProAccount:
     return account
 
 
+@pytest.mark.parametrize("listed", [True, False])
 @pytest.mark.parametrize(("statement", "metric", "direction", "agreeing"), STATEMENTS)
-def test_an_api_question_of_listed_agreement_under_a_direction_reads_as_the_file_does(tmp_path, monkeypatch, statement,
-                                                                                       metric, direction, agreeing):  # fmt: skip
+def test_an_api_question_of_agreement_under_a_direction_reads_as_the_file_does(tmp_path, monkeypatch, statement,
+                                                                                metric, direction, agreeing, listed):  # fmt: skip
     """The same statement and answers through QuestionPro, the override naming the file entry's
-    metric, scale and direction: the same values and categories (a guard: it read so before)."""
+    metric, scale and direction: the same values and categories, whether the question list gives
+    the agreement options (read so before) or none — each answer then told by the built-in labels,
+    as a file's cell is (under lower_is_better every one was quarantined before, as in a file)."""
     monkeypatch.setenv("QUESTIONPRO_API_KEY", API_KEY)
     monkeypatch.setattr(QuestionProSource, "sleep", staticmethod(lambda seconds: None))
-    with questionpro(agreement_survey(statement)) as api:
+    with questionpro(agreement_survey(statement, listed=listed)) as api:
         source: dict[str, Any] = {"connector": "questionpro", "base_url": api.url, "api_key": "${QUESTIONPRO_API_KEY}",
                                   "surveys": [7654321],
                                   "questions": {"9002": {"metric": metric, "scale": [1, 5], "direction": direction}}}  # fmt: skip
