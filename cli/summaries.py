@@ -101,11 +101,13 @@ def print_quarantine_reasons(result: SourceResult, *, listed: str | None) -> Non
 
 def _print_quarantine_rules(result: SourceResult, *, listed: str | None) -> None:
     """The rules the run's quarantined records broke, under its summary line: the commonest
-    (`RULES_SHOWN`) with how many records each holds, then how many more and the command `listed`
-    (None: none to give, a dry run's) that shows every one."""
+    (`RULES_SHOWN`) with how many records each holds and the problem its first reason names (the
+    advice after it left out), then how many more and the command `listed` (None: none to give, a
+    dry run's) that shows every one."""
     rules = sorted(result.quarantine_rules.items(), key=lambda rule: -rule[1])[:RULES_SHOWN]
     for rule, count in rules:
-        click.echo(f"  ✘ {count:,} × {rule}")
+        example = result.quarantine_examples[rule].split("; ", 1)[0]
+        click.echo(f"  ✘ {count:,} × {rule}, e.g. {example}")
     more = result.quarantined - sum(count for _, count in rules)
     told = [f"{more:,} more for other reasons"] if more > 0 else []
     told += [f"see {listed}"] if listed and result.quarantined else []

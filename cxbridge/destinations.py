@@ -56,6 +56,7 @@ class QuarantineItem:
     error: str
     field: str | None = None
     context: dict[str, Any] = dataclasses.field(default_factory=dict)
+    kind: str | None = None  # the rule it breaks (`DataError.kind`): the run's summary counts by it; no column holds it
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> QuarantineItem:

@@ -35,11 +35,18 @@ class ConfigError(CxbridgeError):
 
 
 class DataError(CxbridgeError):
-    """One record cannot be normalized: it goes to quarantine and the run goes on."""
+    """One record cannot be normalized: it goes to quarantine and the run goes on. `kind` names the
+    rule it breaks ('answer-outside-scale'), whatever values and names its message quotes: a run's
+    summary counts its quarantined records by it (`SourceResult.count_reasons`)."""
 
-    def __init__(self, message: str, *, field: str | None = None):
+    def __init__(self, message: str, *, field: str | None = None, kind: str | None = None):
         super().__init__(message)
         self.field = field
+        self.kind = kind
+
+    def restated(self, message: str, *, field: str | None) -> DataError:
+        """This problem told of where it was met (`column 'submitted': timestamp …`): its kind kept."""
+        return DataError(message, field=field, kind=self.kind)
 
     @classmethod
     def from_validation(cls, exc: Exception) -> DataError:

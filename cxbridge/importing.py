@@ -245,6 +245,8 @@ def import_(
         if item.result is not None:
             item.result.quarantine_reasons = {redact(why): n for why, n in item.result.quarantine_reasons.items()}
             item.result.quarantine_rules = {redact(rule): n for rule, n in item.result.quarantine_rules.items()}
+            examples = item.result.quarantine_examples
+            item.result.quarantine_examples = {redact(rule): redact(why) for rule, why in examples.items()}
     for item in result.files:
         _detection_as_synced(item)
     return result

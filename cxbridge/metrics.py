@@ -177,8 +177,8 @@ class ScoreError(DataError):
     that would score it (`labels`, `ignore_values`, `metric`, `scale`); the record builder
     re-words the advice with where the source sets them (`advice`)."""
 
-    def __init__(self, problem: str, fixes: tuple[str, ...]):
-        super().__init__(f"{problem}; {advice(fixes, where=QUESTION_SETTINGS)}")
+    def __init__(self, problem: str, fixes: tuple[str, ...], *, kind: str):
+        super().__init__(f"{problem}; {advice(fixes, where=QUESTION_SETTINGS)}", kind=kind)
         self.problem = problem
         self.fixes = fixes
 
@@ -312,19 +312,21 @@ def coerce(answer: object, spec: MetricSpec) -> float | None:
         value, top = written
         if top is not None and top != spec.scale_bounds[1]:
             raise ScoreError(f"answer {quoted(text)} is out of {top}, not of this {spec.metric} scale's "
-                             f"{_fmt(spec.scale_bounds[1])}", ("labels", "scale"))  # fmt: skip
+                             f"{_fmt(spec.scale_bounds[1])}", ("labels", "scale"),
+                             kind="answer-out-of-another-top")  # fmt: skip
     elif (percent := _PERCENT.match(key)) and (spec.metric in POINTS_METRICS or spec.metric.startswith(CUSTOM_PREFIX)):
         value = _number(percent.group(1))  # "85%" of an audit: 85 on its 0–100 scale
     elif names_amount(key):  # "5 or more" is no 5, as `shown_number` and detection read it
         raise ScoreError(f"answer {quoted(text)} names an amount, not a point of this {spec.metric} scale",
-                         ("labels", "ignore_values"))  # fmt: skip
+                         ("labels", "ignore_values"), kind="answer-names-an-amount")  # fmt: skip
     elif match := _LEADING_NUMBER.match(key):
         value = _number(match.group(1))
     elif key in FORMULA_ERRORS:
-        raise ScoreError(f"answer {quoted(text)} is a spreadsheet formula's error, not an answer", ("ignore_values",))
+        raise ScoreError(f"answer {quoted(text)} is a spreadsheet formula's error, not an answer", ("ignore_values",),
+                         kind="formula-error")  # fmt: skip
     else:
         raise ScoreError(f"answer {quoted(text)} is neither a number nor a known label of this {spec.metric} question",
-                         ("labels", "ignore_values"))  # fmt: skip
+                         ("labels", "ignore_values"), kind="unknown-answer")  # fmt: skip
     return None if _ignored(value, spec) else value
 
 
@@ -341,7 +343,7 @@ def _yes_or_no(answer: bool, spec: MetricSpec) -> float | None:
         if (value := spec.label_index.get(key)) is not None:
             return None if _ignored(value, spec) else value
     raise ScoreError(f"answer {str(answer).lower()} is a yes/no value, not a score of this {spec.metric} question",
-                     ("labels", "ignore_values"))  # fmt: skip
+                     ("labels", "ignore_values"), kind="yes-no-answer")  # fmt: skip
 
 
 def _ignored(value: float | str, spec: MetricSpec) -> bool:
@@ -362,13 +364,17 @@ def score(answer: object, spec: MetricSpec) -> Scored | None:
     scale = spec.as_scale
     if spec.metric in NPS_METRICS:
         if not (scale.contains(value) and value.is_integer()):
-            problem = "is outside its scale 0–10" if not scale.contains(value) else "is not a whole number 0–10"
-            raise ScoreError(f"{spec.metric} answer {quoted(value, _fmt)} {problem}", ("ignore_values", "metric"))
+            outside = not scale.contains(value)
+            problem = "is outside its scale 0–10" if outside else "is not a whole number 0–10"
+            kind = "answer-outside-scale" if outside else "answer-not-whole-number"
+            said = f"{spec.metric} answer {quoted(value, _fmt)} {problem}"
+            raise ScoreError(said, ("ignore_values", "metric"), kind=kind)
         return Scored(value, value * 10.0, nps_category(int(value)))
     if not scale.contains(value):
         bounds = f"{_fmt(scale.min)}–{_fmt(scale.max)}"
         problem = f"{spec.metric} answer {quoted(value, _fmt)} is outside its scale {bounds}"
-        raise ScoreError(problem, ("ignore_values", "scale"))  # -1 is "no opinion" in many exports: not a point
+        # -1 is "no opinion" in many exports: not a point
+        raise ScoreError(problem, ("ignore_values", "scale"), kind="answer-outside-scale")
     return Scored(value, scale.stored_score(value), category(spec.metric, value, scale))
 
 

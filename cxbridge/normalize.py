@@ -190,7 +190,7 @@ class RecordBuilder:
         try:
             return parse_timestamp(value, tz=self.zone)
         except DataError as exc:
-            raise DataError(f"{name}: {exc}", field=name) from None
+            raise exc.restated(f"{name}: {exc}", field=name) from None
 
     def _wave(self, given: Any, day: date | None) -> str | None:
         """The wave a stream read (blank is none), else the local month or quarter when the
@@ -261,7 +261,7 @@ class RecordBuilder:
             if len(entry[1]) < self.remembered:
                 entry[1][(type(value), value)] = known
         if isinstance(known, DataError):
-            raise DataError(str(known), field=known.field)
+            raise known.restated(str(known), field=known.field)
         return known
 
     def _score_afresh(self, answer: AnswerInput) -> metrics.Scored | None:
@@ -269,9 +269,9 @@ class RecordBuilder:
             return metrics.score(answer.value, answer.spec)
         except metrics.ScoreError as exc:
             problem = f"question {answer.question_id!r}: {exc.problem}"
-            raise DataError(f"{problem}; {self._advice(answer, exc.fixes)}", field=answer.question_id) from None
+            raise exc.restated(f"{problem}; {self._advice(answer, exc.fixes)}", field=answer.question_id) from None
         except DataError as exc:
-            raise DataError(f"question {answer.question_id!r}: {exc}", field=answer.question_id) from None
+            raise exc.restated(f"question {answer.question_id!r}: {exc}", field=answer.question_id) from None
 
     def _advice(self, answer: AnswerInput, fixes: tuple[str, ...]) -> str:
         """The fixes, where this source's configuration sets them: a file's `[[metrics]]` entry (in the

@@ -435,7 +435,7 @@ class QuestionPlan:
             return
         where = self._override_table(question.id)
         if problem := numbered_other_way(question.id, label, known_labels(spec), spec, where=where):
-            raise DataError(problem, field=question.id)
+            raise DataError(problem, field=question.id, kind="numbered-other-way-round")
 
     def _read(self, question: Question, override: QuestionOverride | None) -> Reading:
         """Choices showing numbers other than their recodes score the numbers shown (`numbers_shown`)

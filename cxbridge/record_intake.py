@@ -130,4 +130,5 @@ def _quarantine_item(
         error=str(exc),
         field=exc.field,
         context=stream.quarantine_context(raw),
+        kind=exc.kind,
     )

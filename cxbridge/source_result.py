@@ -31,7 +31,8 @@ class SourceResult:
     cases_opened: int = 0  # cases its records opened (`cxbridge.loop`), or would open in a dry run
     pruned: int | None = None  # records not read that `--prune` removed (would remove); None: not asked
     quarantine_reasons: dict[str, int] = field(default_factory=dict)  # this run's, counted (`count_reasons`)
-    quarantine_rules: dict[str, int] = field(default_factory=dict)  # the same by the rule they break (`rule_of`)
+    quarantine_rules: dict[str, int] = field(default_factory=dict)  # the same by the rule they break (`rule`)
+    quarantine_examples: dict[str, str] = field(default_factory=dict)  # each rule's first reason
     error: str | None = None
     seconds: float = 0.0
     streams: dict[str, int] = field(default_factory=dict)
@@ -58,11 +59,13 @@ class SourceResult:
 
     def count_reasons(self, quarantined: Iterable[QuarantineItem]) -> None:
         """Count each quarantined record's reason into `quarantine_reasons` (records with one reason,
-        one entry) and the rule it breaks into `quarantine_rules`, the first `REASONS_KEPT` of each
-        only: a run of unlike errors keeps no more in memory."""
+        one entry) and the rule it breaks into `quarantine_rules`, its first reason kept in
+        `quarantine_examples`, the first `REASONS_KEPT` of each only: a run of unlike errors keeps
+        no more in memory."""
         for item in quarantined:
             _count(self.quarantine_reasons, item.error)
-            _count(self.quarantine_rules, rule_of(item.error, item.field))
+            if _count(self.quarantine_rules, rule := rule_of_item(item)):
+                self.quarantine_examples.setdefault(rule, item.error)
 
     def all_quarantined_error(self, first: QuarantineItem | None) -> str:
         """Why a source that read records stored none: every one went to quarantine — with the
@@ -73,9 +76,18 @@ class SourceResult:
                 f"every reason: cxbridge quarantine list --source {self.source}")  # fmt: skip
 
 
-def _count(counts: dict[str, int], key: str) -> None:
+def rule_of_item(item: QuarantineItem) -> str:
+    """The rule a quarantined record breaks: the kind its DataError named ('answer-outside-scale'),
+    else — a plugin's DataError without one, a validator's — the rule its reason's words tell (`rule_of`)."""
+    return item.kind or rule_of(item.error, item.field)
+
+
+def _count(counts: dict[str, int], key: str) -> bool:
+    """Whether `key` is counted: one of the first `REASONS_KEPT` keys."""
     if key in counts or len(counts) < REASONS_KEPT:
         counts[key] = counts.get(key, 0) + 1
+        return True
+    return False
 
 
 def _place(context: dict[str, Any]) -> str:

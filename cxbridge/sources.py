@@ -194,7 +194,7 @@ class Stream(ABC):
         for key in self.primary_key:
             value = raw.get(key)
             if value is None or value == "":
-                raise DataError(f"the record has no {key!r} (its primary key)", field=key)
+                raise DataError(f"the record has no {key!r} (its primary key)", field=key, kind="missing-id")
             parts.append(str(value))
         return "|".join(parts)
 

@@ -89,11 +89,13 @@ def parse_timestamp(value: object, *, tz: ZoneInfo | timezone = timezone.utc, fm
             parsed = datetime.strptime(text, fmt) if fmt else datetime.fromisoformat(text)
         except ValueError:
             if fmt:
-                raise DataError(f"timestamp {quoted(text)} does not match {fmt!r}; fix 'timestamp_format'") from None
+                raise DataError(f"timestamp {quoted(text)} does not match {fmt!r}; fix 'timestamp_format'",
+                                kind="timestamp-not-in-format") from None  # fmt: skip
             if text.isdigit():
                 raise DataError(f"timestamp {quoted(text)} is digits, not ISO-8601 (2024-05-31T14:05:00Z); an epoch "
-                                "is read from a number: pass int(value)") from None  # fmt: skip
-            raise DataError(f"timestamp {quoted(text)} is not ISO-8601 (2024-05-31T14:05:00Z)") from None
+                                "is read from a number: pass int(value)", kind="epoch-as-text") from None  # fmt: skip
+            raise DataError(f"timestamp {quoted(text)} is not ISO-8601 (2024-05-31T14:05:00Z)",
+                            kind="unreadable-date") from None  # fmt: skip
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz)
     return parsed.astimezone(timezone.utc)
@@ -103,7 +105,8 @@ def _from_epoch(number: float) -> datetime:
     """Epoch seconds, or milliseconds from `EPOCH_MILLISECONDS`, as an aware UTC datetime."""
     low, high = EPOCH_MILLISECONDS
     if not 0 <= number < high:  # NaN and infinities too
-        raise DataError(f"the number {number!r} is no epoch time: seconds or milliseconds since 1970 were expected")
+        raise DataError(f"the number {number!r} is no epoch time: seconds or milliseconds since 1970 were expected",
+                        kind="not-an-epoch-time")  # fmt: skip
     return datetime.fromtimestamp(number / 1000 if number >= low else number, timezone.utc)
 
 
@@ -131,7 +134,7 @@ def field_timestamp(value: object, field: str) -> datetime | None:
     try:
         return parse_timestamp(value)
     except DataError as exc:
-        raise DataError(f"{field}: {exc}; the source sent it so, and the record waits in quarantine: report it to the "
+        raise exc.restated(f"{field}: {exc}; the source sent it so, and the record waits in quarantine: report it to the "
                         "connector's authors, and cxbridge quarantine replay reads it again once a release reads such "
                         "times", field=field) from None  # fmt: skip
 

@@ -489,7 +489,8 @@ def test_a_sync_that_fails_after_quarantining_rows_lists_their_rules_under_its_f
     synced = invoke("sync", "--config", str(tmp_path / "cxbridge.toml"), "--db", str(tmp_path / "x.db"))
     failed, rule, listed = synced.stdout.splitlines()
     assert failed.startswith("✘ long (csv): failed: long.csv: row 3002 (line 3002) opens a quoted cell"), failed
-    assert rule == f"  ✘ 1 × question {HEADER[2]!r}: nps answer … is outside its scale 0–10", rule
+    outside = f"question {HEADER[2]!r}: nps answer 99 is outside its scale 0–10"
+    assert rule == f"  ✘ 1 × answer-outside-scale, e.g. {outside}", rule
     assert listed.startswith("  … see cxbridge quarantine list --source long --config "), listed
 
 

@@ -1,11 +1,14 @@
 """`cxbridge sync` says why its records went to quarantine, not only how many: under a source's
-summary line, the commonest reasons of this run grouped by their rule — the field and what is
-wrong with it, not the value of each row — at most three, each with its count, then where every
-one is listed. The JSON and CSV summaries count them by rule too (`quarantine_rules`)."""
+summary line, the commonest reasons of this run grouped by the rule they break — the kind their
+DataError names ('answer-outside-scale'), whatever field, scale or value each names — at most
+three, each with its count and its first reason's problem, then where every one is listed. The
+JSON and CSV summaries count them by rule too (`quarantine_rules`, `quarantine_examples`)."""
 
 from __future__ import annotations
 
+import ast
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -13,7 +16,9 @@ from click.testing import CliRunner
 
 from cxbridge import plugins_host
 from cxbridge.cli.main import cli
+from cxbridge.destinations import QuarantineItem
 from cxbridge.quoted_values import rule_of
+from cxbridge.source_result import SourceResult
 
 ON_TIME = "2025-01-06 10:00"
 CONFIG = """
@@ -30,10 +35,11 @@ status = "status"
 column = "nps"
 metric = "nps"
 """
-OUTSIDE = "question 'nps': nps answer … is outside its scale 0–10"
-NOT_A_DATE = "column 'submitted': timestamp … is not a date this importer knows"
-NOT_A_STATUS = "column 'status': status … is neither complete (1, true, finished) nor partial (0, false)"
-NO_LABEL = "question 'nps': answer … is neither a number nor a known label of this nps question"
+OUTSIDE = "answer-outside-scale, e.g. question 'nps': nps answer 11 is outside its scale 0–10"
+NOT_A_DATE = ("unreadable-date, e.g. column 'submitted': timestamp (a word of 8 letters, not shown) is not a date this "
+              "importer knows")  # fmt: skip
+NOT_A_STATUS = ("unknown-status, e.g. column 'status': status (a word of 10 letters, not shown) is neither complete (1, "
+                "true, finished) nor partial (0, false)")  # fmt: skip
 
 
 @pytest.fixture(autouse=True)
@@ -41,13 +47,15 @@ def fresh_host(monkeypatch):
     monkeypatch.setattr(plugins_host, "_host", None)
 
 
-def synced(tmp_path: Path, monkeypatch, rows: list[tuple[str, str, str]], *args: str) -> str:
-    """The output of `cxbridge sync` over a file of `rows` (submitted, nps, status) after two good ones."""
+def synced(tmp_path: Path, monkeypatch, rows: list[tuple[str, ...]], *args: str, config: str = CONFIG) -> str:
+    """The output of `cxbridge sync` over a file of `rows` (submitted, nps, status; and csat when
+    `config` maps it) after two good ones."""
     monkeypatch.chdir(tmp_path)
-    good = [(ON_TIME, "9", "complete"), (ON_TIME, "3", "complete")]
-    lines = ["id,submitted,nps,status"] + [f"R{n},{','.join(row)}" for n, row in enumerate(good + rows)]
+    columns = ["id", "submitted", "nps", "status"] + (["csat"] if '"csat"' in config else [])
+    good = [(ON_TIME, "9", "complete", "4"), (ON_TIME, "3", "complete", "2")]
+    lines = [",".join(columns)] + [f"R{n},{','.join(row[: len(columns) - 1])}" for n, row in enumerate(good + rows)]
     (tmp_path / "responses.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    (tmp_path / "cxbridge.toml").write_text(CONFIG, encoding="utf-8")
+    (tmp_path / "cxbridge.toml").write_text(config, encoding="utf-8")
     result = CliRunner().invoke(cli, ["sync", "--no-progress", *args])
     assert result.exit_code == 0, result.output
     return result.output
@@ -63,6 +71,29 @@ def test_the_summary_groups_the_runs_reasons_by_rule_with_their_counts(tmp_path,
     assert lines[1:4] == [f"  ✘ 3 × {OUTSIDE}", f"  ✘ 2 × {NOT_A_DATE}", "  … see cxbridge quarantine list --source survey"]
 
 
+def test_one_rule_is_one_line_whatever_question_and_scale_its_reasons_name(tmp_path, monkeypatch):
+    """An answer off its question's scale breaks one rule, on the 0–10 nps question as on the 1–5
+    csat one: one line, with the first reason as its example. Before, the rule was read from the
+    reason's words, which name the metric and its range: two lines of one record each."""
+    config = CONFIG + '\n[[sources.survey.metrics]]\ncolumn = "csat"\nmetric = "csat"\n'
+    rows = [(ON_TIME, "11", "complete", "4"), (ON_TIME, "9", "complete", "7")]
+    lines = synced(tmp_path, monkeypatch, rows, config=config).splitlines()
+    assert lines[1:3] == [f"  ✘ 2 × {OUTSIDE}",
+                          "  … see cxbridge quarantine list --source survey"], lines  # fmt: skip
+
+
+def test_two_rules_a_reason_words_alike_are_two_lines(tmp_path, monkeypatch):
+    """'12/25/2025' read day first is a date written month first (date_order = 'mdy' reads it);
+    '2025-13-02' is no date in any order. Their reasons read alike, "is not a valid date (month
+    must be in 1..12)", and were one rule before; the fixes differ, so they are two."""
+    config = CONFIG.replace('path = "responses.csv"', 'path = "responses.csv"\ndate_order = "dmy"')
+    rows = [("12/25/2025 10:00", "9", "complete"), ("2025-13-02 10:00", "9", "complete")]
+    lines = synced(tmp_path, monkeypatch, rows, config=config).splitlines()
+    invalid = "column 'submitted': timestamp {!r} is not a valid date (month must be in 1..12)"
+    assert lines[1:3] == [f"  ✘ 1 × date-in-other-order, e.g. {invalid.format('12/25/2025 10:00')}",
+                          f"  ✘ 1 × impossible-date, e.g. {invalid.format('2025-13-02 10:00')}"], lines  # fmt: skip
+
+
 def test_at_most_three_rules_are_shown_and_the_others_counted(tmp_path, monkeypatch):
     rows = [(ON_TIME, "11", "complete"), (ON_TIME, "12", "complete"), (ON_TIME, "13", "complete"),
             (ON_TIME, "14", "complete"), ("Quillday", "9", "complete"), ("Tuesday", "9", "complete"),
@@ -76,7 +107,10 @@ def test_at_most_three_rules_are_shown_and_the_others_counted(tmp_path, monkeypa
 def test_the_json_summary_counts_the_reasons_by_rule(tmp_path, monkeypatch):
     rows = [(ON_TIME, "11", "complete"), (ON_TIME, "12", "complete"), (ON_TIME, "Sorta", "complete")]
     [summary] = [json.loads(line) for line in synced(tmp_path, monkeypatch, rows, "--format", "json").splitlines()]
-    assert summary["quarantine_rules"] == {OUTSIDE: 2, NO_LABEL: 1}
+    assert summary["quarantine_rules"] == {"answer-outside-scale": 2, "unknown-answer": 1}
+    assert summary["quarantine_examples"]["answer-outside-scale"].startswith("question 'nps': nps answer 11 is outside")
+    assert summary["quarantine_examples"]["unknown-answer"].startswith(
+        "question 'nps': answer (a word of 5 letters, not shown) is neither a number nor a known label")
 
 
 def test_quiet_keeps_the_rules_and_drops_the_command(tmp_path, monkeypatch):
@@ -98,7 +132,7 @@ def test_a_dry_run_shows_the_rules_and_names_no_command(tmp_path, monkeypatch):
      ("timestamp '31/02/2025 10:00' is not a valid date (day is out of range for month)", "submitted",
       "timestamp … is not a valid date (day is out of range for month)"),
      ("column 'status': status (a word of 10 letters, not shown) is neither complete (1, true, finished) nor partial "
-      "(0, false)", "status", NOT_A_STATUS),
+      "(0, false)", "status", "column 'status': status … is neither complete (1, true, finished) nor partial (0, false)"),
      ("the number 45000.5 is not a date (neither an Excel serial day nor epoch seconds)", None,
       "the number … is not a date (neither an Excel serial day nor epoch seconds)")],
 )  # fmt: skip
@@ -106,3 +140,31 @@ def test_a_rule_is_the_problem_with_each_rows_value_left_out(reason, field, rule
     """The first clause, the advice after it the same for every row; each value, quoted, named by
     what it is or a bare number, as `…`; the field's own name and a scale's range kept."""
     assert rule_of(reason, field) == rule
+
+
+def test_a_reason_whose_data_error_names_no_kind_is_grouped_by_its_words():
+    """A third-party plugin's DataError may name no kind (nor does a pydantic validator's): its rule
+    is then read from its reason (`rule_of`: each value as `…`), its first reason the example."""
+    items = [QuarantineItem(f"r{n}", "shop", "rows", f"R{n}", {}, f"store {name!r} is not ours", field="store")
+             for n, name in enumerate(["X1", "X2"])]  # fmt: skip
+    items.append(QuarantineItem("r3", "shop", "rows", "R3", {}, "nps answer 11", kind="answer-outside-scale"))
+    result = SourceResult("shop", "plugin")
+    result.count_reasons(items)
+    assert result.quarantine_rules == {"store … is not ours": 2, "answer-outside-scale": 1}
+    assert result.quarantine_examples == {"store … is not ours": "store 'X1' is not ours",
+                                          "answer-outside-scale": "nps answer 11"}  # fmt: skip
+
+
+def test_every_data_error_cxbridge_raises_names_the_rule_it_breaks():
+    """Each DataError (ScoreError) made in cxbridge and its plugins names its kind, a slug: the
+    summary never falls back on reading a first-party reason's words (`rule_of`)."""
+    root = Path(__file__).parent.parent
+    unnamed = []
+    for path in [*root.glob("cxbridge/**/*.py"), *root.glob("plugins/**/*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("DataError", "ScoreError"):
+                kind = next((keyword.value for keyword in node.keywords if keyword.arg == "kind"), None)
+                slug = not isinstance(kind, ast.Constant) or re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", kind.value)
+                if kind is None or not slug:
+                    unnamed.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert not unnamed, unnamed

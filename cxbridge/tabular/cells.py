@@ -147,7 +147,8 @@ def parse_datetime(
     try:
         return parsed.astimezone(timezone.utc)
     except (OverflowError, ValueError):  # 0001-01-01 east of UTC, 9999-12-31 west of it
-        raise DataError(f"timestamp {quoted(value)} is outside the years 1–9999 once in UTC") from None
+        raise DataError(f"timestamp {quoted(value)} is outside the years 1–9999 once in UTC",
+                        kind="timestamp-out-of-range") from None  # fmt: skip
 
 
 def from_serial(serial: float) -> datetime:
@@ -158,7 +159,8 @@ def from_serial(serial: float) -> datetime:
         return datetime.fromtimestamp(serial, timezone.utc)
     if 1e12 <= serial < 1e14:
         return datetime.fromtimestamp(serial / 1000, timezone.utc)
-    raise DataError(f"the number {serial:g} is not a date (neither an Excel serial day nor epoch seconds)")
+    raise DataError(f"the number {serial:g} is not a date (neither an Excel serial day nor epoch seconds)",
+                    kind="number-not-a-date")  # fmt: skip
 
 
 def with_am_pm(text: str) -> str:
@@ -202,7 +204,8 @@ def _parse_text(text: str, *, order: DateOrder | None, fmt: str | None) -> datet
         try:
             return datetime.strptime(text, fmt)
         except ValueError:
-            raise DataError(f"timestamp {quoted(text)} does not match the format {fmt!r}; fix 'timestamp_format'") from None
+            raise DataError(f"timestamp {quoted(text)} does not match the format {fmt!r}; fix 'timestamp_format'",
+                            kind="timestamp-not-in-format") from None  # fmt: skip
     if len(text) >= 10 and text[4] == "-" and text[:4].isdigit():
         try:
             return datetime.fromisoformat(text.replace("UTC", "Z").replace(" Z", "Z"))
@@ -212,7 +215,8 @@ def _parse_text(text: str, *, order: DateOrder | None, fmt: str | None) -> datet
         return _from_match(match, text, order)
     if number := parse_number(text):
         return from_serial(number)
-    raise DataError(f"timestamp {quoted(text)} is not a date this importer knows; set 'timestamp_format' (strptime)")
+    raise DataError(f"timestamp {quoted(text)} is not a date this importer knows; set 'timestamp_format' (strptime)",
+                    kind="unreadable-date")  # fmt: skip
 
 
 def _from_match(match: re.Match[str], text: str, order: DateOrder | None) -> datetime:
@@ -228,14 +232,15 @@ def _from_match(match: re.Match[str], text: str, order: DateOrder | None) -> dat
     hours = int(hour or 0)
     if half:
         if not 1 <= hours <= 12:
-            raise DataError(f"timestamp {quoted(text)} has an hour of {hours} with AM/PM")
+            raise DataError(f"timestamp {quoted(text)} has an hour of {hours} with AM/PM", kind="hour-beyond-am-pm")
         hours = hours % 12 + (12 if half in "Pp" else 0)
-    micro = int((fraction or "0").ljust(6, "0"))
+    clock = (hours, int(minute or 0), int(second_s or 0), int((fraction or "0").ljust(6, "0")))
     try:
-        parsed = datetime(year, month, day, hours, int(minute or 0), int(second_s or 0), micro)
+        parsed = datetime(year, month, day, *clock)
     except ValueError as exc:
         hint = "; set date_order = 'dmy' or 'mdy'" if len(first) != 4 else ""
-        raise DataError(f"timestamp {quoted(text)} is not a valid date ({exc}){hint}") from None
+        kind = "date-in-other-order" if hint and _is_date(year, day, month, clock) else "impossible-date"
+        raise DataError(f"timestamp {quoted(text)} is not a valid date ({exc}){hint}", kind=kind) from None
     if zone_text and zone_text not in ("UTC", "GMT", "Z"):
         parsed = parsed.replace(tzinfo=_offset(zone_text, text))
     elif zone_text:
@@ -243,12 +248,22 @@ def _from_match(match: re.Match[str], text: str, order: DateOrder | None) -> dat
     return parsed
 
 
+def _is_date(year: int, month: int, day: int, clock: tuple[int, int, int, int]) -> bool:
+    """Whether these parts make a time: a date impossible as read may be one in the other order."""
+    try:
+        datetime(year, month, day, *clock)
+    except ValueError:
+        return False
+    return True
+
+
 def _offset(zone_text: str, text: str) -> timezone:
     """+02:00, -0530 or GMT-5 as a zone; one of 24 hours or more (+25:00) is a DataError."""
     sign, hours_text, minutes_text = _OFFSET.search(zone_text).groups()  # type: ignore[union-attr]
     hours, minutes = int(hours_text), int(minutes_text or 0)
     if hours > 23 or minutes > 59:
-        raise DataError(f"timestamp {quoted(text)} has the impossible UTC offset {zone_text}")
+        raise DataError(f"timestamp {quoted(text)} has the impossible UTC offset {zone_text}",
+                        kind="impossible-utc-offset")  # fmt: skip
     return timezone((1 if sign == "+" else -1) * timedelta(hours=hours, minutes=minutes))
 
 

@@ -190,7 +190,7 @@ class RowNormalizer:
             raise DataError(f"column {self.columns['submitted_at']!r} is empty and this partial response (never "
                             "submitted) has no other time to be dated by: fill the cell, or map its start or "
                             "last-activity time under timestamps, then `cxbridge quarantine replay`",
-                            field=self.columns["submitted_at"])  # fmt: skip
+                            field=self.columns["submitted_at"], kind="undated-partial-response")  # fmt: skip
         return max(times)
 
     def timestamp(self, values: dict[str, Any], name: str, *, required: bool = False) -> datetime | None:
@@ -203,12 +203,12 @@ class RowNormalizer:
                 values.get(column), tz=self.zone, order=self.date_order, fmt=self.config.timestamp_format
             )
         except DataError as exc:
-            raise DataError(f"column {column!r}: {exc}", field=column) from None
+            raise exc.restated(f"column {column!r}: {exc}", field=column) from None
         if parsed is None and required:
             raise DataError(f"column {column!r} is empty; every row needs a submitted time (a partial response, its "
                             "status mapped, is dated by its start or last-activity time under timestamps): fill the "
                             "cell or map another time column as submitted_at, then `cxbridge quarantine replay`",
-                            field=column)  # fmt: skip
+                            field=column, kind="missing-submitted-time")  # fmt: skip
         return parsed
 
     def _answers(self, values: dict[str, Any], labels: dict[str, str], *, remembered: int) -> list[AnswerInput]:
@@ -445,7 +445,7 @@ class RowNormalizer:
         try:
             return parse_datetime(value, tz=self.zone, order=self.date_order, fmt=self.config.timestamp_format)
         except DataError as exc:
-            raise DataError(f"column {key!r}: {exc}", field=key) from None
+            raise exc.restated(f"column {key!r}: {exc}", field=key) from None
 
 
 def _as_it_is(name: str) -> str:

@@ -25,7 +25,7 @@ def check_order(column: str, metric: MetricColumn, text: str, labels: dict[str, 
     the built-in ones."""
     where = config.metrics_entry(column, source=source)
     if problem := numbered_other_way(column, text, labels, metric, where=where):
-        raise DataError(problem, field=column)
+        raise DataError(problem, field=column, kind="numbered-other-way-round")
 
 
 def check_size(column: str, metric: MetricColumn, text: str, read: Any, *, config: RowMapping, source: str) -> None:
@@ -42,6 +42,7 @@ def check_size(column: str, metric: MetricColumn, text: str, read: Any, *, confi
         f"set scale = [{low}, {high}]{fix} ({config.read_again(source=source)} then reads the answers "
         "stored before on it too), or map it under 'labels'",
         field=column,
+        kind="point-of-another-scale",
     )
 
 
@@ -61,9 +62,11 @@ def check_degrees(column: str, metric: MetricColumn, text: str, scales: ColumnSc
         why = scales.off.get(id(metric))
     elif (why := off_builtin_scale([text], **settings(metric))) is None and scales is not None:
         if builtin.builtin_value(text, **settings(metric)) is not None:
-            raise DataError(f"question {column!r}: {_undecided(column, metric, text, config, source)}", field=column)
+            raise DataError(f"question {column!r}: {_undecided(column, metric, text, config, source)}", field=column,
+                            kind="degrees-undecided")  # fmt: skip
     if why is not None:
-        raise DataError(f"question {column!r}: {why}; {_degrees_advice(column, config, source)}", field=column)
+        raise DataError(f"question {column!r}: {why}; {_degrees_advice(column, config, source)}", field=column,
+                        kind="graded-beyond-scale")  # fmt: skip
 
 
 def _undecided(column: str, metric: MetricColumn, text: str, config: RowMapping, source: str) -> str:

@@ -455,7 +455,7 @@ class FileStream(Stream):
     def native_id(self, raw: dict[str, Any]) -> str:
         if not raw.get("id"):
             column = self.config.columns.id
-            raise DataError(f"the id column {column!r} is empty", field=column)
+            raise DataError(f"the id column {column!r} is empty", field=column, kind="missing-id")
         return raw["id"]
 
     def quarantine_context(self, raw: dict[str, Any]) -> dict[str, Any]:

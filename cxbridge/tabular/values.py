@@ -50,6 +50,7 @@ def field_value(name: str, value: Any, *, column: str) -> Any:
             f"column {column!r} shows {value.strip()!r}, a spreadsheet formula's error, not a {name}; fix the "
             "formula in the workbook (a lookup that found nothing, a deleted cell), then sync again",
             field=column,
+            kind="formula-error",
         )
     if name == "channel":
         return channel(value)
@@ -83,6 +84,7 @@ def status(value: Any, *, column: str) -> str:
             f"column {column!r}: status {quoted(value)} is a respondent the survey turned away (disqualified, screened "
             "out): no feedback, neither complete nor partial; leave the row out of the file",
             field=column,
+            kind="screened-out-status",
         )
     if key in _COMPLETE:
         return Status.COMPLETE.value
@@ -91,6 +93,7 @@ def status(value: Any, *, column: str) -> str:
     raise DataError(
         f"column {column!r}: status {quoted(value)} is neither complete (1, true, finished) nor partial (0, false)",
         field=column,
+        kind="unknown-status",
     )
 
 

@@ -57,7 +57,7 @@ class SurveyQuestion:
         points = self.accepted
         if value not in points:
             raise DataError(f"rating {quoted(value)} of {question_id} is not one of the survey's {list(points)}",
-                            field=f"ratings.{question_id}")  # fmt: skip
+                            field=f"ratings.{question_id}", kind="answer-outside-scale")  # fmt: skip
         spec = MetricSpec(metric="csat", scale=(1, len(points)))
         label = LABELS[value] if points == SEVEN_POINTS else None  # the reference names only all seven
         return AnswerInput(question_id, points.index(value) + 1, self.text, label=label, spec=spec, is_primary=primary)
@@ -116,7 +116,8 @@ def normalize_rating(
     ratings says nothing of its points: only the classic 1, 2, 3, the same on every survey, are read."""
     ratings = raw.get("ratings") or {}
     if not isinstance(ratings, dict) or not ratings:
-        raise DataError(f"the rating has no ratings by question id: {quoted(ratings)}", field="ratings")
+        raise DataError(f"the rating has no ratings by question id: {quoted(ratings)}", field="ratings",
+                        kind="no-ratings")  # fmt: skip
     survey = str(raw.get("survey_id"))
     values = {qid: _value(qid, value) for qid, value in ratings.items()}
     for qid, value in values.items():
@@ -137,7 +138,8 @@ def _value(question_id: str, given: Any) -> int:
     value = whole_int(given)
     if value is None:
         raise DataError(f"rating {quoted(given, known=LABELS.values())} of {question_id} is not a whole number: Freshdesk rates 103 Extremely "
-                        "Happy … -103 Extremely Unhappy (classic surveys 1, 2, 3)", field=f"ratings.{question_id}")  # fmt: skip
+                        "Happy … -103 Extremely Unhappy (classic surveys 1, 2, 3)", field=f"ratings.{question_id}",
+                        kind="answer-not-whole-number")  # fmt: skip
     return value
 
 
@@ -162,7 +164,8 @@ def _points_unknown(
         field, why = "survey_id", "deleted, or not visible to the API key's agent"
         restored = "restored, or a key that sees it"
     return DataError(f"{what}: {why}, so which points it accepts is not known and {quoted(value)} is not scored on a guessed "
-                     f"scale; once it is listed ({restored}), `cxbridge quarantine replay` reads the rating", field=field)  # fmt: skip
+                     f"scale; once it is listed ({restored}), `cxbridge quarantine replay` reads the rating", field=field,
+                     kind="unknown-scale")  # fmt: skip
 
 
 def build_rated(

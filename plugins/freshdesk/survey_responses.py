@@ -175,11 +175,12 @@ def _check_point(question: Question, value: Any, bounds: tuple[float, float] | N
     if number is not None and not float(number).is_integer():
         raise DataError(f"answer {quoted(value)} to range question {question.id} is not a whole number: a range question "
                         "is answered with one of its points, the whole numbers from its scale's min to its max",
-                        field=f"answers.{question.id}")  # fmt: skip
+                        field=f"answers.{question.id}", kind="answer-not-whole-number")  # fmt: skip
     if number is not None and bounds is not None and not bounds[0] <= number <= bounds[1]:
         raise DataError(f"answer {quoted(value)} to range question {question.id} is outside its scale {bounds[0]:g}–"
                         f"{bounds[1]:g} (its min and max in the survey): check the question in Freshdesk (a scale "
-                        "changed since?), then `cxbridge quarantine replay`", field=f"answers.{question.id}")  # fmt: skip
+                        "changed since?), then `cxbridge quarantine replay`", field=f"answers.{question.id}",
+                        kind="answer-outside-scale")  # fmt: skip
 
 
 def _updated_since(response: dict[str, Any], since: datetime | None) -> bool:

@@ -49,7 +49,8 @@ def submission_record(raw: dict[str, Any], builder: RecordBuilder, config: HubSp
     if (value := _number(props.get("hs_value"), "hs_value")) is not None:
         if spec is not None and not float(value).is_integer():
             raise DataError(f"hs_value {quoted(props['hs_value'])} of a {survey_type} survey response is not a whole number: "
-                            "HubSpot's answers are whole points (NPS 0–10, CSAT 0, 1 or 2, CES 1–7)", field="hs_value")  # fmt: skip
+                            "HubSpot's answers are whole points (NPS 0–10, CSAT 0, 1 or 2, CES 1–7)", field="hs_value",
+                            kind="answer-not-whole-number")  # fmt: skip
         if survey_type == "NPS":
             _check_nps_group(value, props)
         answers.append(AnswerInput("hs_value", value, question, spec=spec, is_primary=True))
@@ -86,7 +87,8 @@ def _check_nps_group(value: float | int, props: dict[str, Any]) -> None:
         raise DataError(f"hs_value {quoted(props['hs_value'])} of an NPS survey response is a {category} by NPS's rule "
                         f"(0–6 detractor, 7–8 passive, 9–10 promoter), but HubSpot's hs_response_group {group!r} "
                         "says otherwise: the answer is not on 0–10 as read, so it is not scored; look at the survey in "
-                        "HubSpot, whose answers should be 0–10", field="hs_value")  # fmt: skip
+                        "HubSpot, whose answers should be 0–10", field="hs_value",
+                        kind="contradicts-nps-group")  # fmt: skip
 
 
 def company_account(raw: dict[str, Any], config: HubSpotConfig) -> CrmAccount:
@@ -114,6 +116,6 @@ def _number(text: Any, field: str) -> float | int | None:
         return None
     number = parse_number(str(text))
     if number is None:
-        raise DataError(f"{field} {quoted(text)} is not a number", field=field)
+        raise DataError(f"{field} {quoted(text)} is not a number", field=field, kind="not-a-number")
     return int(number) if number.is_integer() else number
 

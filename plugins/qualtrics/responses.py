@@ -212,7 +212,7 @@ class SurveyReader:
                 if len(known) < self.remembered:
                     known[(type(value), value)] = result
             if isinstance(result, DataError):
-                raise DataError(str(result), field=result.field)
+                raise result.restated(str(result), field=result.field)
             found[name] = result
         return found
 
@@ -224,7 +224,7 @@ class SurveyReader:
         key = self.columns["submitted_at"]
         value = values.get(key) or values.get("endDate")
         if value in (None, ""):
-            raise DataError(f"the response has no {key}", field=key)
+            raise DataError(f"the response has no {key}", field=key, kind="missing-submitted-time")
         if type(value) is str:  # the export's own form (`…Z`) read as `parse_timestamp` reads it, in fewer steps
             try:
                 moment = datetime.fromisoformat(value)
@@ -237,7 +237,7 @@ class SurveyReader:
         try:
             return parse_timestamp(value, tz=zone)
         except DataError as exc:
-            raise DataError(f"{key}: {exc}", field=key) from None
+            raise exc.restated(f"{key}: {exc}", field=key) from None
 
     def _question(self, key: str) -> tuple[Question, tuple[str, ...]] | None:
         """The question an answer key belongs to (None: embedded data), cached per key."""

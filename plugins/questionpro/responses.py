@@ -207,7 +207,7 @@ class ResponseReader:
             why = off_builtin_scale([label], **settings)
         if why is not None and not builtin.is_no_score(label):
             advice = degrees_advice(f"[{self.plan.where}.questions.{qid}]", "`cxbridge sync --full-refresh`")
-            raise DataError(f"question {qid!r}: {why}; {advice}", field=qid)
+            raise DataError(f"question {qid!r}: {why}; {advice}", field=qid, kind="graded-beyond-scale")
 
     def _question(self, qid: str, text: str, options: list[str]) -> Question:
         """The question, as the fields of an answer choosing at most one option show it: typed text

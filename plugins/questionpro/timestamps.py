@@ -42,7 +42,8 @@ def parse_response_time(text: str, *, extra: dict[str, str] | None = None) -> da
     """The aware UTC time of a QuestionPro timestamp; DataError naming what could not be read."""
     match = _STAMP.match(text.strip()) if isinstance(text, str) else None
     if match is None:
-        raise DataError(f"timestamp {quoted(text)} is not like '05 Oct, 2020 02:51:51 PM PDT'", field="timestamp")
+        raise DataError(f"timestamp {quoted(text)} is not like '05 Oct, 2020 02:51:51 PM PDT'", field="timestamp",
+                        kind="unreadable-date")  # fmt: skip
     local = datetime.strptime(match.group(1), "%d %b, %Y %I:%M:%S %p")
     name = (match.group(2) or "UTC").upper()
     offset = (extra or {}).get(name) or ABBREVIATIONS.get(name) or _gmt_offset(name)
@@ -53,6 +54,7 @@ def parse_response_time(text: str, *, extra: dict[str, str] | None = None) -> da
             f"timestamp {stamp}: unknown time-zone abbreviation {shown}; name its offset in the source's "
             f'timezone_abbreviations, e.g. {{ {name if shown == repr(name) else "AST"} = "+03:00" }}',
             field="timestamp",
+            kind="unknown-time-zone",
         )
     return local.replace(tzinfo=_zone(offset)).astimezone(timezone.utc)
 
@@ -68,6 +70,7 @@ def _gmt_offset(name: str) -> str | None:
 def _zone(offset: str) -> timezone:
     match = _OFFSET.match(offset.strip())
     if match is None or int(match.group(2)) > 14 or int(match.group(3) or 0) > 59:
-        raise DataError(f"time-zone offset {offset!r} is not like +03:00", field="timestamp")
+        raise DataError(f"time-zone offset {offset!r} is not like +03:00", field="timestamp",
+                        kind="impossible-utc-offset")  # fmt: skip
     sign = 1 if match.group(1) == "+" else -1
     return timezone(sign * timedelta(hours=int(match.group(2)), minutes=int(match.group(3) or 0)))

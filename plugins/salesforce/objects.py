@@ -171,7 +171,7 @@ def _require_scale(
                     f"give no scale, and {SCALE_SETTINGS[kind]} is not set, so its answer {quoted(value, known=labels)} is not scored on "
                     f"a guessed one; set {SCALE_SETTINGS[kind]} in [{plan.where}] (e.g. [1, 5]), or scale (and labels, "
                     f"for answers in words) in [{plan.where}.questions.{question.id}], then run `cxbridge quarantine "
-                    "replay`", field=question.id)  # fmt: skip
+                    "replay`", field=question.id, kind="unknown-scale")  # fmt: skip
 
 
 def _warn_no_range(question: Question, kind: str, plan: QuestionPlan) -> None:

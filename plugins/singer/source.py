@@ -139,7 +139,7 @@ class SingerStream(Stream):
     def native_id(self, raw: dict[str, Any]) -> str:
         if raw.get("id") is None:
             column = self.mapping.columns.id
-            raise DataError(f"the id field {column!r} is empty", field=column)
+            raise DataError(f"the id field {column!r} is empty", field=column, kind="missing-id")
         return raw["id"]
 
     def normalize(self, raw: dict[str, Any], builder: RecordBuilder) -> FeedbackRecord:

@@ -120,6 +120,7 @@ class ResponseReader:
                 "(an option deleted since?); replay the record from quarantine once the details list it, or set the "
                 "question's ignore = true",
                 field=part.question.id,
+                kind="unknown-choice",
             )
         return Choice(choice_id, None)
 

@@ -126,7 +126,8 @@ class Responses(Stream):
     def native_id(self, raw: dict[str, Any]) -> str:
         found = native_id(raw)
         if not found:
-            raise DataError("the response has no response_id, landing_id or token", field="response_id")
+            raise DataError("the response has no response_id, landing_id or token", field="response_id",
+                            kind="missing-id")  # fmt: skip
         return found
 
     def advance_cursor(self, cursor: Any, raw: dict[str, Any]) -> Any:

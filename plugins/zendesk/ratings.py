@@ -56,7 +56,7 @@ def unanswered(raw: dict[str, Any]) -> str | None:
 def normalize_rating(raw: dict[str, Any], builder: RecordBuilder, context: TicketContext | None) -> FeedbackRecord:
     score = raw.get("score")
     if score not in ("good", "bad"):
-        raise DataError(f"score {quoted(score)} is not a rating (good or bad)", field="score")
+        raise DataError(f"score {quoted(score)} is not a rating (good or bad)", field="score", kind="unknown-rating")
     answers = [AnswerInput("score", score, QUESTION, label=score, spec=CSAT, is_primary=True)]
     if raw.get("comment"):
         answers.append(AnswerInput("comment", raw["comment"], "Comment", is_comment=True))

@@ -57,7 +57,8 @@ def survey_key(raw: dict[str, Any]) -> tuple[str, int] | None:
         return None
     if (number := whole_int(version)) is None:
         raise DataError(f"survey version {quoted(version)} is not a whole number (Zendesk numbers a survey's versions 1, 2, "
-                        "3 …), so its definition cannot be asked for", field="survey.version" if survey else "survey_version")  # fmt: skip
+                        "3 …), so its definition cannot be asked for", field="survey.version" if survey else "survey_version",
+                        kind="survey-version-not-whole-number")  # fmt: skip
     return (str(survey_id), number)
 
 
@@ -132,7 +133,8 @@ def normalize_survey_response(
     `csat_scale`, when configured, is the CSAT question's scale only where that definition gives none."""
     answered = [a for a in raw.get("answers") or [] if _answered(a)]
     if not answered:
-        raise DataError("the survey response has no answer (every question skipped or unrated)", field="answers")
+        raise DataError("the survey response has no answer (every question skipped or unrated)", field="answers",
+                        kind="unanswered-response")  # fmt: skip
     in_order = [_answer(a, questions, csat_scale) if _answered(a) else None for a in raw.get("answers") or []]
     answers = [answer for answer in in_order if answer is not None]
     categories = [a["rating_category"] for a in answered if a.get("rating_category")]
@@ -167,14 +169,14 @@ def _answer(answer: dict[str, Any], questions: dict[str, SurveyQuestion], csat_s
         satisfaction, rating = question.get("sub_type") == "customer_satisfaction", answer.get("rating")
         if rating is not None and whole_int(rating) is None:
             raise DataError(f"rating {quoted(rating)} of question {qid} is not a whole number: a rating is one of its "
-                            "options' ratings", field=f"answers.{qid}")  # fmt: skip
+                            "options' ratings", field=f"answers.{qid}", kind="answer-not-whole-number")  # fmt: skip
         scale = defined.scale or (csat_scale if satisfaction else None)
         if scale is None:
             why = ("its survey version could not be read" if not listed else
                    f"its survey version lists its options' ratings as {defined.ratings}, not all whole numbers"
                    if defined.ratings else "its survey version gives it fewer than two option ratings")  # fmt: skip
             raise DataError(f"the rating scale of question {qid} is unknown: {why}; {_SCALE_ADVICE[satisfaction]}",
-                            field=f"answers.{qid}")  # fmt: skip
+                            field=f"answers.{qid}", kind="unknown-scale")  # fmt: skip
         spec = MetricSpec(metric="csat" if satisfaction else "rating", scale=scale,
                           direction=defined.direction or Direction.HIGHER_IS_BETTER)  # fmt: skip
         _check_category(qid, rating, answer.get("rating_category"), spec, defined.points)
@@ -195,7 +197,8 @@ def _check_category(qid: str, rating: Any, category: Any, spec: MetricSpec, poin
     if category in UNRATED and rating is not None:
         raise DataError(f"rating {quoted(rating, str)} of question {qid} has rating_category {category!r}, which says the survey "
                         "was sent and not rated: which is right is not known, so it is not scored; check the response "
-                        "in Zendesk, then run cxbridge quarantine replay", field=f"answers.{qid}")  # fmt: skip
+                        "in Zendesk, then run cxbridge quarantine replay", field=f"answers.{qid}",
+                        kind="rated-and-unrated")  # fmt: skip
     side, (low, high) = CATEGORY_SIDE.get(str(category)), spec.scale_bounds
     if side is None or rating is None or not low <= rating <= high:
         return  # no category it states, or a rating off the scale: scoring names that
@@ -209,7 +212,7 @@ def _check_category(qid: str, rating: Any, category: Any, spec: MetricSpec, poin
     raise DataError(f"rating {rating} of question {qid} has rating_category {category!r}, but on its {low:g}–{high:g} "
                     f"scale {said} put {rating} in the {end} half: which is right is not known, so it is not scored; "
                     "check the question's options in Zendesk, then run cxbridge quarantine replay",
-                    field=f"answers.{qid}")  # fmt: skip
+                    field=f"answers.{qid}", kind="contradicts-direction")  # fmt: skip
 
 
 def _text(content: Any) -> str | None:
