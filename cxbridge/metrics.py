@@ -366,9 +366,8 @@ def score(answer: object, spec: MetricSpec) -> Scored | None:
         if not (scale.contains(value) and value.is_integer()):
             outside = not scale.contains(value)
             problem = "is outside its scale 0–10" if outside else "is not a whole number 0–10"
-            kind = "answer-outside-scale" if outside else "answer-not-whole-number"
-            said = f"{spec.metric} answer {quoted(value, _fmt)} {problem}"
-            raise ScoreError(said, ("ignore_values", "metric"), kind=kind)
+            raise ScoreError(f"{spec.metric} answer {quoted(value, _fmt)} {problem}", ("ignore_values", "metric"),
+                             kind="answer-outside-scale" if outside else "answer-not-whole-number")  # fmt: skip
         return Scored(value, value * 10.0, nps_category(int(value)))
     if not scale.contains(value):
         bounds = f"{_fmt(scale.min)}–{_fmt(scale.max)}"

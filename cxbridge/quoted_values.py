@@ -144,7 +144,8 @@ _NUMBER = re.compile(r"(?<= )[+-]?\d+(?:[.,]\d+)*(?= |$)")  # 11, -1, 4.5 as a w
 
 
 def rule_of(reason: str, field: str | None) -> str:
-    """The rule a quarantine `reason` breaks, the same for every row it holds: its first clause
+    """The rule a quarantine `reason` whose DataError names no kind breaks (a third-party plugin's,
+    a validator's: `SourceResult.count_reasons`), the same for every row it holds: its first clause
     (the problem, not the advice) with each value of the row as `…` — a value `quoted`, named by
     what it is, or a bare number — but `field`'s own name: "question 'nps': nps answer … is outside
     its scale 0–10"."""

@@ -155,16 +155,32 @@ def test_a_reason_whose_data_error_names_no_kind_is_grouped_by_its_words():
                                           "answer-outside-scale": "nps answer 11"}  # fmt: skip
 
 
+def data_error_kinds() -> tuple[set[str], list[str]]:
+    """The kinds the DataErrors (ScoreErrors) made in cxbridge and its plugins name, and where one
+    is made naming none, or a kind that is no slug."""
+    root = Path(__file__).parent.parent
+    kinds, unnamed = set(), []
+    for path in [*root.glob("cxbridge/**/*.py"), *root.glob("plugins/**/*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            made = isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("DataError", "ScoreError")
+            if made and path.name != "errors.py":  # `DataError.restated` passes on the kind it has
+                kind = next((keyword.value for keyword in node.keywords if keyword.arg == "kind"), None)
+                named = {part.value for part in ast.walk(kind) if isinstance(part, ast.Constant)} if kind else set()
+                if not named or not all(re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", name) for name in named):
+                    unnamed.append(f"{path.relative_to(root)}:{node.lineno}")
+                kinds |= named
+    return kinds, unnamed
+
+
 def test_every_data_error_cxbridge_raises_names_the_rule_it_breaks():
     """Each DataError (ScoreError) made in cxbridge and its plugins names its kind, a slug: the
     summary never falls back on reading a first-party reason's words (`rule_of`)."""
-    root = Path(__file__).parent.parent
-    unnamed = []
-    for path in [*root.glob("cxbridge/**/*.py"), *root.glob("plugins/**/*.py")]:
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("DataError", "ScoreError"):
-                kind = next((keyword.value for keyword in node.keywords if keyword.arg == "kind"), None)
-                slug = not isinstance(kind, ast.Constant) or re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", kind.value)
-                if kind is None or not slug:
-                    unnamed.append(f"{path.relative_to(root)}:{node.lineno}")
+    kinds, unnamed = data_error_kinds()
     assert not unnamed, unnamed
+    assert {"answer-outside-scale", "answer-not-whole-number", "date-in-other-order", "impossible-date"} <= kinds
+
+
+def test_every_kind_is_explained_where_the_sync_summary_is():
+    """docs/cli.md lists each kind, `kind` in backticks heading its row, with what it means."""
+    listed = set(re.findall(r"^\| `([a-z0-9-]+)` \|", (Path(__file__).parent.parent / "docs/cli.md").read_text(), re.M))
+    assert listed == data_error_kinds()[0]

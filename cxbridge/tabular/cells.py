@@ -239,8 +239,9 @@ def _from_match(match: re.Match[str], text: str, order: DateOrder | None) -> dat
         parsed = datetime(year, month, day, *clock)
     except ValueError as exc:
         hint = "; set date_order = 'dmy' or 'mdy'" if len(first) != 4 else ""
-        kind = "date-in-other-order" if hint and _is_date(year, day, month, clock) else "impossible-date"
-        raise DataError(f"timestamp {quoted(text)} is not a valid date ({exc}){hint}", kind=kind) from None
+        other_order = hint and _is_date(year, month=day, day=month, clock=clock)  # the day read as the month
+        raise DataError(f"timestamp {quoted(text)} is not a valid date ({exc}){hint}",
+                        kind="date-in-other-order" if other_order else "impossible-date") from None  # fmt: skip
     if zone_text and zone_text not in ("UTC", "GMT", "Z"):
         parsed = parsed.replace(tzinfo=_offset(zone_text, text))
     elif zone_text:
@@ -248,7 +249,7 @@ def _from_match(match: re.Match[str], text: str, order: DateOrder | None) -> dat
     return parsed
 
 
-def _is_date(year: int, month: int, day: int, clock: tuple[int, int, int, int]) -> bool:
+def _is_date(year: int, *, month: int, day: int, clock: tuple[int, int, int, int]) -> bool:
     """Whether these parts make a time: a date impossible as read may be one in the other order."""
     try:
         datetime(year, month, day, *clock)
