@@ -31,7 +31,7 @@ class SourceResult:
     cases_opened: int = 0  # cases its records opened (`cxbridge.loop`), or would open in a dry run
     pruned: int | None = None  # records not read that `--prune` removed (would remove); None: not asked
     quarantine_reasons: dict[str, int] = field(default_factory=dict)  # this run's, counted (`count_reasons`)
-    quarantine_rules: dict[str, int] = field(default_factory=dict)  # the same by the rule they break (`rule`)
+    quarantine_rules: dict[str, int] = field(default_factory=dict)  # the same by the rule they break (`_rule`)
     quarantine_examples: dict[str, str] = field(default_factory=dict)  # each rule's first reason
     error: str | None = None
     seconds: float = 0.0
@@ -64,7 +64,7 @@ class SourceResult:
         no more in memory."""
         for item in quarantined:
             _count(self.quarantine_reasons, item.error)
-            if _count(self.quarantine_rules, rule := rule_of_item(item)):
+            if _count(self.quarantine_rules, rule := _rule(item)):
                 self.quarantine_examples.setdefault(rule, item.error)
 
     def all_quarantined_error(self, first: QuarantineItem | None) -> str:
@@ -76,7 +76,7 @@ class SourceResult:
                 f"every reason: cxbridge quarantine list --source {self.source}")  # fmt: skip
 
 
-def rule_of_item(item: QuarantineItem) -> str:
+def _rule(item: QuarantineItem) -> str:
     """The rule a quarantined record breaks: the kind its DataError named ('answer-outside-scale'),
     else — a plugin's DataError without one, a validator's — the rule its reason's words tell (`rule_of`)."""
     return item.kind or rule_of(item.error, item.field)
