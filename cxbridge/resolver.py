@@ -141,12 +141,24 @@ class IdentityResolver:
 
     def reconcile(self, *, run_id: str, before_links: Callable[[], None] | None = None) -> int:
         """A full pass when the rules changed since the last one (or none ran yet) and records of
-        more than one source are stored; returns how many pointers changed."""
-        if len(self.destination.stored_sources()) < 2:
+        more than one source are stored — or, of one source, pointers the rules no longer set
+        (rows repeated in its export files, linked before `merge_exact_copies` was turned off);
+        returns how many pointers changed."""
+        passed = self.destination.get_cursor(STATE_SOURCE, STATE_STREAM)
+        if passed == self.rules.fingerprint():
             return 0
-        if self.destination.get_cursor(STATE_SOURCE, STATE_STREAM) == self.rules.fingerprint():
+        sources = len(self.destination.stored_sources())
+        if sources == 0 or (sources == 1 and passed is None and not self._stale_pointers()):
             return 0
         return self.full_pass(run_id=run_id, before_links=before_links)
+
+    def _stale_pointers(self) -> bool:
+        """Whether a source alone has pointers stored that its batches, compared under these rules,
+        would not have set: only a repeated row's, and only when exact copies are not merged."""
+        if Match.EXACT in self.rules.merged:
+            return False
+        table = self.destination.qualified("feedback")
+        return bool(self.destination.query(f"SELECT record_id FROM {table} WHERE duplicate_of IS NOT NULL LIMIT 1"))
 
     def full_pass(self, *, run_id: str, before_links: Callable[[], None] | None = None) -> int:
         """Every record more than one source holds under one key, and every pointer set, compared

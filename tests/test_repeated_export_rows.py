@@ -97,3 +97,35 @@ def test_a_file_renamed_or_copied_in_the_folder_counts_its_responses_once(tmp_pa
     run(tmp_path, "sync")
     assert figures(tmp_path) == expected(JANUARY)
     assert cases(tmp_path) == 1
+
+
+def test_with_merge_exact_copies_off_repeated_rows_each_count_and_are_reported_as_exact_copies(tmp_path):
+    """docs/identity.md: `merge_exact_copies = false` counts every copy, and `cxbridge duplicates`
+    still lists each response with copies, none of them left out of the views."""
+    (tmp_path / "cxbridge.toml").write_text(CONFIG + "\n[identity]\nmerge_exact_copies = false\n", encoding="utf-8")
+    (tmp_path / "exports").mkdir()
+    download(tmp_path / "exports" / "responses_2026-01.csv", JANUARY)
+    download(tmp_path / "exports" / "responses_2026-02.csv", JANUARY + FEBRUARY)
+    run(tmp_path, "sync")
+    assert figures(tmp_path) == expected(JANUARY + JANUARY + FEBRUARY) | {"2026-01": nps_figures([10, 3, 8] * 2)}
+    report = json.loads(run(tmp_path, "duplicates", "--format", "json"))
+    assert report["counts"] == {"same_as": 0, "exact_copy": 3, "likely_duplicate": 0, "counted_once": 0}
+    assert [(group["merged"], len(group["records"])) for group in report["groups"]] == [(False, 2)] * 3
+    assert all(record["duplicate_of"] is None for group in report["groups"] for record in group["records"])
+
+
+def test_turning_merge_exact_copies_off_counts_a_single_sources_repeated_rows_again_at_the_next_sync(tmp_path):
+    """docs/identity.md: setting `merge_exact_copies = false` clears the pointers it set at the next
+    sync — a dataset of one source too, whose copies are all rows repeated in its files."""
+    (tmp_path / "cxbridge.toml").write_text(CONFIG, encoding="utf-8")
+    (tmp_path / "exports").mkdir()
+    download(tmp_path / "exports" / "responses_2026-01.csv", JANUARY)
+    download(tmp_path / "exports" / "responses_2026-02.csv", JANUARY + FEBRUARY)
+    run(tmp_path, "sync")
+    assert figures(tmp_path) == expected(JANUARY + FEBRUARY)
+    (tmp_path / "cxbridge.toml").write_text(CONFIG + "\n[identity]\nmerge_exact_copies = false\n", encoding="utf-8")
+    run(tmp_path, "sync")
+    assert figures(tmp_path)["2026-01"] == nps_figures([10, 3, 8] * 2), "each file's copy counts again"
+    (tmp_path / "cxbridge.toml").write_text(CONFIG, encoding="utf-8")
+    run(tmp_path, "sync")
+    assert figures(tmp_path) == expected(JANUARY + FEBRUARY), "and once more when it is turned back on"
