@@ -135,8 +135,7 @@ class Copy:
     @classmethod
     def of(cls, row: Mapping[str, Any]) -> Copy:
         """From a `feedback` row (as `Destination.identity_rows` reads it, or as staged)."""
-        answers = row["answers"]
-        parsed = json.loads(answers) if isinstance(answers, str) else answers or {}
+        parsed = stored_answers(row["answers"])
         return cls(
             record_id=row["record_id"],
             source=row["source"],
@@ -155,6 +154,11 @@ class Copy:
 
     def key(self, column: str) -> str | None:
         return getattr(self, column)
+
+
+def stored_answers(answers: Any) -> Mapping[str, Any]:
+    """`feedback.answers` as a destination gives it back: JSON text, an object, or NULL."""
+    return json.loads(answers) if isinstance(answers, str) else answers or {}
 
 
 def answers_fingerprint(answers: Mapping[str, Any]) -> str:

@@ -34,6 +34,7 @@ from cxbridge.loop.refused import refused_cases
 from cxbridge.loop.written import WrittenIds
 from cxbridge.loop.rules import LoopSettings
 from cxbridge.masking import redact
+from cxbridge.nameless_repeats import nameless_repeats
 from cxbridge.plugins_host import PluginHost
 from cxbridge.pruning import Parts, ReadIds
 from cxbridge.record_intake import RecordIntake, stream_tools
@@ -244,6 +245,16 @@ class Engine:
                      stream, len(found.fixed))  # fmt: skip
         result.warnings += found.warnings(prunes=self.destination.prunes, imported=self.options.command == "import")
 
+    def _nameless_repeats(self, name: str, stream: str, result: SourceResult) -> None:
+        """Rows naming nobody that repeat across the stream's files told of (`cxbridge.nameless_repeats`)."""
+        try:
+            found = nameless_repeats(self.destination, name, stream)
+        except Exception:  # a telling, not the sync
+            log.debug("%s could not compare %s's rows across files:\n%s", self.destination.name, name,
+                      traceback.format_exc())  # fmt: skip
+            return
+        result.warnings += [w for w in found if w not in result.warnings]
+
     def batch_size(self, source: str) -> int:
         """Records per batch of `source`'s streams: a first sync's own size where the destination
         has one (and `[settings] batch_size` is not set), else `batch_size`."""
@@ -299,6 +310,8 @@ class Engine:
         result.streams[stream.name] = result.read
         if (seen := self._seen.get(name)) is not None and (files := stream.read_whole()):
             self._left_over(name, stream.name, files, seen, result)
+        if result.written and not self._dry_run and stream.keyed_by_file():
+            self._nameless_repeats(name, stream.name, result)
         if (read := self._read.get(name)) is not None:
             read.finished.add(stream.name)
             if stream.part:

@@ -228,6 +228,12 @@ class Stream(ABC):
         read nothing of; None (the default): the cursor does not say."""
         return None
 
+    def keyed_by_file(self) -> bool:
+        """Whether rows without a native id are keyed by their file (and content), so that a
+        response in two of the stream's files is a record in each: those naming nobody are told
+        of (`cxbridge.nameless_repeats`); False (the default) for a stream of native ids."""
+        return False
+
     def read_whole(self) -> dict[str, set[str | None]]:
         """The files this run read whole (as a record's raw names them, `file`), each with the
         sheets it read whole (None: a file of one table): their records and quarantined rows stored

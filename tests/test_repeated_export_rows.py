@@ -129,3 +129,85 @@ def test_turning_merge_exact_copies_off_counts_a_single_sources_repeated_rows_ag
     (tmp_path / "cxbridge.toml").write_text(CONFIG, encoding="utf-8")
     run(tmp_path, "sync")
     assert figures(tmp_path) == expected(JANUARY + FEBRUARY), "and once more when it is turned back on"
+
+
+# -- rows naming nobody: told of, each copy counted ----------------------------------------------
+
+NAMELESS = [(f"2026-01-{day:02d} 10:{day:02d}:{day + 7:02d}", f"S{day % 2}", score)
+            for day, score in zip(range(1, 11), [10, 9, 3, 7, 10, 6, 9, 2, 8, 10], strict=True)]  # fmt: skip
+NAMELESS_CONFIG = f"""
+[sources.kiosk]
+connector = "csv"
+path = "exports/*.csv"
+program = "voc"
+
+[sources.kiosk.columns]
+submitted_at = "Submitted"
+location_id = "Store"
+
+[[sources.kiosk.metrics]]
+column = "{NPS}"
+metric = "nps"
+"""
+
+
+def kiosk_export(path: Path, rows: list[tuple[str, str, int]], *, ids: list[int] | None = None) -> None:
+    header = ["Submitted", "Store", NPS]
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        if ids is None:
+            csv.writer(handle).writerows([header, *rows])
+        else:
+            numbered = ([n, *row] for n, row in zip(ids, rows, strict=True))
+            csv.writer(handle).writerows([["Response", *header], *numbered])
+
+
+def test_rows_naming_nobody_repeated_across_two_files_each_count_and_the_sync_says_which_files(tmp_path):
+    """Nothing but their time, store and answers tells two such rows, and two people can give those
+    alike: each copy counts (docs/identity.md), and the summary names the files and the fixes."""
+    (tmp_path / "cxbridge.toml").write_text(NAMELESS_CONFIG, encoding="utf-8")
+    (tmp_path / "exports").mkdir()
+    kiosk_export(tmp_path / "exports" / "january.csv", NAMELESS[:7])
+    kiosk_export(tmp_path / "exports" / "q1.csv", NAMELESS[4:])  # rows 5 to 7 in both
+    summary = run(tmp_path, "sync")
+    assert "3 rows naming nobody (no id column, no e-mail or phone) repeat exactly across files january.csv and q1.csv" in (
+        summary
+    )
+    assert "map the response's id column as `columns.id`" in summary
+    assert figures(tmp_path) == {"2026-01": nps_figures([score for _, _, score in NAMELESS[:7] + NAMELESS[4:]])}
+
+
+def test_rows_naming_nobody_repeated_within_one_file_or_under_an_id_column_are_not_told_of(tmp_path):
+    """Two alike rows of one export are two responses (its own word), and rows under an id column
+    are one record when one response is read twice: neither is a repeat to tell of."""
+    (tmp_path / "cxbridge.toml").write_text(NAMELESS_CONFIG, encoding="utf-8")
+    (tmp_path / "exports").mkdir()
+    kiosk_export(tmp_path / "exports" / "january.csv", NAMELESS[:7] + NAMELESS[4:5])
+    kiosk_export(tmp_path / "exports" / "february.csv", NAMELESS[7:])
+    assert "naming nobody" not in run(tmp_path, "sync")
+    assert figures(tmp_path) == {"2026-01": nps_figures([score for _, _, score in NAMELESS + NAMELESS[4:5]])}
+
+    config = NAMELESS_CONFIG.replace('location_id = "Store"\n', 'location_id = "Store"\nid = "Response"\n')
+    (tmp_path / "cxbridge.toml").write_text(config, encoding="utf-8")
+    (tmp_path / "cxbridge.db").unlink()
+    kiosk_export(tmp_path / "exports" / "january.csv", NAMELESS[:7], ids=[1, 2, 3, 4, 5, 6, 7])
+    kiosk_export(tmp_path / "exports" / "february.csv", NAMELESS[4:], ids=[15, 16, 17, 8, 9, 10])
+    assert "naming nobody" not in run(tmp_path, "sync")
+    assert figures(tmp_path) == {"2026-01": nps_figures([score for _, _, score in NAMELESS[:7] + NAMELESS[4:]])}
+
+
+def test_monthly_downloads_naming_nobody_are_told_of_by_pair_of_files_at_each_sync_that_writes(tmp_path):
+    """A sheet downloaded monthly, every download holding all the answers so far: each sync that
+    writes says how many rows are counted beyond the fullest file's, and which files hold them."""
+    (tmp_path / "cxbridge.toml").write_text(NAMELESS_CONFIG, encoding="utf-8")
+    (tmp_path / "exports").mkdir()
+    kiosk_export(tmp_path / "exports" / "january.csv", NAMELESS[:4])
+    assert "naming nobody" not in run(tmp_path, "sync")
+    kiosk_export(tmp_path / "exports" / "february.csv", NAMELESS[:7])
+    assert "4 rows naming nobody" in run(tmp_path, "sync")
+    kiosk_export(tmp_path / "exports" / "march.csv", NAMELESS)
+    summary = run(tmp_path, "sync")
+    assert (
+        "11 rows naming nobody (no id column, no e-mail or phone) repeat exactly across its files (february.csv and "
+        "march.csv: 7; february.csv and january.csv: 4; january.csv and march.csv: 4)"
+    ) in summary
+    assert "naming nobody" not in run(tmp_path, "sync"), "a sync that writes nothing tells nothing again"

@@ -318,6 +318,9 @@ class FileStream(Stream):
     def read_whole(self) -> dict[str, set[str | None]]:
         return self._read_whole
 
+    def keyed_by_file(self) -> bool:
+        return self.config.columns.id is None
+
     def progress(self) -> ReadProgress | None:
         """The bytes of the files to read (those not passed over) read so far."""
         return self._progress.now() if self._progress is not None else None
