@@ -27,10 +27,11 @@ def nameless_repeats(destination: Destination, source: str, stream: str) -> list
     """The warning that rows of `source`'s `stream` naming nobody repeat exactly — submitted time,
     location, survey and answers — across its files (none when no row does)."""
     files: dict[Any, Counter[str]] = defaultdict(Counter)
+    fingerprint = _Fingerprints()
     for row in destination.query_rows(_alike_sql(destination), [source, stream, source, stream]):
         if row["file"] is not None:  # `store_raw = false`: no file to tell
-            fingerprint = answers_fingerprint(stored_answers(row["answers"]))
-            files[row["submitted_at"], row["location_id"], row["survey_id"], fingerprint][row["file"]] += 1
+            alike = (row["submitted_at"], row["location_id"], row["survey_id"], fingerprint(row["answers"]))
+            files[alike][row["file"]] += 1
     repeats = [counts for counts in files.values() if len(counts) > 1]
     return [_repeated_across(source, _pairs(repeats), _extra(repeats))] if repeats else []
 
@@ -39,18 +40,29 @@ def _repeated_across(source: str, pairs: Mapping[tuple[str, str], int], total: i
     """The warning of `total` rows naming nobody repeated across files (those beyond the first
     file's of each): how many each pair of files holds alike."""
     ranked = sorted(pairs.items(), key=lambda item: (-item[1], item[0]))
-    shown = "; ".join(f"{a} and {b}: {n}" for (a, b), n in ranked[:PAIRS_SHOWN])
+    shown = "; ".join(f"{a} and {b}: {n:,}" for (a, b), n in ranked[:PAIRS_SHOWN])
     more = f"; and {len(ranked) - PAIRS_SHOWN} more pairs" if len(ranked) > PAIRS_SHOWN else ""
     (first, second), _ = ranked[0]
     where = f"across files {first} and {second}" if len(ranked) == 1 else f"across its files ({shown}{more})"
     return (
-        f"source {source!r}: {total} row{'s' * (total != 1)} naming nobody (no id column, no e-mail or phone) "
+        f"source {source!r}: {total:,} row{'s' * (total != 1)} naming nobody (no id column, no e-mail or phone) "
         f"repeat{'s' * (total == 1)} exactly {where} — the same submitted time, location and answers — and "
         "each copy counts as a response: if a file is a newer export holding another's rows, map the response's id "
         "column as `columns.id`, or keep the newest file alone in the folder and run `cxbridge sync "
         "--full-refresh --prune`; if they are different people's answers, nothing to do "
         "(docs/identity.md#rows-repeated-in-a-sources-files)"
     )
+
+
+class _Fingerprints(dict[str, str]):
+    """`answers_fingerprint` of answers as stored, each text hashed once: alike rows share theirs."""
+
+    def __call__(self, answers: Any) -> str:
+        if not isinstance(answers, str):  # an object (PostgreSQL's jsonb)
+            return answers_fingerprint(stored_answers(answers))
+        if answers not in self:
+            self[answers] = answers_fingerprint(stored_answers(answers))
+        return self[answers]
 
 
 def _pairs(buckets: Iterable[Counter[str]]) -> dict[tuple[str, str], int]:

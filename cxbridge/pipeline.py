@@ -310,7 +310,7 @@ class Engine:
         result.streams[stream.name] = result.read
         if (seen := self._seen.get(name)) is not None and (files := stream.read_whole()):
             self._left_over(name, stream.name, files, seen, result)
-        if result.written and not self._dry_run and stream.keyed_by_file():
+        if result.written and not self._dry_run and stream.keyed_by_file() and stream.read_whole():  # a file new or replaced
             self._nameless_repeats(name, stream.name, result)
         if (read := self._read.get(name)) is not None:
             read.finished.add(stream.name)

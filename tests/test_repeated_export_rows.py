@@ -14,6 +14,7 @@ import sqlite3
 from collections import defaultdict
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from cxbridge.cli.main import cli
@@ -174,6 +175,18 @@ def test_rows_naming_nobody_repeated_across_two_files_each_count_and_the_sync_sa
     )
     assert "map the response's id column as `columns.id`" in summary
     assert figures(tmp_path) == {"2026-01": nps_figures([score for _, _, score in NAMELESS[:7] + NAMELESS[4:]])}
+
+
+@pytest.mark.parametrize("url", ["duckdb:///cx.duckdb", "parquet:///parquet"])
+def test_rows_naming_nobody_repeated_across_files_are_told_of_in_duckdb_and_parquet_too(tmp_path, url):
+    (tmp_path / "parquet").mkdir()
+    (tmp_path / "cxbridge.toml").write_text(f'[destination]\nurl = "{url}"\n{NAMELESS_CONFIG}', encoding="utf-8")
+    (tmp_path / "exports").mkdir()
+    kiosk_export(tmp_path / "exports" / "january.csv", NAMELESS[:7])
+    kiosk_export(tmp_path / "exports" / "q1.csv", NAMELESS[4:])
+    assert "3 rows naming nobody (no id column, no e-mail or phone) repeat exactly across files january.csv and q1.csv" in (
+        run(tmp_path, "sync")
+    )
 
 
 def test_rows_naming_nobody_repeated_within_one_file_or_under_an_id_column_are_not_told_of(tmp_path):
