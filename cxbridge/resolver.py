@@ -265,7 +265,9 @@ def duplicate_groups(swept: Destination, looked_up: Destination, rules: Identity
 
 def _in_time_sql(destination: Destination, columns: list[str], rules: IdentityRules) -> str:
     """The ids, times and key `columns` of the records `candidates` finds, and of rows repeated
-    in a source's export files, by submitted time (undated last)."""
+    in a source's export files — merged or not: `cxbridge duplicates` reports exact copies either
+    way, where `candidates`, which sets pointers, looks for them only when merged — by submitted
+    time (undated last)."""
     table = destination.qualified("feedback")
     shared = [f"{column} IN ({shared_keys_sql(table, column)})" for column in columns]
     shared.append(f"respondent_key IN ({repeated_keys_sql(table, rules.export_connectors)})")
