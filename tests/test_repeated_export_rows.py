@@ -177,9 +177,11 @@ def test_rows_naming_nobody_repeated_across_two_files_each_count_and_the_sync_sa
     assert figures(tmp_path) == {"2026-01": nps_figures([score for _, _, score in NAMELESS[:7] + NAMELESS[4:]])}
 
 
-@pytest.mark.parametrize("url", ["duckdb:///cx.duckdb", "parquet:///parquet"])
-def test_rows_naming_nobody_repeated_across_files_are_told_of_in_duckdb_and_parquet_too(tmp_path, url):
+@pytest.mark.parametrize("url", ["duckdb:///cx.duckdb", "parquet:///parquet", "postgresql"])
+def test_rows_naming_nobody_repeated_across_files_are_told_of_in_duckdb_parquet_and_postgresql_too(tmp_path, url, request):
     (tmp_path / "parquet").mkdir()
+    if url == "postgresql":  # answers and raw are jsonb there
+        url = request.getfixturevalue("postgres_database")("nameless")
     (tmp_path / "cxbridge.toml").write_text(f'[destination]\nurl = "{url}"\n{NAMELESS_CONFIG}', encoding="utf-8")
     (tmp_path / "exports").mkdir()
     kiosk_export(tmp_path / "exports" / "january.csv", NAMELESS[:7])
