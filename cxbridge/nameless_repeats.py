@@ -37,7 +37,7 @@ def nameless_repeats(destination: Destination, source: str, stream: str) -> list
 
 
 def _repeated_across(source: str, pairs: Mapping[tuple[str, str], int], total: int) -> str:
-    """The warning of `total` rows naming nobody repeated across files (those beyond the first
+    """The warning of `total` rows naming nobody repeated across files (those beyond the fullest
     file's of each): how many each pair of files holds alike."""
     ranked = sorted(pairs.items(), key=lambda item: (-item[1], item[0]))
     shown = "; ".join(f"{a} and {b}: {n:,}" for (a, b), n in ranked[:PAIRS_SHOWN])
