@@ -448,3 +448,59 @@ def test_a_rating_weighed_with_gaps_and_shown_out_of_order_ranks_each_option_by_
         assert query(tmp_path, "SELECT DISTINCT scale_min, scale_max FROM feedback_scores", db=db) == [(1.0, 5.0)]
         assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month", db=db) == [
             (6, round(100 * satisfied / 6, 1))]  # fmt: skip
+
+
+PRODUCT_TEST = {path: (VENDOR / f"airbyte_306079584_{name}.json").read_bytes()
+                for path, name in (("/surveys/306079584/details", "details"),
+                                   ("/surveys/306079584/responses/bulk", "responses_bulk"))}  # fmt: skip
+NPS_GROUP_BY_WEIGHT = {"-100": "detractor", "0": "passive", "100": "promoter"}  # SurveyMonkey's NPS weights
+
+
+def recorded_answers(question_id: str) -> dict[str, list[dict[str, Any]]]:
+    """Each recorded response's answer objects to one question, by response id."""
+    bulk = json.loads(PRODUCT_TEST["/surveys/306079584/responses/bulk"])
+    return {response["id"]: question["answers"] for response in bulk["data"] for page in response["pages"]
+            for question in page["questions"] if question["id"] == question_id}  # fmt: skip
+
+
+def test_a_real_product_test_surveys_nps_is_the_one_its_recorded_weights_give(tmp_path):
+    """Airbyte's recorded SurveyMonkey account: 13 real answers to the "recommend our new product"
+    question of the Product Testing template. Each answer carries the weight SurveyMonkey gave it
+    (−100, 0, 100: detractor, passive, promoter) and names an option whose text is the number
+    ("Not at all likely - 0", "5", "Extremely likely - 10"): 2 promoters, 3 passives, 8 detractors."""
+    with served(PRODUCT_TEST) as api:
+        result = sync(tmp_path, entry(api.url, surveys=["306079584"]))
+    assert (result.status, result.read, result.written, result.quarantined) == ("success", 13, 13, 0), result.error
+    details = json.loads(PRODUCT_TEST["/surveys/306079584/details"])
+    [nps_question] = [q for q in details["pages"][0]["questions"] if q["id"] == "652286714"]
+    number_of = {c["id"]: int(c["text"].rsplit(" ", 1)[-1]) for c in nps_question["answers"]["choices"]}
+    expected = {rid: (number_of[answer["choice_id"]], NPS_GROUP_BY_WEIGHT[answer["choice_metadata"]["weight"]])
+                for rid, [answer] in recorded_answers("652286714").items()}  # fmt: skip
+    assert query(tmp_path, "SELECT source_record_id, nps, nps_group FROM feedback ORDER BY 1") == [
+        (rid, *expected[rid]) for rid in sorted(expected)]  # fmt: skip
+    groups = [group for _, group in expected.values()]
+    promoters, passives, detractors = (groups.count(g) for g in ("promoter", "passive", "detractor"))
+    assert (promoters, passives, detractors) == (2, 3, 8)
+    assert query(tmp_path, "SELECT month, responses, promoters, passives, detractors, nps FROM nps_by_month") == [
+        ("2021-06", 13, 2, 3, 8, round(100 * (promoters - detractors) / 13, 1))]  # fmt: skip
+    assert query(tmp_path, "SELECT DISTINCT metric, question_id FROM feedback_scores") == [("nps", "652286714")]
+
+
+def test_a_real_product_test_surveys_choices_and_essays_are_kept_as_answered(tmp_path):
+    """The same recording's five-point questions keep the option chosen as its text (no metric:
+    quality, need, likelihood to buy are not NPS, CSAT or CES), and every essay answer is a comment."""
+    with served(PRODUCT_TEST) as api:
+        assert sync(tmp_path, entry(api.url, surveys=["306079584"])).written == 13
+    details = json.loads(PRODUCT_TEST["/surveys/306079584/details"])
+    [quality] = [q for q in details["pages"][0]["questions"] if q["id"] == "652286721"]
+    text_of = {c["id"]: c["text"] for c in quality["answers"]["choices"]}
+    found = records(tmp_path)
+    for rid, [answer] in recorded_answers("652286721").items():
+        assert found[rid]["answers"]["652286721"] == {"text": "How would you rate the quality of the product?",
+                                                      "value": text_of[answer["choice_id"]],
+                                                      "label": text_of[answer["choice_id"]]}  # fmt: skip
+    essays = [answer["text"] for qid in ("652286726", "652286719", "652286720")
+              for answers in recorded_answers(qid).values() for answer in answers]  # fmt: skip
+    assert len(essays) == 26
+    assert sorted(text for (text,) in query(tmp_path, "SELECT text FROM feedback_comments")) == sorted(essays)
+
