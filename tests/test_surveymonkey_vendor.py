@@ -504,3 +504,43 @@ def test_a_real_product_test_surveys_choices_and_essays_are_kept_as_answered(tmp
     assert len(essays) == 26
     assert sorted(text for (text,) in query(tmp_path, "SELECT text FROM feedback_comments")) == sorted(essays)
 
+
+def test_a_click_map_answer_is_kept_as_the_region_clicked(tmp_path):
+    """The recording's two click-map questions ("Click on the area you like best / least about
+    this product"): 11 of the 13 respondents clicked, each answer naming only the region (`row_id`
+    of "Click 1"), no choice and no text. Before, such an answer was dropped: no trace of the click."""
+    with served(PRODUCT_TEST) as api:
+        assert sync(tmp_path, entry(api.url, surveys=["306079584"])).written == 13
+    found = records(tmp_path)
+    for qid, row, heading in (("652286724", "4285525098", "Click on the area you like best about this product."),
+                              ("652286725", "4285525102", "Click on the area you like least about this product.")):  # fmt: skip
+        clicked = recorded_answers(qid)
+        assert len(clicked) == 11 and all(answers == [{"row_id": row}] for answers in clicked.values())
+        for rid, record in found.items():
+            kept = record["answers"].get(f"{qid}_{row}")
+            assert kept == ({"text": f"{heading} - Click 1", "value": True, "label": None} if rid in clicked else None)
+
+
+def test_the_recorded_clicks_and_nps_import_from_files_as_the_connector_reads_them(tmp_path):
+    """The same recording saved as files (`surveymonkey_json`, the details beside it, the click
+    maps' rows listed as questions): each click and each NPS answer reads as the API sync reads it
+    (before, a click's cell was empty)."""
+    for name, path in (("details.json", "/surveys/306079584/details"), ("bulk.json", "/surveys/306079584/responses/bulk")):
+        (tmp_path / name).write_bytes(PRODUCT_TEST[path])
+    source = {"connector": "json", "path": "bulk.json", "format": "surveymonkey_json", "definition": "details.json",
+              "columns": {"id": "id", "submitted_at": "date_modified", "status": "response_status"},
+              "metrics": [{"column": "652286714", "metric": "nps"}],
+              "questions": ["652286724_4285525098", "652286725_4285525102"]}  # fmt: skip
+    assert sync_source(tmp_path, source, db="files.db").written == 13
+    with served(PRODUCT_TEST) as api:
+        assert sync(tmp_path, entry(api.url, surveys=["306079584"])).written == 13
+    from_files, from_api = records(tmp_path, db="files.db"), records(tmp_path)
+
+    def value(record: dict[str, Any], key: str) -> Any:
+        return (record["answers"].get(key) or {}).get("value")  # a listed column left blank is kept blank
+
+    for key in ("652286724_4285525098", "652286725_4285525102", "652286714"):
+        assert {rid: value(from_files[rid], key) for rid in from_api} == {rid: value(r, key) for rid, r in from_api.items()}
+    assert [value(r, "652286724_4285525098") for r in from_api.values()].count(True) == 11
+    for rid, record in from_api.items():
+        assert (from_files[rid]["nps"], from_files[rid]["nps_group"]) == (record["nps"], record["nps_group"])

@@ -13,6 +13,8 @@ it (`cxbridge.questions.Question`), with what each of its choice ids stands for:
   option's rank by weight, 1 … n, the weight kept beside it;
 - other options: their text, or the number or built-in scale point the text is;
 - options marked `is_na`: their text, carrying no score.
+
+An answer naming only a row (a `click_map` region clicked) answers that row's part: `True`.
 """
 
 from __future__ import annotations
@@ -87,6 +89,12 @@ class SurveyDefinition:
             return None
         question = part.question
         return ColumnMeaning(part.parent, question.text, question.kind, dict(question.choices), question.marks_no_answer)
+
+
+def names_only_a_row(answer: dict[str, Any]) -> bool:
+    """A click map's answer: the region clicked (its row) and nothing else — no option, no text.
+    The row's part is answered: `True`, the click."""
+    return _id(answer.get("row_id")) is not None and not any(answer.get(key) for key in ("choice_id", "other_id", "text"))
 
 
 def is_details(document: Any) -> bool:

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from cxbridge.exports.layout import FormatKnowledge, LayoutOptions, Recognition, named_fields
-from cxbridge.exports.surveymonkey_details import SurveyDefinition, is_details
+from cxbridge.exports.surveymonkey_details import SurveyDefinition, is_details, names_only_a_row
 from cxbridge.exports.surveymonkey_details import parse_details as parse
 from cxbridge.tabular.json_records import RecordSet
 from cxbridge.tabular.table import Column, Row, Table
@@ -106,7 +106,7 @@ def _answer(qid: str, answer: dict[str, Any], details: SurveyDefinition | None) 
     if part.demographic:  # hashed or removed by this name, whatever the question's id
         return CONTACT + part.demographic, answer.get("text"), None
     if "choice_id" not in answer:
-        return part.question.id, answer.get("text"), None
+        return part.question.id, True if names_only_a_row(answer) else answer.get("text"), None
     choice = part.choices.get(str(answer["choice_id"]))
     if choice is None:
         return part.question.id, str(answer["choice_id"]), None

@@ -12,7 +12,7 @@ from cxbridge.detection.meaning import scores_ranks
 from cxbridge.detection.weights import WeightFields
 from cxbridge.errors import DataError
 from cxbridge.normalize import AnswerInput, RecordBuilder
-from cxbridge.exports.surveymonkey_details import Choice, Part, SurveyDefinition
+from cxbridge.exports.surveymonkey_details import Choice, Part, SurveyDefinition, names_only_a_row
 from cxbridge.questions import Question, QuestionPlan
 from cxbridge.record_comment import explaining
 from cxbridge.records import FeedbackRecord
@@ -92,7 +92,7 @@ class ResponseReader:
             return self.plan.answer(question, self._scored(part, choice), label=choice.label, also=also)
         typed = _texts(objects)
         if not typed:
-            return None
+            return self.plan.answer(question, True, also=also) if any(map(names_only_a_row, objects)) else None
         value: Any = typed[0] if len(typed) == 1 else typed
         if question.kind in ("scale", "other") and len(typed) == 1 and (number := parse_number(typed[0])) is not None:
             value = number
