@@ -125,6 +125,28 @@ def test_a_real_recorded_form_and_its_responses_count_every_chosen_option(tmp_pa
     assert query(tmp_path, "SELECT COUNT(*) FROM feedback WHERE raw LIKE '%network_id%' OR raw LIKE '%referer%'") == [(0,)]
 
 
+def test_a_real_recorded_poll_scores_its_grouped_ratings_on_their_own_steps(tmp_path):
+    """Airbyte's older recording of form kRt99jlK, its definition and its one response: five
+    ratings of 5 icons (star, thumb, person, heart, pencil) inside a `group`, answered 1, 1, 1, 1,
+    5 — each a `rating` on 1–5, normalized (v − 1) / 4 · 100; the 1–5 opinion scale ("Much worse"
+    … "Much better", about one's own situation) names no satisfaction or effort: kept, unscored."""
+    form, page = load("airbyte_form_kRt99jlK.json"), load("airbyte_responses_kRt99jlK.json")
+    result, _ = serve(tmp_path, form, page)
+    assert (result.status, result.written, result.quarantined) == ("success", 1, 0), result.error
+    [group] = [field for field in form["fields"] if field["type"] == "group"]
+    steps = {field["id"]: (field["title"], field["properties"]["steps"]) for field in group["properties"]["fields"]}
+    answered = {a["field"]["id"]: a["number"] for a in page["items"][0]["answers"] if a["field"]["id"] in steps}
+    assert list(answered.values()) == [1, 1, 1, 1, 5] and {n for _, n in steps.values()} == {5}
+    assert query(tmp_path, "SELECT question_id, question_text, metric, value, scale_min, scale_max, normalized, "
+                           "category FROM feedback_scores ORDER BY question_id") == sorted(
+        (fid, steps[fid][0], "rating", float(v), 1.0, 5.0, (v - 1) / (steps[fid][1] - 1) * 100, None)
+        for fid, v in answered.items())  # fmt: skip
+    [record] = records(tmp_path).values()
+    assert record["answers"]["vV7ISYSgZ94I"] == {"text": "Thanks, and how do you feel about your own situation this year?",
+                                                 "value": 1, "label": None}  # fmt: skip
+    assert (record["nps"], record["csat"], record["ces"], record["survey_name"]) == (
+        None, None, None, "Political Poll [DEMO 2] (copy)")  # fmt: skip
+
 def test_answers_of_fields_the_definition_no_longer_has_are_kept_unscored(tmp_path):
     """A real recorded response (form kRt99jlK) whose opinion scale and star ratings the form no
     longer defines: without `steps` there is no scale to score on, so nothing is guessed."""
