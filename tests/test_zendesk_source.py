@@ -20,7 +20,7 @@ from cxbridge.plugins.zendesk.source import ZendeskSource
 from cxbridge.respondents import RespondentKeys, salted_hash
 from cxbridge.testing import HttpSourceConformance, SourceUnderTest
 from cxbridge.testing.cassettes import api_cassette
-from tests.local_api import Reply
+from tests.local_api import Reply, fake_api
 from tests.sqlite_runs import query, source_config, sync_source
 from tests.zendesk_api import (
     API_TOKEN, EMAIL, REAL_HOST, ZendeskAccount, rating, support_account, survey_definition, survey_response, ticket,
@@ -249,6 +249,27 @@ def test_airbytes_recorded_offered_ratings_are_left_out_beside_a_received_one(tm
                  ) == [("35436", 2.0, "satisfied")]  # fmt: skip
     assert query(tmp_path, "SELECT responses, satisfied, csat_pct FROM csat_by_month") == [(1, 1, 100 * 1 / 1)]
 
+
+def test_zendesks_own_recorded_good_rating_is_read_from_its_offset_page_as_sent(tmp_path):
+    """The answer zendesk/zendesk_api_client_rb recorded from Zendesk's staging account (2015) to
+    `GET /api/v2/satisfaction_ratings/received`, served as sent: one `good` rating with its comment,
+    on a page of the older offset pagination (`next_page` null, `count` 1, no `meta` or `links`) —
+    one satisfied two-point CSAT, 100 %, and no second page asked for."""
+    page = vendor("satisfaction_ratings_received_zendesk_rb.json")
+    [recorded] = page["satisfaction_ratings"]
+    account = ZendeskAccount()
+    with fake_api() as api:
+        api.route("GET", r"/api/v2/satisfaction_ratings(?:\.json)?")(lambda seen, _: page)  # before the account's
+        account.serve(api)
+        result = sync(tmp_path, entry(api.url, start_date="2009-01-01T00:00:00Z"))
+        asked = [path for path in api.paths() if "satisfaction_ratings" in path]
+    assert (result.status, result.read, result.written, result.quarantined) == ("success", 1, 1, 0), result.error
+    assert len(asked) == 1
+    rows = query(tmp_path, "SELECT source_record_id, csat, csat_normalized, comment, ticket_id, agent_id, team, "
+                           "submitted_at FROM feedback")  # fmt: skip
+    assert rows == [(str(recorded["id"]), 2.0, 100.0, recorded["comment"], str(recorded["ticket_id"]),
+                     str(recorded["assignee_id"]), str(recorded["group_id"]), recorded["created_at"])]  # fmt: skip
+    assert query(tmp_path, "SELECT responses, satisfied, csat_pct FROM csat_by_month") == [(1, 1, 100.0)]
 
 def test_airbytes_recorded_tickets_give_their_ratings_channel_agent_and_tags(tmp_path):
     """Three tickets Airbyte recorded from its test account, as the incremental export serves them:
