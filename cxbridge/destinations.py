@@ -96,6 +96,10 @@ class Batch:
     """Cases its records open (`cxbridge.loop`): each written, with its `opened` event and its
     pending deliveries, only if no case of that id is stored yet."""
     cursor: CursorUpdate | None = None
+    released: list[str] = dataclasses.field(default_factory=list)
+    """Quarantine rows to drop with it: of rows fixed in a file read whole again, whose fixed
+    version is stored under another id (`cxbridge.reread`); in the batch that saves the cursor,
+    so a crash never leaves them once the file is passed over."""
     started_at: str = dataclasses.field(default_factory=lambda: format_timestamp(datetime.now(timezone.utc)))
     """When the batch began (UTC ISO-8601): the `ingested_at` of its records."""
     timezone: str = "UTC"
@@ -312,7 +316,7 @@ class Destination(ABC):
         all in one transaction where the engine has transactions. A record id is in one place:
         writing a record takes it out of quarantine, quarantining one removes its stored row
         (and scores and comments); the engine hands over settled batches, where no id is in
-        both lists. The batch's cases (with their events and deliveries) are added in the same
+        both lists. The quarantine rows of `released` go too. The batch's cases (with their events and deliveries) are added in the same
         transaction, each only if no case with its id is stored (`WriteStats.cases_opened`
         counts those added); a destination without transactions writes them before the
         records, so that a crash in between never leaves a record stored whose case is missing."""

@@ -38,7 +38,7 @@ from cxbridge.nameless_repeats import nameless_repeats
 from cxbridge.plugins_host import PluginHost
 from cxbridge.pruning import Parts, ReadIds
 from cxbridge.record_intake import RecordIntake, stream_tools
-from cxbridge.reread import leftovers
+from cxbridge.reread import Leftovers, leftovers
 from cxbridge.resolver import IdentityResolver, identity_ready
 from cxbridge.respondents import RespondentKeys
 from cxbridge.source_result import SourceResult
@@ -228,19 +228,24 @@ class Engine:
         """Whether records of the source may be stored already: a file it reads whole again may have left some."""
         return self.destination.exists() and not (first or self.destination.holds_nothing_of(name))
 
-    def _left_over(
-        self, name: str, stream: str, files: dict[str, set[str | None]], read: ReadIds, result: SourceResult
-    ) -> None:
-        """Of the files `stream` read whole again, the quarantined rows fixed in place released, and
-        what else their earlier reads stored that this one did not produce told of (`cxbridge.reread`)."""
+    def _left_over(self, name: str, stream: Stream, last: Batch) -> Leftovers | None:
+        """Of the files `stream` read whole again, what their earlier reads stored that this one did
+        not produce (`cxbridge.reread`), `last` (the batch saving the cursor, not written yet)
+        counted as read; the quarantined rows fixed in place go with `last` (`Batch.released`), so
+        no crash leaves them once the files are passed over."""
+        if (read := self._seen.get(name)) is None or not (files := stream.read_whole()):
+            return None
         try:
-            found = leftovers(self.destination, name, stream, files, read)
+            found = leftovers(self.destination, name, stream.name, files, read, pending=last)
         except Exception:  # a telling, not the sync: a destination whose SQL it cannot ask keeps quiet
             log.debug("%s could not compare %s's files read whole again:\n%s", self.destination.name, name,
                       traceback.format_exc())  # fmt: skip
-            return
+            return None
+        last.released = found.fixed
+        return found
+
+    def _tell_left_over(self, name: str, stream: str, found: Leftovers, result: SourceResult) -> None:
         if found.fixed:
-            self.destination.release_quarantine(found.fixed)
             log.info("%s/%s: %d quarantined rows were fixed in their files: their quarantine rows were removed", name,
                      stream, len(found.fixed))  # fmt: skip
         result.warnings += found.warnings(prunes=self.destination.prunes, imported=self.options.command == "import")
@@ -304,12 +309,13 @@ class Engine:
         final = stream.final_cursor(cursor)
         if final != saved or (self.options.full_refresh and final is not None):  # a stream without a cursor has none to save
             batch.cursor = CursorUpdate(name, stream.name, final)
-        if len(batch) or batch.cursor is not None:
+        found = self._left_over(name, stream, batch)
+        if len(batch) or batch.cursor is not None or batch.released:
             self._commit(batch, result, stream)
         result.warnings += [w for w in builder.warnings() if w not in result.warnings]
         result.streams[stream.name] = result.read
-        if (seen := self._seen.get(name)) is not None and (files := stream.read_whole()):
-            self._left_over(name, stream.name, files, seen, result)
+        if found is not None:
+            self._tell_left_over(name, stream.name, found, result)
         if result.written and not self._dry_run and stream.keyed_by_file() and stream.read_whole():  # a file new or replaced
             self._nameless_repeats(name, stream.name, result)
         if (read := self._read.get(name)) is not None:

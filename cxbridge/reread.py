@@ -19,10 +19,12 @@ from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from cxbridge.destinations import Destination, QuarantineItem
+from cxbridge.destinations import Batch, Destination, QuarantineItem
 from cxbridge.pruning import ReadIds
+from cxbridge.tables import FEEDBACK_COLUMNS
 from cxbridge.tabular.table import header_key
 
+_RAW = FEEDBACK_COLUMNS.index("raw")
 Place = tuple[str | None, int]
 """A row's sheet (None in a file of one table) and number."""
 
@@ -44,26 +46,30 @@ class Leftovers:
 
 
 def leftovers(
-    destination: Destination, source: str, stream: str, files: Mapping[str, Collection[str | None]], read: ReadIds
-) -> Leftovers:
+    destination: Destination, source: str, stream: str, files: Mapping[str, Collection[str | None]], read: ReadIds,
+    *, pending: Batch | None = None,
+) -> Leftovers:  # fmt: skip
     """What the earlier reads of `files` (raw's `file`, with the sheets read whole) stored of
-    `source`'s `stream` and `read` lacks."""
-    found = Leftovers()
+    `source`'s `stream` and `read` lacks; `pending`, a batch read but not written yet, counts as read."""
+    found, unwritten = Leftovers(), _Unwritten(read, pending)
     for file, sheets in sorted(files.items()):
         entries = _quarantined(destination, source, stream, file, sheets)
-        stale = [item for item in entries if item.record_id not in read]
-        now = {_place(item.context): item.raw for item in entries if item.record_id in read}
+        stale = [item for item in entries if item.record_id not in unwritten]
+        now = {_place(item.context): item.raw for item in entries if item.record_id in unwritten}
         wanted, left, fresh = {_place(item.context) for item in stale}, 0, []
         for row in _stored(destination, source, stream, file):
             if row["sheet"] not in sheets:
                 continue
-            if row["record_id"] not in read:
+            if row["record_id"] not in unwritten:
                 left += 1
             elif _place(row) in wanted:
                 fresh.append(row["record_id"])
         if fresh:
             rows = destination.rows_with("feedback", ["record_id", "raw"], "record_id", fresh)
             now.update((_place(raw), raw) for raw in (_json(row["raw"]) for row in rows) if isinstance(raw, dict))
+        if wanted:
+            now.update((_place(raw), raw) for raw in unwritten.raws() if raw.get("file") == file
+                       and raw.get("sheet") in sheets and _place(raw) in wanted)  # fmt: skip
         if not left and all(_fixed_in_place(item, now.get(_place(item.context))) for item in stale):
             found.fixed += [item.record_id for item in stale]
             continue
@@ -72,6 +78,24 @@ def leftovers(
         if stale:
             found.quarantined[file] = len(stale)
     return found
+
+
+class _Unwritten:
+    """The ids read: those written (`ReadIds`) and those of the batch not written yet."""
+
+    def __init__(self, read: ReadIds, pending: Batch | None):
+        self.read, self.pending = read, pending
+        self.ids = {rows.record_id for rows in pending.records} | {item.record_id for item in pending.quarantined} \
+            if pending is not None else set()  # fmt: skip
+
+    def __contains__(self, record_id: object) -> bool:
+        return record_id in self.ids or record_id in self.read
+
+    def raws(self) -> Iterator[dict[str, Any]]:
+        """The raw rows of the batch's records."""
+        for rows in self.pending.records if self.pending is not None else ():
+            if isinstance(raw := _json(rows.feedback[_RAW]), dict):
+                yield raw
 
 
 def left_over(file: str, records: int, quarantined: int, *, prunes: bool = True, imported: bool = False) -> str:

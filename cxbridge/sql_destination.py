@@ -285,7 +285,7 @@ class SQLDestination(Destination):
             self.stage(staged)
             opened = len(staged[FEEDBACK_CASES]) if options.get("unstored") else self.new_cases(staged)
             statements = self.merge_statements(context_tables, links=bool(staged[LINKS]), cases=bool(batch.cases), **options)
-            self.execute_writing(statements)
+            self.execute_writing([*statements, *self.released_sql(batch.released)])
             written = int(self.fetch(f"SELECT COUNT(*) AS n FROM {CHANGED.name}")[0]["n"]) if changes else 0
             if options.get("unstored"):  # its records are all new, and not in `cx_changed`
                 written += len(staged[FEEDBACK])
@@ -370,6 +370,14 @@ class SQLDestination(Destination):
             *(statement for table in context_tables for statement in self._context_merge(table, staged)),
             *([self.set_links_sql(staged(LINKS))] if links else []),
         ]
+
+    def released_sql(self, record_ids: Sequence[str]) -> list[str]:
+        """Statements dropping the quarantine rows of `record_ids` (`Batch.released`: hex digests,
+        safe as SQL literals), `ids_per_query` at a time."""
+        size = self.ids_per_query
+        chunks = [record_ids[start : start + size] for start in range(0, len(record_ids), size)]
+        listed = [", ".join(f"'{record_id}'" for record_id in chunk) for chunk in chunks]
+        return [f"DELETE FROM quarantine WHERE record_id IN ({ids})" for ids in listed]
 
     def case_opening_statements(
         self, staged: Callable[[Table, str], str], *, unstored: bool = False, deliveries: bool = True

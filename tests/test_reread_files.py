@@ -7,12 +7,16 @@ quarantined rows of the one it replaced (docs/cli.md, `cxbridge sync`)."""
 from __future__ import annotations
 
 import json
+import signal
 import sqlite3
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from cxbridge.cli.main import cli
+from tests.killed_syncs import sync_killed
+from tests.test_sigkill import url_of
 
 CONFIG = """
 [sources.survey]
@@ -159,3 +163,20 @@ def test_an_import_of_an_edited_file_says_to_prune_its_source(tmp_path, monkeypa
         "(a corrected time or e-mail gives a row a new id), prune its source with `cxbridge sync --full-refresh "
         "--prune` (docs/cli.md#cxbridge-import says how); if a newer export replaced it, nothing to do (it is kept)"
     ]
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "duckdb", "postgresql", "parquet"])
+def test_a_sync_killed_once_the_fixed_row_is_stored_leaves_no_stale_quarantine_row(kind, tmp_path, request):
+    """The quarantine row of a row fixed in its file goes in the transaction that saves the
+    file's cursor: a kill right after it leaves nothing for the next sync, which reads nothing."""
+    (tmp_path / "cxbridge.toml").write_text(CONFIG, encoding="utf-8")
+    destination = ("--destination", url_of(kind, tmp_path, "fixed", request))
+    sync(tmp_path, BAD_DATE, *destination)
+    save(tmp_path, [BAD_DATE[0], "2026-01-25 11:00,bob@example.com,0", BAD_DATE[2]])
+
+    exit_code, output = sync_killed(["sync", *destination, "--no-progress"], cwd=tmp_path, batches=1, delay=0)
+    assert exit_code == -signal.SIGKILL, output
+    summary = json.loads(run(tmp_path, "sync", "--format", "json", *destination).splitlines()[0])
+
+    assert summary["read"] == 0, "the killed sync saved the file's cursor: the file is not read again"
+    assert json.loads(run(tmp_path, "quarantine", "list", "--format", "json", *destination)) == []

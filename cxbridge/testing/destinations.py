@@ -30,7 +30,7 @@ import pytest
 from cxbridge import api
 from cxbridge import reporting
 from cxbridge.dataset_salt import FINGERPRINT, SALT, dataset_keys, fingerprint
-from cxbridge.destinations import Batch, Destination, QuarantineItem
+from cxbridge.destinations import Batch, CursorUpdate, Destination, QuarantineItem
 from cxbridge.duplicates import IdentityRules, IdentitySettings
 from cxbridge.errors import DestinationError
 from cxbridge.events import EventKind, SyncEvent
@@ -618,6 +618,21 @@ class DestinationConformance:
             assert {item.source for item in destination.quarantined(source="mystery_visits")} == {"mystery_visits"}
             destination.release_quarantine([item.record_id for item in items[:2]])
             assert [item.record_id for item in destination.quarantined()] == [item.record_id for item in items[2:]]
+        finally:
+            destination.close()
+
+    def test_a_batch_drops_the_quarantine_rows_it_releases_with_its_cursor(self, destination_factory, delivered):
+        """`Batch.released`: rows fixed in a file read whole again go in the batch saving its cursor."""
+        delivered(destination_factory, "released")
+        destination = destination_factory("released")
+        destination.open()
+        try:
+            first, *others = list(destination.quarantined())
+            cursor = CursorUpdate(first.source, first.stream, {"files": "read again"})
+            destination.write_batch(Batch(run_id="run2", source=first.source, stream=first.stream, cursor=cursor,
+                                          released=[first.record_id]))  # fmt: skip
+            assert [item.record_id for item in destination.quarantined()] == [item.record_id for item in others]
+            assert destination.get_cursor(first.source, first.stream) == {"files": "read again"}
         finally:
             destination.close()
 

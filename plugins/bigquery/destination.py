@@ -322,7 +322,7 @@ class BigQueryDestination(RowLockedDestination):
         if staged[FEEDBACK_CASES]:  # those the merge adds: their ids are not stored
             script += [f"CREATE TEMP TABLE {NEW_CASES} (case_id STRING)",
                        f"INSERT INTO {NEW_CASES} (case_id) {self.new_cases_sql('case_id')}"]  # fmt: skip
-        script += ["BEGIN TRANSACTION", *merge]
+        script += ["BEGIN TRANSACTION", *merge, *self.released_sql(batch.released)]
         if batch.cursor is not None:
             cursor = batch.cursor
             script.append(self.upsert_values_sql(SYNC_STATE))

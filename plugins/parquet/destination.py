@@ -267,9 +267,9 @@ class ParquetDestination(
             self._write_records(batch.source, changed, dropped)
         if batch.links:
             self._set_links(batch.links)
-        if batch.records or batch.quarantined:
+        if batch.records or batch.quarantined or batch.released:
             rows = [quarantine_row(item, now, batch.run_id) for item in quarantined]
-            released = [rows.record_id for rows in batch.records]
+            released = [rows.record_id for rows in batch.records] + batch.released
             self._upsert_parts(QUARANTINE, rows, keep=("first_seen",), delete=released)
         context = self._changed_context(batch)
         for table in CRM_TABLES:

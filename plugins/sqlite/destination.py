@@ -352,6 +352,8 @@ class SQLiteDestination(Destination):
                 "DELETE FROM quarantine WHERE record_id = ?", [(rows.record_id,) for rows in batch.records]
             )
         self._quarantine(batch)
+        if batch.released:
+            conn.executemany("DELETE FROM quarantine WHERE record_id = ?", [(rid,) for rid in batch.released])
         if batch.quarantined:  # its last version failed: the record is no longer stored
             ids = [(item.record_id,) for item in batch.quarantined]
             for table in ("feedback_scores", "feedback_comments", "feedback"):
