@@ -21,7 +21,7 @@ from cxbridge.detection.inspector import Hints, Inspection, inspect_file, propos
 from cxbridge.detection.mapping_file import read_mapping, write_mapping
 from cxbridge.detection.profile import PROFILED_ROWS
 from cxbridge.detection.question_matches import propose_question_matches
-from cxbridge.detection.shared_sources import propose_shared_sources
+from cxbridge.detection.shared_sources import apart, propose_shared_sources
 from cxbridge.errors import ConfigError, CxbridgeError
 from cxbridge.events import SyncEvent
 from cxbridge.local_files import refuse_a_missing_folder, written_by_name
@@ -160,9 +160,14 @@ def inspect(
         for item in inspections:
             if item.path.name in (match.first[0], match.second[0]):
                 item.question_matches.append(match)
-    for shared in propose_shared_sources(inspections, matches):
+    proposed = propose_shared_sources(inspections, matches)
+    for shared in proposed:
         for item in shared.members:
             item.shared_source = shared
+    told = apart(inspections, proposed, matches)
+    for item in inspections:
+        if item.path.name in told:
+            item.notes.append(told[item.path.name])
     if write_mapping_to is not None and inspections:
         with written_by_name(f"--write-mapping {write_mapping_to}"):
             write_mapping(inspections, Path(write_mapping_to))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 import tomllib
 from pathlib import Path
+from typing import Any
 
 from click.testing import CliRunner
 
@@ -102,3 +103,66 @@ def test_a_column_left_out_that_looks_scored_is_named_once_for_each_file_with_th
     assert [w.split(" looks scored")[0] for w in warned] == [
         f"column 'Zufriedenheit (1-5)' of responses_{year}.xlsx [Antworten]" for year in (2021, 2022, 2023)
     ]
+
+
+def write_survey(folder: Path, year: int, header: list[str], *extra: list[Any]) -> Path:
+    """A year's workbook of a store survey: id, date, store, NPS and comment, then `extra` columns."""
+    rows = [[f"{year}-{n}", f"{n + 1:02d}.0{n + 1}.{year}", "Berlin", (year + n) % 11, ["gut", "zu laut", "ok", "super"][n]]
+            for n in range(4)]  # fmt: skip
+    return write_xlsx(folder / f"survey_{year}.xlsx", {"Antworten": [header, *[row + [column[n] for column in extra]
+                                                                               for n, row in enumerate(rows)]]})  # fmt: skip
+
+
+SURVEY = ["ID", "Datum", "Filiale", "Weiterempfehlung (0-10)", "Kommentar"]
+
+
+def notes(folder: Path, pattern: str) -> list[str]:
+    return [note for item in api.inspect([str(folder / pattern)]) for note in item.notes if "yearly name" in note]
+
+
+def test_a_question_added_in_a_later_year_leaves_the_years_one_source(tmp_path: Path):
+    """survey_2024.xlsx adds a CSAT column: the two years were proposed as two sources, one per
+    file, though every column they share is mapped alike."""
+    write_survey(tmp_path, 2023, SURVEY)
+    write_survey(tmp_path, 2024, [*SURVEY, "Zufriedenheit (1-5)"], [1, 2, 3, 4])
+    sources = written_mapping(tmp_path, "survey_*.xlsx")
+    assert list(sources) == ["survey"]
+    assert sorted((m["column"], m["metric"]) for m in sources["survey"]["metrics"]) == [
+        ("Weiterempfehlung (0-10)", "nps"), ("Zufriedenheit (1-5)", "csat")]  # fmt: skip
+    config = config_from_dict({"sources": sources}, create_host(), path=tmp_path / "mapping.toml")
+    cxbridge.sync(config, destination=f"sqlite:///{tmp_path / 'cx.db'}", host=create_host())
+    with sqlite3.connect(tmp_path / "cx.db") as db:
+        by_year = db.execute("SELECT substr(submitted_at, 1, 4), count(nps), count(csat), count(comment) FROM feedback "
+                             "GROUP BY 1 ORDER BY 1").fetchall()  # fmt: skip
+    assert by_year == [("2023", 4, 0, 4), ("2024", 4, 4, 4)]
+    printed = CliRunner().invoke(cli, ["inspect", str(tmp_path / "survey_*.xlsx")]).output
+    assert "(scored in some of them only: 'Zufriedenheit (1-5)' only in survey_2024.xlsx)" in printed
+
+
+def test_a_mapped_column_renamed_between_years_keeps_a_source_each_and_says_why(tmp_path: Path):
+    """The store column renamed in 2024: no mapping reads both files, and inspect said nothing of
+    why the yearly files were two sources."""
+    write_survey(tmp_path, 2023, SURVEY)
+    write_survey(tmp_path, 2024, ["ID", "Datum", "Standort", *SURVEY[3:]])
+    assert list(written_mapping(tmp_path, "survey_*.xlsx")) == ["survey_2023", "survey_2024"]
+    assert notes(tmp_path, "survey_*.xlsx") == [
+        "survey_2023.xlsx and survey_2024.xlsx share a yearly name (survey_*.xlsx) but are proposed as a source "
+        "each: columns.location_name is 'Filiale' in survey_2023.xlsx and 'Standort' in survey_2024.xlsx: every file "
+        "of a source holds its mapped columns under one header — give the column one header in every year's file "
+        "(add it, empty, to a file without it) and inspect them again, or keep a source each"
+    ]
+
+
+def test_two_questions_of_one_metric_in_two_years_keep_a_source_each_and_say_why(tmp_path: Path):
+    """Service in 2023, cleanliness in 2024, both CSAT and not one question: one source would fill
+    the record's csat from the 2023 question alone, leaving 2024's empty."""
+    write_survey(tmp_path, 2023, [*SURVEY, "Zufriedenheit mit dem Service (1-5)"], [1, 2, 3, 4])
+    write_survey(tmp_path, 2024, [*SURVEY, "Wie zufrieden waren Sie mit der Sauberkeit? (1-5)"], [2, 3, 4, 5])
+    assert list(written_mapping(tmp_path, "survey_*.xlsx")) == ["survey_2023", "survey_2024"]
+    assert notes(tmp_path, "survey_*.xlsx") == [
+        "survey_2023.xlsx and survey_2024.xlsx share a yearly name (survey_*.xlsx) but are proposed as a source "
+        "each: 'Zufriedenheit mit dem Service (1-5)' (survey_2023.xlsx) and 'Wie zufrieden waren Sie mit der Sauberkeit? (1-5)' "
+        "(survey_2024.xlsx) are both csat but not matched as one question: if they are one, give both [[metrics]] "
+        "entries one question_key; else keep a source each"
+    ]
+

@@ -1,7 +1,10 @@
 """Files of one layout as one source: yearly files (`responses_2021.xlsx` … `responses_2025.xlsx`)
-whose headers and mapping match — a column matched as one question reworded (`QuestionMatch`)
+whose reading and mapping match — a column matched as one question reworded (`QuestionMatch`)
 counting as its key — are proposed as one source reading a glob (`path = "responses_*.xlsx"`),
-as a team migrating years of sheets keeps them, never as one source per file."""
+as a team migrating years of sheets keeps them, never as one source per file. A question added or dropped in a year leaves them one
+source: its metric, and the lists (comments, questions …) of every file, go in the entry. Files
+of one yearly name that cannot be one source are told why (`apart`).
+"""
 
 from __future__ import annotations
 
@@ -13,12 +16,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cxbridge.detection.inspector import source_name_for
-from cxbridge.detection.mapping_file import source_entry
+from cxbridge.detection.mapping_file import LIST_TARGETS, source_entry
+from cxbridge.detection.question_matches import METRICS
+from cxbridge.normalize import PRIMARY_COLUMN_OF
 
 if TYPE_CHECKING:
     from cxbridge.detection.inspector import Inspection
     from cxbridge.detection.question_matches import QuestionMatch
 
+_YEARS = re.compile(r"\d+")  # what varies between a yearly name's files
 _VARYING_END = re.compile(r"\d+$")  # a year or a number ending the names' common start: the part that varies
 _VARYING_START = re.compile(r"^\d+")
 
@@ -40,57 +46,177 @@ class SharedSource:
     def describe(self) -> str:
         keyed = f" (after question keys: {', '.join(sorted(set(self.keys.values())))})" if self.keys else ""
         return (f"{self.name} — path = {self.pattern!r} reads the {len(self.members)} files whose headers and mapping "
-                f"match{keyed}: {', '.join(self.files)}; `--write-mapping` writes them as one [sources.{self.name}]")  # fmt: skip
+                f"match{keyed}: {', '.join(self.files)}{self._some_only()}; `--write-mapping` writes them as one "
+                f"[sources.{self.name}]")  # fmt: skip
+
+    def _some_only(self) -> str:
+        """The scored columns (but those matched as one question) some members lack: a question added or dropped."""
+        held = {item.path.name: set(_columns(item)) for item in self.members}
+        scored = dict.fromkeys(proposal.column for item in self.members for proposal in item.chosen
+                               if proposal.target in METRICS and proposal.column not in self.keys)  # fmt: skip
+        some = {column: [name for name in self.files if column in held[name]] for column in scored}
+        some = {column: names for column, names in some.items() if len(names) < len(self.members)}
+        listed = "; ".join(f"{column!r} only in {', '.join(names)}" for column, names in some.items())
+        return f" (scored in some of them only: {listed})" if listed else ""
 
     def entry(self, *, path: str) -> dict[str, Any]:
         """The `[sources.NAME]` entry reading every member: the first one's, with the metrics of
-        columns only the others hold and each matched column's `question_key`."""
-        first, *others = self.members
-        entry = source_entry(first, path=path)
+        columns only the others hold, the lists (comments, questions …) of all, and each matched
+        column's `question_key`."""
+        entries = [source_entry(item, path=path) for item in self.members]
+        entry = entries[0]
         if any(item.left_out for item in self.members):
-            entry["sheets"] = list(first.sheets)
+            entry["sheets"] = list(self.members[0].sheets)
         mapped = {metric["column"] for metric in entry["metrics"]}
-        for item in others:
-            for metric in source_entry(item, path=path)["metrics"]:
+        for other in entries[1:]:
+            for metric in other["metrics"]:
                 if metric["column"] not in mapped:
                     mapped.add(metric["column"])
-                    entry["metrics"].append(metric)
+                    entry["metrics"].append({key: value for key, value in metric.items() if key != "primary"})
         for metric in entry["metrics"]:
             if metric["column"] in self.keys:
                 metric["question_key"] = self.keys[metric["column"]]
+        for name in LIST_TARGETS.values():
+            if values := list(dict.fromkeys(value for other in entries for value in other.get(name, []))):
+                entry[name] = values
         return entry
 
 
 def propose_shared_sources(inspections: list[Inspection], matches: list[QuestionMatch]) -> list[SharedSource]:
     """One source for each set of two or more files of one folder and one layout, where a glob
     finds them and nothing else in the folder."""
-    keys = {column: match.key for match in matches for column in (match.first[1], match.second[1])}
+    keys, same = _question_keys(matches), _same(inspections, matches)
     groups: dict[Any, list[Inspection]] = {}
     for item in inspections:
-        groups.setdefault((item.path.parent, _layout(item, keys)), []).append(item)
+        groups.setdefault((item.path.parent, _layout(item, same)), []).append(item)
     proposed = []
     for (folder, _), members in groups.items():
         pattern = _pattern(folder, [item.path.name for item in members])
-        if len(members) > 1 and pattern is not None and _settings_agree(members):
+        if len(members) > 1 and pattern is not None and _settings_agree(members) and not _scores_apart(members, same):
             used = {column: key for item in members for column, key in keys.items() if column in _columns(item)}
             proposed.append(SharedSource(_name(pattern), pattern, members, used))
     return proposed
+
+
+def apart(inspections: list[Inspection], proposed: list[SharedSource], matches: list[QuestionMatch]) -> dict[str, str]:
+    """Per file (by name): why it and the first file of its yearly name (its digits left to `*`)
+    in its folder are not one source, where nothing proposed reads both — what differs and what to set."""
+    same = _same(inspections, matches)
+    together = {id(item): id(shared) for shared in proposed for item in shared.members}
+    families: dict[Any, list[Inspection]] = {}
+    for item in inspections:
+        families.setdefault((item.path.parent, _YEARS.sub("*", item.path.name)), []).append(item)
+    told = {}
+    for (_, pattern), (first, *others) in families.items():
+        for item in others:
+            if together.get(id(item), -1) == together.get(id(first), -2):
+                continue
+            why = _differences(first, item, same) or _scores_apart([first, item], same)
+            if why:
+                told[item.path.name] = (f"{first.path.name} and {item.path.name} share a yearly name ({pattern}) but are "
+                                        f"proposed as a source each: {'; '.join(why)}")  # fmt: skip
+    return told
+
+
+def _question_keys(matches: list[QuestionMatch]) -> dict[str, str]:
+    return {column: match.key for match in matches for column in (match.first[1], match.second[1])}
+
+
+def _same(inspections: list[Inspection], matches: list[QuestionMatch]) -> dict[str, str]:
+    """Column → the name files are compared by: a column matched as one question reworded, its key."""
+    return _question_keys(matches)
 
 
 def _columns(item: Inspection) -> list[str]:
     return [column.key for column in item.table.columns]
 
 
-def _layout(item: Inspection, keys: dict[str, str]) -> tuple[Any, ...]:
-    """What two files of one source share: how they are read, their headers and their mapping, a
-    column matched as one question reworded named by its key."""
+def _layout(item: Inspection, same: dict[str, str]) -> tuple[Any, ...]:
+    """What files of one source share: how they are read, the sheets, and the mapping but its
+    metrics and lists (`_scores_apart` compares the metrics), a column matched as one question
+    reworded, or under its group title, named by its key."""
+    entry = _reading(item, same)
+    return tuple(item.sheets), repr(sorted(entry.items()))
+
+
+def _reading(item: Inspection, same: dict[str, str]) -> dict[str, Any]:
     entry = source_entry(item, path="")
-    entry.pop("sheets", None)
-    for setting in item.settings:
-        entry.pop(setting, None)
-    metrics = [{**metric, "column": keys.get(metric["column"], metric["column"])} for metric in entry.pop("metrics")]
-    headers = frozenset(keys.get(column, column) for column in _columns(item))
-    return tuple(item.sheets), headers, repr(sorted(entry.items())), repr(sorted(map(repr, metrics)))
+    for key in ("sheets", "metrics", *LIST_TARGETS.values(), *item.settings):
+        entry.pop(key, None)
+    entry["columns"] = {field: same.get(column, column) for field, column in entry["columns"].items()}
+    return entry
+
+
+def _differences(first: Inspection, other: Inspection, same: dict[str, str]) -> list[str]:
+    """What of the reading and non-scored mapping of two files differs, and what to set."""
+    if first.sheets != other.sheets:
+        return [f"they are read from other sheets ({list(first.sheets)}, {list(other.sheets)}): set `sheets` "
+                "to the sheets both hold"]  # fmt: skip
+    mine, theirs = _reading(first, same), _reading(other, same)
+    fields = sorted(field for field in {*mine["columns"], *theirs["columns"]}
+                    if mine["columns"].get(field) != theirs["columns"].get(field))  # fmt: skip
+    columns = [f"columns.{field} is {_mapped_as(mine['columns'].get(field))} in {first.path.name} and "
+               f"{_mapped_as(theirs['columns'].get(field))} in {other.path.name}" for field in fields]  # fmt: skip
+    settings = [f"{key} is {mine.get(key)!r} in {first.path.name} and {theirs.get(key)!r} in {other.path.name}"
+                for key in sorted({*mine, *theirs} - {"columns"}) if mine.get(key) != theirs.get(key)]  # fmt: skip
+    told = []
+    if columns:
+        told.append(", ".join(columns) + ": every file of a source holds its mapped columns under one header — "
+                    "give the column one header in every year's file (add it, empty, to a file without it) and "
+                    "inspect them again, or keep a source each")  # fmt: skip
+    if settings:
+        told.append(", ".join(settings) + ": set it in one source's entry for both")
+    return told
+
+
+def _mapped_as(column: str | None) -> str:
+    return repr(column) if column is not None else "not mapped"
+
+
+def _scores_apart(members: list[Inspection], same: dict[str, str]) -> list[str]:
+    """Why the files' scored columns cannot be one mapping: a column (or question key) scored
+    two ways, or a metric a file holds under another question than the one that fills the
+    record's column (nps, csat, ces) once their metrics are one entry's."""
+    specs: dict[str, tuple[str, dict[str, Any]]] = {}
+    told = []
+    for item in members:
+        for metric in source_entry(item, path="")["metrics"]:
+            key, spec = same.get(metric["column"], metric["column"]), _spec(metric)
+            seen = specs.setdefault(key, (item.path.name, spec))
+            if seen[1] != spec:
+                told.append(f"{metric['column']!r} is scored {_shown(seen[1])} in {seen[0]} and {_shown(spec)} in "
+                            f"{item.path.name}: give it one scale and labels in both files, or keep a source each")  # fmt: skip
+    if told:
+        return told
+    fills: dict[str, tuple[str, str, str]] = {}  # per record column: the first key of its metric, its file, column
+    for item in members:
+        for metric in source_entry(item, path="")["metrics"]:
+            if (column := PRIMARY_COLUMN_OF.get(metric["metric"])) is not None:
+                fills.setdefault(column, (same.get(metric["column"], metric["column"]), item.path.name, metric["column"]))
+    for item in members:
+        mine = {column: [] for column in fills}
+        for metric in source_entry(item, path="")["metrics"]:
+            if (column := PRIMARY_COLUMN_OF.get(metric["metric"])) is not None:
+                mine[column].append(same.get(metric["column"], metric["column"]))
+        for column, keys in mine.items():
+            key, file, header = fills[column]
+            if keys and key not in keys:
+                told.append(f"{header!r} ({file}) and {_header(item, keys[0], same)!r} ({item.path.name}) are both "
+                            f"{column} but not matched as one question: if they are one, give both [[metrics]] "
+                            "entries one question_key; else keep a source each")  # fmt: skip
+    return told
+
+
+def _spec(metric: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in metric.items() if key not in ("column", "primary")}
+
+
+def _shown(spec: dict[str, Any]) -> str:
+    return " ".join(f"{key} {value}" for key, value in spec.items())
+
+
+def _header(item: Inspection, key: str, same: dict[str, str]) -> str:
+    return next((column for column in _columns(item) if same.get(column, column) == key), key)
 
 
 def _settings_agree(members: list[Inspection]) -> bool:
