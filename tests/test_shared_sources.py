@@ -166,3 +166,30 @@ def test_two_questions_of_one_metric_in_two_years_keep_a_source_each_and_say_why
         "entries one question_key; else keep a source each"
     ]
 
+
+def write_grouped(folder: Path, year: int, title: str) -> Path:
+    """A year's workbook whose header joins group titles over 'Wert' and 'Kommentar' (docs/files.md)."""
+    rows = [["Datum", title, None, "Zufriedenheit (1-5)", None], [None, "Wert", "Kommentar", "Wert", "Kommentar"],
+            *[[f"{n + 1:02d}.0{n + 1}.{year}", (year + n) % 11, f"nps {year}-{n}", 1 + n, f"csat {year}-{n}"]
+              for n in range(4)]]  # fmt: skip
+    return write_xlsx(folder / f"umfrage_{year}.xlsx", {"Antworten": rows}, merged={"Antworten": ["A1:A2", "B1:C1", "D1:E1"]})
+
+
+def test_a_renamed_group_title_keeps_its_comment_with_its_score(tmp_path: Path):
+    """The NPS group renamed in 2024: its 'Wert' columns matched as one question, but the
+    'Kommentar' under the old title and the one under the new kept the years two sources."""
+    write_grouped(tmp_path, 2023, "Weiterempfehlung (0-10)")
+    write_grouped(tmp_path, 2024, "Empfehlung an Freunde (0-10)")
+    sources = written_mapping(tmp_path, "umfrage_*.xlsx")
+    assert list(sources) == ["umfrage"]
+    entry = sources["umfrage"]
+    assert "comment" not in entry["columns"]
+    assert entry["comments"] == ["Weiterempfehlung (0-10) - Kommentar", "Empfehlung an Freunde (0-10) - Kommentar",
+                                 "Zufriedenheit (1-5) - Kommentar"]  # fmt: skip
+    config = config_from_dict({"sources": sources}, create_host(), path=tmp_path / "mapping.toml")
+    cxbridge.sync(config, destination=f"sqlite:///{tmp_path / 'cx.db'}", host=create_host())
+    with sqlite3.connect(tmp_path / "cx.db") as db:
+        comments = db.execute("SELECT comment FROM feedback ORDER BY submitted_at").fetchall()
+        kept = db.execute("SELECT count(*) FROM feedback_comments").fetchone()
+    assert [comment for (comment,) in comments] == [f"nps {year}-{n}" for year in (2023, 2024) for n in range(4)]
+    assert kept == (16,), "both comments of every row"

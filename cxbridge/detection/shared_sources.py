@@ -1,9 +1,10 @@
 """Files of one layout as one source: yearly files (`responses_2021.xlsx` … `responses_2025.xlsx`)
 whose reading and mapping match — a column matched as one question reworded (`QuestionMatch`)
-counting as its key — are proposed as one source reading a glob (`path = "responses_*.xlsx"`),
-as a team migrating years of sheets keeps them, never as one source per file. A question added or dropped in a year leaves them one
-source: its metric, and the lists (comments, questions …) of every file, go in the entry. Files
-of one yearly name that cannot be one source are told why (`apart`).
+counting as its key, and a column under that question's renamed group title as its key's — are
+proposed as one source reading a glob (`path = "responses_*.xlsx"`), as a team migrating years
+of sheets keeps them, never as one source per file. A question added or dropped in a year leaves
+them one source: its metric, and the lists (comments, questions …) of every file, go in the
+entry. Files of one yearly name that cannot be one source are told why (`apart`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from cxbridge.detection.question_matches import QuestionMatch
 
 _YEARS = re.compile(r"\d+")  # what varies between a yearly name's files
+_JOINED = " - "  # a group title and a sub-title joined (`exports.plain.joined_header`)
 _VARYING_END = re.compile(r"\d+$")  # a year or a number ending the names' common start: the part that varies
 _VARYING_START = re.compile(r"^\d+")
 
@@ -62,7 +64,9 @@ class SharedSource:
     def entry(self, *, path: str) -> dict[str, Any]:
         """The `[sources.NAME]` entry reading every member: the first one's, with the metrics of
         columns only the others hold, the lists (comments, questions …) of all, and each matched
-        column's `question_key`."""
+        column's `question_key`. Comment columns the members map under other headers (under a
+        renamed group title) all go first in `comments`, none as `columns.comment`: each file's
+        rows take theirs, the first answered, as the record's comment."""
         entries = [source_entry(item, path=path) for item in self.members]
         entry = entries[0]
         if any(item.left_out for item in self.members):
@@ -76,8 +80,12 @@ class SharedSource:
         for metric in entry["metrics"]:
             if metric["column"] in self.keys:
                 metric["question_key"] = self.keys[metric["column"]]
+        comments = list(dict.fromkeys(other["columns"]["comment"] for other in entries if "comment" in other["columns"]))
+        if len(comments) > 1:
+            del entry["columns"]["comment"]
         for name in LIST_TARGETS.values():
-            if values := list(dict.fromkeys(value for other in entries for value in other.get(name, []))):
+            first = comments if name == "comments" and len(comments) > 1 else []
+            if values := list(dict.fromkeys([*first, *(value for other in entries for value in other.get(name, []))])):
                 entry[name] = values
         return entry
 
@@ -123,8 +131,9 @@ def _question_keys(matches: list[QuestionMatch]) -> dict[str, str]:
 
 
 def _same(inspections: list[Inspection], matches: list[QuestionMatch]) -> dict[str, str]:
-    """Column → the name files are compared by: a column matched as one question reworded, its key."""
-    return _question_keys(matches)
+    """Column → the name files are compared by: a column matched as one question reworded, its key;
+    one under its group title renamed with it, its key's (`_under_renamed_groups`)."""
+    return _question_keys(matches) | _under_renamed_groups(inspections, matches)
 
 
 def _columns(item: Inspection) -> list[str]:
@@ -217,6 +226,26 @@ def _shown(spec: dict[str, Any]) -> str:
 
 def _header(item: Inspection, key: str, same: dict[str, str]) -> str:
     return next((column for column in _columns(item) if same.get(column, column) == key), key)
+
+
+def _under_renamed_groups(inspections: list[Inspection], matches: list[QuestionMatch]) -> dict[str, str]:
+    """The columns under a group title renamed with its question (`Weiterempfehlung (0-10) -
+    Kommentar` in 2023, `Empfehlung (0-10) - Kommentar` in 2024, the `- Wert` under each matched
+    as one question): each pair keyed as its question's `- Kommentar`, so the comment follows the score."""
+    columns = {item.path.name: set(_columns(item)) for item in inspections}
+    same: dict[str, str] = {}
+    for match in matches:
+        (file_a, column_a), (file_b, column_b) = match.first, match.second
+        group_a, joined_a, own_a = column_a.rpartition(_JOINED)
+        group_b, joined_b, own_b = column_b.rpartition(_JOINED)
+        if not (joined_a and joined_b) or group_a == group_b:
+            continue
+        for column in columns.get(file_a, ()):
+            group, joined, own = column.rpartition(_JOINED)
+            mate = f"{group_b}{_JOINED}{own}"
+            if joined and group == group_a and own not in (own_a, own_b) and mate in columns.get(file_b, ()):
+                same[column] = same[mate] = f"{match.key}{_JOINED}{own}"
+    return same
 
 
 def _settings_agree(members: list[Inspection]) -> bool:
