@@ -146,8 +146,8 @@ def test_a_mapped_column_renamed_between_years_keeps_a_source_each_and_says_why(
     write_survey(tmp_path, 2024, ["ID", "Datum", "Standort", *SURVEY[3:]])
     assert list(written_mapping(tmp_path, "survey_*.xlsx")) == ["survey_2023", "survey_2024"]
     assert notes(tmp_path, "survey_*.xlsx") == [
-        "survey_2023.xlsx and survey_2024.xlsx share a yearly name (survey_*.xlsx) but are proposed as a source "
-        "each: columns.location_name is 'Filiale' in survey_2023.xlsx and 'Standort' in survey_2024.xlsx: every file "
+        "survey_2023.xlsx and survey_2024.xlsx share a yearly name (survey_*.xlsx) but are not proposed as one "
+        "source: columns.location_name is 'Filiale' in survey_2023.xlsx and 'Standort' in survey_2024.xlsx: every file "
         "of a source holds its mapped columns under one header — give the column one header in every year's file "
         "(add it, empty, to a file without it) and inspect them again, or keep a source each"
     ]
@@ -160,8 +160,8 @@ def test_two_questions_of_one_metric_in_two_years_keep_a_source_each_and_say_why
     write_survey(tmp_path, 2024, [*SURVEY, "Wie zufrieden waren Sie mit der Sauberkeit? (1-5)"], [2, 3, 4, 5])
     assert list(written_mapping(tmp_path, "survey_*.xlsx")) == ["survey_2023", "survey_2024"]
     assert notes(tmp_path, "survey_*.xlsx") == [
-        "survey_2023.xlsx and survey_2024.xlsx share a yearly name (survey_*.xlsx) but are proposed as a source "
-        "each: 'Zufriedenheit mit dem Service (1-5)' (survey_2023.xlsx) and 'Wie zufrieden waren Sie mit der Sauberkeit? (1-5)' "
+        "survey_2023.xlsx and survey_2024.xlsx share a yearly name (survey_*.xlsx) but are not proposed as one "
+        "source: 'Zufriedenheit mit dem Service (1-5)' (survey_2023.xlsx) and 'Wie zufrieden waren Sie mit der Sauberkeit? (1-5)' "
         "(survey_2024.xlsx) are both csat but not matched as one question: if they are one, give both [[metrics]] "
         "entries one question_key; else keep a source each"
     ]
@@ -193,3 +193,23 @@ def test_a_renamed_group_title_keeps_its_comment_with_its_score(tmp_path: Path):
         kept = db.execute("SELECT count(*) FROM feedback_comments").fetchone()
     assert [comment for (comment,) in comments] == [f"nps {year}-{n}" for year in (2023, 2024) for n in range(4)]
     assert kept == (16,), "both comments of every row"
+
+
+def test_a_sync_names_the_comment_column_a_renamed_group_title_took_from_the_mapping(tmp_path: Path):
+    """A mapping saved in 2023, its NPS keyed as the sync advises once 2024 renamed the group: the
+    2024 rows were stored without their comment, kept apart in attributes, and no line said so."""
+    write_grouped(tmp_path, 2023, "Weiterempfehlung (0-10)")
+    write_grouped(tmp_path, 2024, "Empfehlung an Freunde (0-10)")
+    nps = [{"column": f"{title} - Wert", "metric": "nps", "question_key": "nps"}
+           for title in ("Weiterempfehlung (0-10)", "Empfehlung an Freunde (0-10)")]  # fmt: skip
+    entry = {"connector": "excel", "path": "umfrage_*.xlsx", "comments": ["Zufriedenheit (1-5) - Kommentar"],
+             "columns": {"submitted_at": "Datum", "comment": "Weiterempfehlung (0-10) - Kommentar"},
+             "metrics": [*nps, {"column": "Zufriedenheit (1-5) - Wert", "metric": "csat", "scale": [1, 5]}]}  # fmt: skip
+    config = config_from_dict({"sources": {"umfrage": entry}}, create_host(), path=tmp_path / "cxbridge.toml")
+    result = cxbridge.sync(config, destination=f"sqlite:///{tmp_path / 'cx.db'}", host=create_host())
+    assert [w for w in result.results[0].warnings if "comment" in w] == [
+        "umfrage_2024.xlsx [Antworten] has no column 'Weiterempfehlung (0-10) - Kommentar' (mapped as the record's "
+        "comment): its rows take no comment from it; 'Empfehlung an Freunde (0-10) - Kommentar' there reads like it "
+        "under another header — to keep it as their comment, list both under comments (before the others) and "
+        "leave columns.comment out (docs/files.md, Yearly files as one source)"
+    ]

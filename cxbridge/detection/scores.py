@@ -29,10 +29,10 @@ from cxbridge.detection.scale_fit import (
     USUAL_SCALES, ScaleFit, fit_scale, numeric_scale, odd_answers, written_number,
 )
 from cxbridge.detection.tolerance import far_and_coded, slips
+from cxbridge.exports.plain import JOINED
 from cxbridge.metrics import Direction
 
 _SAYS_NPS = re.compile(r"\be?nps\b", re.IGNORECASE)  # a header naming the metric: 0–10 by definition
-_JOINED = " - "  # between a group title and a sub-title of the header row under it (`exports.plain.joined_header`)
 _MANY = 10  # answers enough to expect one above 5 of a 0–10 question: fewer say nothing of the scale
 _NAMES_A_YEAR = 0.06  # a scored header naming a year ("NPS 2024") is below a plain one, typos and all (0.90)
 TO_SCORE_IT = "to score it, map it under [[metrics]] with its metric, scale and labels"
@@ -331,7 +331,7 @@ def propose_comment(profile: ColumnProfile) -> Proposal | None:
 def comment_of_a_group(header: str) -> str | None:
     """The comment word of a header whose own title, under a group title joined over it, asks
     for comments ('Weiterempfehlung (0-10) - Kommentar': the comment on that question)."""
-    group, joined, own = header.rpartition(_JOINED)
+    group, joined, own = header.rpartition(JOINED)
     return mentions(own, "comment") if joined and group.strip() else None
 
 

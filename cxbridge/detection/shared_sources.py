@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from cxbridge.detection.inspector import source_name_for
 from cxbridge.detection.mapping_file import LIST_TARGETS, source_entry
 from cxbridge.detection.question_matches import METRICS
+from cxbridge.exports.plain import JOINED
 from cxbridge.normalize import PRIMARY_COLUMN_OF
 
 if TYPE_CHECKING:
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
     from cxbridge.detection.question_matches import QuestionMatch
 
 _YEARS = re.compile(r"\d+")  # what varies between a yearly name's files
-_JOINED = " - "  # a group title and a sub-title joined (`exports.plain.joined_header`)
 _VARYING_END = re.compile(r"\d+$")  # a year or a number ending the names' common start: the part that varies
 _VARYING_START = re.compile(r"^\d+")
 
@@ -122,7 +122,7 @@ def apart(inspections: list[Inspection], proposed: list[SharedSource], matches: 
             why = _differences(first, item, same) or _scores_apart([first, item], same)
             if why:
                 told[item.path.name] = (f"{first.path.name} and {item.path.name} share a yearly name ({pattern}) but are "
-                                        f"proposed as a source each: {'; '.join(why)}")  # fmt: skip
+                                        f"not proposed as one source: {'; '.join(why)}")  # fmt: skip
     return told
 
 
@@ -236,15 +236,15 @@ def _under_renamed_groups(inspections: list[Inspection], matches: list[QuestionM
     same: dict[str, str] = {}
     for match in matches:
         (file_a, column_a), (file_b, column_b) = match.first, match.second
-        group_a, joined_a, own_a = column_a.rpartition(_JOINED)
-        group_b, joined_b, own_b = column_b.rpartition(_JOINED)
+        group_a, joined_a, own_a = column_a.rpartition(JOINED)
+        group_b, joined_b, own_b = column_b.rpartition(JOINED)
         if not (joined_a and joined_b) or group_a == group_b:
             continue
         for column in columns.get(file_a, ()):
-            group, joined, own = column.rpartition(_JOINED)
-            mate = f"{group_b}{_JOINED}{own}"
+            group, joined, own = column.rpartition(JOINED)
+            mate = f"{group_b}{JOINED}{own}"
             if joined and group == group_a and own not in (own_a, own_b) and mate in columns.get(file_b, ()):
-                same[column] = same[mate] = f"{match.key}{_JOINED}{own}"
+                same[column] = same[mate] = f"{match.key}{JOINED}{own}"
     return same
 
 

@@ -76,6 +76,10 @@ def find_header(preview: list[tuple[int, Cells]]) -> tuple[int, int] | None:
     return None
 
 
+JOINED = " - "
+"""Between a group title and a sub-title of the header row under it (`joined_header`)."""
+
+
 def joined_header(top: Cells, sub: Cells) -> list[Any]:
     """Group titles carried right over blank (merged) cells, joined with the sub-titles."""
     joined: list[Any] = []
@@ -90,7 +94,7 @@ def joined_header(top: Cells, sub: Cells) -> list[Any]:
         elif group is None or header_key(below) == group:
             joined.append(below)
         else:
-            joined.append(f"{group} - {header_key(below)}")
+            joined.append(f"{group}{JOINED}{header_key(below)}")
     return joined
 
 

@@ -57,7 +57,7 @@ from cxbridge.tabular.read_progress import FilesRead
 from cxbridge.tabular.replayed_rows import ReplayScrubs, replayed_status
 from cxbridge.tabular.scale_change import ScaleChange
 from cxbridge.tabular.table import Table, header_key
-from cxbridge.tabular.table_warnings import absent_scores, repeated_ids, status_ignored, unmapped_scores
+from cxbridge.tabular.table_warnings import absent_comment, absent_scores, repeated_ids, status_ignored, unmapped_scores
 from cxbridge.tabular.unanswered import Unanswered
 from cxbridge.tabular.response_rows import REPEATED
 from cxbridge.tabular.summary_rows import SUMMARY, summary_cell
@@ -352,7 +352,7 @@ class FileStream(Stream):
             if self._compiled is not None and self._compiled[1] is not None:
                 self._compiled[1].new_table()
             named = self._entries.in_table(table) if self._entries is not None else NOTHING
-            self.absent.update(dict.fromkeys(absent_scores(table, self.config)))
+            self.absent.update(dict.fromkeys([*absent_scores(table, self.config), *absent_comment(table, self.config)]))
             unmapped = unmapped_scores(table, self.config, named, source=self.source.context.name, scrub=self._scrub)
             self.unmapped.update(dict.fromkeys(unmapped))
             if self._progress is not None:

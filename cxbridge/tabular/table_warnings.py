@@ -1,5 +1,5 @@
 """What the tables a file source reads show that the run's summary warns of: mapped scored
-columns a table lacks, columns that look scored but are not mapped, ids repeated in the id
+columns and the comment column a table lacks, columns that look scored but are not mapped, ids repeated in the id
 column, and a Qualtrics Status column under `ignore`."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from itertools import chain
 from cxbridge.detection.recodes import shared_recode_warnings
 from cxbridge.detection.unmapped import PREVIEW, unmapped_scored
 from cxbridge.errors import SourceError
+from cxbridge.exports.plain import JOINED
 from cxbridge.privacy import PersonalFields, Scrubber
 from cxbridge.tabular.config import FileSourceConfig
 from cxbridge.tabular.reading import missing_columns
@@ -28,6 +29,26 @@ def absent_scores(table: Table, config: FileSourceConfig) -> list[str]:
             "(docs/files.md, Questions reworded between files)"
             for metric in config.metrics
             if header_key(metric.column) in missing and (metric.question_key, metric.metric) not in present]  # fmt: skip
+
+
+def absent_comment(table: Table, config: FileSourceConfig) -> list[str]:
+    """The record's comment column (`columns.comment`, under a group title) the table lacks, where
+    the table holds one column under another group title with its sub-title (`… - Kommentar`,
+    the title renamed in this file), left in attributes: the summary names it and how to keep it.
+    A table merely without the column (a comment added in a later year's file) is no news."""
+    comment = header_key(config.columns.comment or "")
+    _, joined, own = comment.rpartition(JOINED)
+    if not joined or comment not in missing_columns(table, config):
+        return []
+    chosen = config.chosen_columns()
+    renamed = [key for column in table.columns if (key := column.key) not in chosen and key.rpartition(JOINED)[2] == own
+               and key.rpartition(JOINED)[0]]  # fmt: skip
+    if len(renamed) != 1:
+        return []
+    return [f"{table.where} has no column {config.columns.comment!r} (mapped as the record's comment): its rows take "
+            f"no comment from it; {renamed[0]!r} there reads like it under another header — to keep it as their "
+            "comment, list both under comments (before the others) and leave columns.comment out (docs/files.md, "
+            "Yearly files as one source)"]  # fmt: skip
 
 
 def unmapped_scores(
