@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from cxbridge.destinations import Batch, Destination, QuarantineItem
@@ -51,16 +52,16 @@ def leftovers(
 ) -> Leftovers:  # fmt: skip
     """What the earlier reads of `files` (raw's `file`, with the sheets read whole) stored of
     `source`'s `stream` and `read` lacks; `pending`, a batch read but not written yet, counts as read."""
-    found, unwritten = Leftovers(), _Unwritten(read, pending)
+    found, was_read = Leftovers(), _Read(read, pending)
     for file, sheets in sorted(files.items()):
         entries = _quarantined(destination, source, stream, file, sheets)
-        stale = [item for item in entries if item.record_id not in unwritten]
-        now = {_place(item.context): item.raw for item in entries if item.record_id in unwritten}
+        stale = [item for item in entries if item.record_id not in was_read]
+        now = {_place(item.context): item.raw for item in entries if item.record_id in was_read}
         wanted, left, fresh = {_place(item.context) for item in stale}, 0, []
         for row in _stored(destination, source, stream, file):
             if row["sheet"] not in sheets:
                 continue
-            if row["record_id"] not in unwritten:
+            if row["record_id"] not in was_read:
                 left += 1
             elif _place(row) in wanted:
                 fresh.append(row["record_id"])
@@ -68,7 +69,7 @@ def leftovers(
             rows = destination.rows_with("feedback", ["record_id", "raw"], "record_id", fresh)
             now.update((_place(raw), raw) for raw in (_json(row["raw"]) for row in rows) if isinstance(raw, dict))
         if wanted:
-            now.update((_place(raw), raw) for raw in unwritten.raws() if raw.get("file") == file
+            now.update((_place(raw), raw) for raw in was_read.raws if raw.get("file") == file
                        and raw.get("sheet") in sheets and _place(raw) in wanted)  # fmt: skip
         if not left and all(_fixed_in_place(item, now.get(_place(item.context))) for item in stale):
             found.fixed += [item.record_id for item in stale]
@@ -80,22 +81,23 @@ def leftovers(
     return found
 
 
-class _Unwritten:
-    """The ids read: those written (`ReadIds`) and those of the batch not written yet."""
+class _Read:
+    """The ids read: those of the batches written (`ReadIds`) and of `pending`, the one not written yet."""
 
     def __init__(self, read: ReadIds, pending: Batch | None):
         self.read, self.pending = read, pending
-        self.ids = {rows.record_id for rows in pending.records} | {item.record_id for item in pending.quarantined} \
-            if pending is not None else set()  # fmt: skip
+        self.ids: set[str] = set()
+        if pending is not None:
+            self.ids = {rows.record_id for rows in pending.records} | {item.record_id for item in pending.quarantined}
 
     def __contains__(self, record_id: object) -> bool:
         return record_id in self.ids or record_id in self.read
 
-    def raws(self) -> Iterator[dict[str, Any]]:
-        """The raw rows of the batch's records."""
-        for rows in self.pending.records if self.pending is not None else ():
-            if isinstance(raw := _json(rows.feedback[_RAW]), dict):
-                yield raw
+    @cached_property
+    def raws(self) -> list[dict[str, Any]]:
+        """The raw rows of the pending batch's records."""
+        records = self.pending.records if self.pending is not None else []
+        return [raw for rows in records if isinstance(raw := _json(rows.feedback[_RAW]), dict)]
 
 
 def left_over(file: str, records: int, quarantined: int, *, prunes: bool = True, imported: bool = False) -> str:

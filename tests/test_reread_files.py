@@ -165,11 +165,15 @@ def test_an_import_of_an_edited_file_says_to_prune_its_source(tmp_path, monkeypa
     ]
 
 
+@pytest.mark.parametrize("batch_size, read_again", [(1000, 0), (2, 3)], ids=["one batch", "two batches"])
 @pytest.mark.parametrize("kind", ["sqlite", "duckdb", "postgresql", "parquet"])
-def test_a_sync_killed_once_the_fixed_row_is_stored_leaves_no_stale_quarantine_row(kind, tmp_path, request):
+def test_a_sync_killed_once_the_fixed_row_is_stored_leaves_no_stale_quarantine_row(
+    kind, batch_size, read_again, tmp_path, request
+):
     """The quarantine row of a row fixed in its file goes in the transaction that saves the
-    file's cursor: a kill right after it leaves nothing for the next sync, which reads nothing."""
-    (tmp_path / "cxbridge.toml").write_text(CONFIG, encoding="utf-8")
+    file's cursor. Killed after its first batch: in one batch, that one, and the next sync reads
+    nothing; in two, the fixed row's, and the next sync reads the file again and removes it."""
+    (tmp_path / "cxbridge.toml").write_text(f"[settings]\nbatch_size = {batch_size}\n{CONFIG}", encoding="utf-8")
     destination = ("--destination", url_of(kind, tmp_path, "fixed", request))
     sync(tmp_path, BAD_DATE, *destination)
     save(tmp_path, [BAD_DATE[0], "2026-01-25 11:00,bob@example.com,0", BAD_DATE[2]])
@@ -178,5 +182,5 @@ def test_a_sync_killed_once_the_fixed_row_is_stored_leaves_no_stale_quarantine_r
     assert exit_code == -signal.SIGKILL, output
     summary = json.loads(run(tmp_path, "sync", "--format", "json", *destination).splitlines()[0])
 
-    assert summary["read"] == 0, "the killed sync saved the file's cursor: the file is not read again"
+    assert summary["read"] == read_again
     assert json.loads(run(tmp_path, "quarantine", "list", "--format", "json", *destination)) == []
