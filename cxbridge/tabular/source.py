@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import closing
 from dataclasses import replace
 from functools import cached_property, partial
 from pathlib import Path
@@ -338,28 +339,32 @@ class FileStream(Stream):
         read_on = todo.state if todo.resume is not None else None
         keys = self._keys_of_dataset
         answered = KeptAnswers.from_cursor(read_on.labels, keys=keys) if read_on is not None else None
-        for table in open_tables(file, self.config, self.definition, headers=headers, resume=resume):
-            self.normalizer.learn_table(table, answers=answered or KeptAnswers.new(keys), read_on=read_on is not None)
-            if read_on is not None and self.normalizer.scales is not None and (apart := self.normalizer.scales.apart):
-                self.read_again.append(read_again(table.where, apart, kept=answered is not None))
-                log.info("%s", self.read_again[-1])
-                yield from self._file_rows(file, headers, Plan("whole"))
-                return
-            if todo.resume is not None and self.config.date_order is None and todo.state is not None:
-                saved = todo.state.date_order  # the rows read before decided it: the new ones read alike,
-                if saved != DateOrder.YMD:  # but year-first dates say nothing of new d/m/y ones (decide_date_order)
-                    self.normalizer.date_order = DateOrder(saved) if saved else None
-            if self._compiled is not None and self._compiled[1] is not None:
-                self._compiled[1].new_table()
-            named = self._entries.in_table(table) if self._entries is not None else NOTHING
-            self.absent.update(dict.fromkeys([*absent_scores(table, self.config), *absent_comment(table, self.config)]))
-            unmapped = unmapped_scores(table, self.config, named, source=self.source.context.name, scrub=self._scrub)
-            self.unmapped.update(dict.fromkeys(unmapped))
-            if self._progress is not None:
-                self._progress.reading(file, table)
-            yield from self._table_rows(table, after=after, before=before or NO_KEYS, named=named,
-                                        whole=todo.resume is None)  # fmt: skip
-            self._whole = table.position.whole
+        with closing(open_tables(file, self.config, self.definition, headers=headers, resume=resume)) as tables:
+            for table in tables:
+                answers = answered or KeptAnswers.new(keys)
+                self.normalizer.learn_table(table, answers=answers, read_on=read_on is not None)
+                scales = self.normalizer.scales
+                if read_on is not None and scales is not None and (apart := scales.apart):
+                    self.read_again.append(read_again(table.where, apart, kept=answered is not None))
+                    log.info("%s", self.read_again[-1])
+                    yield from self._file_rows(file, headers, Plan("whole"))
+                    return
+                if todo.resume is not None and self.config.date_order is None and todo.state is not None:
+                    saved = todo.state.date_order  # the rows read before decided it: the new ones read alike,
+                    if saved != DateOrder.YMD:  # but year-first dates say nothing of new d/m/y ones (decide_date_order)
+                        self.normalizer.date_order = DateOrder(saved) if saved else None
+                if self._compiled is not None and self._compiled[1] is not None:
+                    self._compiled[1].new_table()
+                named = self._entries.in_table(table) if self._entries is not None else NOTHING
+                self.absent.update(dict.fromkeys([*absent_scores(table, self.config), *absent_comment(table, self.config)]))
+                unmapped = unmapped_scores(table, self.config, named, source=self.source.context.name,
+                                           scrub=self._scrub)  # fmt: skip
+                self.unmapped.update(dict.fromkeys(unmapped))
+                if self._progress is not None:
+                    self._progress.reading(file, table)
+                yield from self._table_rows(table, after=after, before=before or NO_KEYS, named=named,
+                                            whole=todo.resume is None)  # fmt: skip
+                self._whole = table.position.whole
 
     def _table_rows(
         self, table: Table, *, after: int = 0, before: KeyTable = NO_KEYS, named: PersonalFields = NOTHING,
