@@ -101,7 +101,8 @@ class FileStream(Stream):
         self.status_ignored: dict[str, None] = {}  # the warning that a Qualtrics Status column is ignored
         self._whole: tuple[int, int, int] | None = None  # where the file being read ends its last whole record
         self._keys: RowKeys | None = None  # the native ids of the table being read
-        self._compiled: tuple[Any, CompiledRows | None] | None = None  # per builder: the compiled rows, if any
+        self._compiled_for: Any = None  # the record builder `_compiled_rows` were compiled for
+        self._compiled_rows: CompiledRows | None = None  # the mapping compiled for it, if it compiles
         self._text = False  # the table being read holds only text (`Table.text`)
         self._text_scrub: Callable[[dict[str, Any]], dict[str, Any]] | None = None  # its rows' scrub, once made
         self.names = FileNames(source)  # how files and what they hold are named (`file_names`)
@@ -353,8 +354,8 @@ class FileStream(Stream):
                     saved = todo.state.date_order  # the rows read before decided it: the new ones read alike,
                     if saved != DateOrder.YMD:  # but year-first dates say nothing of new d/m/y ones (decide_date_order)
                         self.normalizer.date_order = DateOrder(saved) if saved else None
-                if self._compiled is not None and self._compiled[1] is not None:
-                    self._compiled[1].new_table()
+                if self._compiled_rows is not None:
+                    self._compiled_rows.new_table()
                 named = self._entries.in_table(table) if self._entries is not None else NOTHING
                 self.absent.update(dict.fromkeys([*absent_scores(table, self.config), *absent_comment(table, self.config)]))
                 unmapped = unmapped_scores(table, self.config, named, source=self.source.context.name,
@@ -476,8 +477,8 @@ class FileStream(Stream):
 
     def replaying(self, context: dict[str, Any]) -> None:
         changed = self.normalizer.replaying(context.get(REPLAY) or {})
-        if changed and self._compiled is not None and self._compiled[1] is not None:
-            self._compiled[1].new_table()  # its cells were read under the decision before
+        if changed and self._compiled_rows is not None:
+            self._compiled_rows.new_table()  # its cells were read under the decision before
 
     def scrubbing(self, scrub: Scrubber) -> Callable[[dict[str, Any]], dict[str, Any]]:
         """The rows of a table of text (a delimited file's: the same keys, text cells) go the
@@ -511,10 +512,10 @@ class FileStream(Stream):
     def record_rows(self, raw: dict[str, Any], builder: Any, *, ingested_at: str, run_id: str) -> RecordRows | None:
         if not self.compiled:
             return None
-        if self._compiled is None or self._compiled[0] is not builder:
+        if self._compiled_for is not builder:
             reference = partial(self._reference_rows, builder)
-            self._compiled = (builder, CompiledRows.compile(self.normalizer, builder, reference))
-        compiled = self._compiled[1]
+            self._compiled_for, self._compiled_rows = builder, CompiledRows.compile(self.normalizer, builder, reference)
+        compiled = self._compiled_rows
         if compiled is None:
             return None
         # a row of a text table, scrubbed (which puts back only text): its JSON needs no type pass
