@@ -18,9 +18,10 @@ from cxbridge.cli.main import cli
 from cxbridge.detection.declared_scale import named_scale
 from cxbridge.detection.inspector import inspect_file
 from cxbridge.detection.profile import ColumnProfile
+from cxbridge.detection.question_metrics import detect
 from cxbridge.detection.scores import propose_scores
 from cxbridge.plugins_host import create_host
-from cxbridge.questions import Question, QuestionPlan, detect
+from cxbridge.questions import Question, QuestionPlan
 from cxbridge.tabular.table import Column
 from tests.conftest import half_up
 from tests.google_forms_api import google_forms, store_account

@@ -15,8 +15,9 @@ from click.testing import CliRunner
 
 from cxbridge.cli.main import cli
 from cxbridge.detection.inspector import Hints, inspect_file
+from cxbridge.detection.question_metrics import detect
 from cxbridge.metrics import Direction
-from cxbridge.questions import Question, detect
+from cxbridge.questions import Question
 from cxbridge.tabular.config import MetricColumn
 from tests.conftest import half_up
 from tests.sqlite_runs import copy_sample, query, sync_source

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cxbridge.detection.question_metrics import option_values
 from cxbridge.errors import DataError
 from cxbridge.metrics import MetricSpec, coerce, net_promoter_score, satisfied_share, score, shown_number
 from cxbridge.scales import Scale
-from cxbridge.questions import option_values
 from cxbridge.quoted_values import quoted
 
 NPS = MetricSpec(metric="nps")

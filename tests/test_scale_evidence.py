@@ -26,10 +26,11 @@ from cxbridge.detection import labels as builtin
 from cxbridge.detection.inspector import Hints, inspect_file
 from cxbridge.detection.keywords import negation
 from cxbridge.detection.meaning import read_options
+from cxbridge.detection.question_metrics import detect
 from cxbridge.metrics import Direction, MetricSpec, score
 from cxbridge.plugins.qualtrics.source import QualtricsSource
 from cxbridge.plugins_host import create_host
-from cxbridge.questions import Question, QuestionOverride, QuestionPlan, detect
+from cxbridge.questions import Question, QuestionOverride, QuestionPlan
 from tests.conftest import half_up
 from tests.qualtrics_api import ROOT, TOKEN, QualtricsAccount, qualtrics
 from tests.sqlite_runs import SAMPLES, copy_sample, query, sync_source

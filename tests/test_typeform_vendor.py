@@ -197,7 +197,7 @@ def test_a_choice_that_scores_nothing_is_stored_as_google_forms_stores_it(tmp_pa
     """The reference's dropdown "Why did you move there?" — answered, as Typeform documents, with
     `text` — and the same field as a multiple_choice (answered with `choice`), its options as given or
     numbered. The wording names no metric, so nothing is scored; as Google Forms stores a RADIO or
-    DROP_DOWN answer (`questions.option_values`), options whole and one apart ("1 - Job
+    DROP_DOWN answer (`question_metrics.option_values`), options whole and one apart ("1 - Job
     opportunities" … "3 - Family") are stored as the number shown, gapped ones ("1 -", "3 -", "5 -")
     and words as written — and the chosen option is the label either way. A dropdown's label was
     None unless its options were numbered: the answer's `text` is the option chosen."""

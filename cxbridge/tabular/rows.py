@@ -14,11 +14,12 @@ from cxbridge.detection.meaning import (
     shows_scale,
 )
 from cxbridge.detection.other_way_round import TRAILING_NUMBER, known_labels
+from cxbridge.detection.question_metrics import detect
 from cxbridge.errors import DataError
 from cxbridge.exports.qualtrics_csv import unnamed_zone_warning
 from cxbridge.metrics import NPS_METRICS, answer_code, index_labels, shown_number
 from cxbridge.normalize import SCALARS, AnswerInput, RecordBuilder
-from cxbridge.questions import Question, detect
+from cxbridge.questions import Question
 from cxbridge.records import FeedbackRecord, Status
 from cxbridge.sources import SourceContext
 from cxbridge.tabular import values as coerce
@@ -278,7 +279,7 @@ class RowNormalizer:
     def _direction_of(self, column: str, metric: MetricColumn, choices: dict[str, float], signed: bool) -> dict:
         """The direction the choices' labels give a question of the entry's metric, as `inspect`
         proposes it and an API's question configured by its metric alone is read
-        (`questions.detect`, else `meaning.labels_direction` of labels that are only some points of
+        (`question_metrics.detect`, else `meaning.labels_direction` of labels that are only some points of
         a built-in scale): "Very satisfied" recoded 1 makes lower better, whatever the recodes'
         order; {} when the labels establish none. Choices showing numbers are worth them."""
         shown = {**choices, **numbers_shown(choices, signed=signed)}

@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cxbridge.detection.meaning import metric_of, read_options
+from cxbridge.detection.question_metrics import detect, no_nps, option_values
 from cxbridge.metrics import NPS_METRICS
-from cxbridge.questions import Question, QuestionOverride, detect, no_nps, option_values, survey_overrides
+from cxbridge.questions import Question, QuestionOverride, survey_overrides
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from cxbridge.questions import Question, QuestionOverride, option_values, with_rating_defaults
+from cxbridge.detection.question_metrics import option_values
+from cxbridge.questions import Question, QuestionOverride, with_rating_defaults
 
 _CHOICE_KINDS = {"RADIO": "choice", "DROP_DOWN": "choice", "CHECKBOX": "multi"}
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from cxbridge.normalize import AnswerInput, RecordBuilder
 from cxbridge.plugins.questionpro.timestamps import response_time
-from cxbridge.questions import Question, QuestionPlan, option_values
+from cxbridge.questions import Question, QuestionPlan
 from cxbridge.record_comment import explaining_answers
 from cxbridge.records import FeedbackRecord
 from cxbridge.tabular import values as coerce
@@ -20,6 +20,7 @@ from cxbridge.detection import labels as builtin
 from cxbridge.detection.degrees import degrees_advice, off_builtin_scale
 from cxbridge.detection.declared_scale import may_be_nps
 from cxbridge.detection.keywords import mentions
+from cxbridge.detection.question_metrics import option_values
 from cxbridge.detection.weights import WeightFields
 from cxbridge.errors import DataError
 from cxbridge.metrics import NPS_METRICS, Direction, MetricSpec, shown_number, shown_words
@@ -218,7 +219,7 @@ class ResponseReader:
         would otherwise leave the question unscored, and scoring quarantines it; one at a position
         counting from 1 never comes here (`_decides_nothing`), so an answer without a position reads
         alike whichever comes first; other numbers and labels are scored when the config says how. Its
-        listed options are its choices (`questions.option_values`), as another connector's are: the
+        listed options are its choices (`question_metrics.option_values`), as another connector's are: the
         numbers they show ("1 - Very satisfied" → 1), whose words give an override without a
         direction its direction (`meaning.labels_direction`), or the built-in scale of their words
         alone, valued again under an override's direction (`questions._words_by_direction`). Without

@@ -10,11 +10,12 @@ from typing import Any
 from cxbridge.crm import CrmAccount, CrmContact
 from cxbridge.detection.declared_scale import may_be_nps
 from cxbridge.detection.keywords import mentions
+from cxbridge.detection.question_metrics import option_values
 from cxbridge.errors import DataError
 from cxbridge.metrics import NPS_METRICS
 from cxbridge.normalize import AnswerInput, RecordBuilder
 from cxbridge.plugins.salesforce.config import SalesforceConfig
-from cxbridge.questions import Question, QuestionOverride, QuestionPlan, option_values
+from cxbridge.questions import Question, QuestionOverride, QuestionPlan
 from cxbridge.quoted_values import quoted
 from cxbridge.record_comment import explaining_answers
 from cxbridge.records import FeedbackRecord
@@ -178,7 +179,7 @@ def _warn_no_range(question: Question, kind: str, plan: QuestionPlan) -> None:
     """A numeric question about recommending of a type other than NPS (a Slider, a Score) is NPS
     only when the config says so: its definition gives no range (Salesforce documents no Slider
     minimum or maximum), and the answers' range would make it NPS or not by which came first. One
-    worded on another scale ("On a scale of 1 to 10") is none: `questions.detect` says why."""
+    worded on another scale ("On a scale of 1 to 10") is none: `question_metrics.detect` says why."""
     if any(key in plan.overrides for key in (question.id, kind)):
         return
     note = (f"question {question.id} ({question.text!r}): a {kind} question about recommending whose definition "

@@ -14,7 +14,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from cxbridge.questions import Question, QuestionOverride, option_values, with_rating_defaults
+from cxbridge.detection.question_metrics import option_values
+from cxbridge.questions import Question, QuestionOverride, with_rating_defaults
 
 DEFAULT_OPINION_STEPS = 11  # Typeform's default opinion scale (Typeform/create-api-gem OpinionScaleBlock.default)
 _TEXT = frozenset({"short_text", "long_text"})
