@@ -357,7 +357,8 @@ class FileStream(Stream):
                 if self._compiled_rows is not None:
                     self._compiled_rows.new_table()
                 named = self._entries.in_table(table) if self._entries is not None else NOTHING
-                self.absent.update(dict.fromkeys([*absent_scores(table, self.config), *absent_comment(table, self.config)]))
+                absent = [*absent_scores(table, self.config), *absent_comment(table, self.config)]
+                self.absent.update(dict.fromkeys(absent))
                 unmapped = unmapped_scores(table, self.config, named, source=self.source.context.name,
                                            scrub=self._scrub)  # fmt: skip
                 self.unmapped.update(dict.fromkeys(unmapped))
