@@ -125,16 +125,21 @@ def test_a_real_recorded_form_and_its_responses_count_every_chosen_option(tmp_pa
     assert query(tmp_path, "SELECT COUNT(*) FROM feedback WHERE raw LIKE '%network_id%' OR raw LIKE '%referer%'") == [(0,)]
 
 
-def test_a_real_recorded_poll_scores_its_grouped_ratings_on_their_own_steps(tmp_path):
+def test_a_real_recorded_poll_scores_its_grouped_ratings_on_their_own_steps_under_the_groups_question(tmp_path):
     """Airbyte's older recording of form kRt99jlK, its definition and its one response: five
     ratings of 5 icons (star, thumb, person, heart, pencil) inside a `group`, answered 1, 1, 1, 1,
-    5 — each a `rating` on 1–5, normalized (v − 1) / 4 · 100; the 1–5 opinion scale ("Much worse"
-    … "Much better", about one's own situation) names no satisfaction or effort: kept, unscored."""
+    5 — each a `rating` on 1–5, normalized (v − 1) / 4 · 100, its question the group's joined
+    with its own title ("… on these issues? - Economy": "Economy" alone does not say what was
+    asked); the 1–5 opinion scale ("Much worse" … "Much better", about one's own situation) names
+    no satisfaction or effort: kept, unscored."""
     form, page = load("airbyte_form_kRt99jlK.json"), load("airbyte_responses_kRt99jlK.json")
     result, _ = serve(tmp_path, form, page)
     assert (result.status, result.written, result.quarantined) == ("success", 1, 0), result.error
     [group] = [field for field in form["fields"] if field["type"] == "group"]
-    steps = {field["id"]: (field["title"], field["properties"]["steps"]) for field in group["properties"]["fields"]}
+    asked = "To finish up, would you mind telling us how you think the current government doing on these issues?"
+    assert group["title"] == asked
+    steps = {field["id"]: (f"{asked} - {field['title']}", field["properties"]["steps"])
+             for field in group["properties"]["fields"]}  # fmt: skip
     answered = {a["field"]["id"]: a["number"] for a in page["items"][0]["answers"] if a["field"]["id"] in steps}
     assert list(answered.values()) == [1, 1, 1, 1, 5] and {n for _, n in steps.values()} == {5}
     assert query(tmp_path, "SELECT question_id, question_text, metric, value, scale_min, scale_max, normalized, "
@@ -142,10 +147,28 @@ def test_a_real_recorded_poll_scores_its_grouped_ratings_on_their_own_steps(tmp_
         (fid, steps[fid][0], "rating", float(v), 1.0, 5.0, (v - 1) / (steps[fid][1] - 1) * 100, None)
         for fid, v in answered.items())  # fmt: skip
     [record] = records(tmp_path).values()
+    assert record["answers"]["x9myjwStSn9a"] == {"text": f"{asked} - Economy", "value": 1, "label": None}
     assert record["answers"]["vV7ISYSgZ94I"] == {"text": "Thanks, and how do you feel about your own situation this year?",
                                                  "value": 1, "label": None}  # fmt: skip
     assert (record["nps"], record["csat"], record["ces"], record["survey_name"]) == (
         None, None, None, "Political Poll [DEMO 2] (copy)")  # fmt: skip
+
+
+def test_grouped_ratings_are_read_by_their_groups_wording(tmp_path):
+    """The same recorded poll, its group asking about satisfaction instead: the five grouped
+    ratings ("Economy" …, whose own titles name no metric) are CSAT answers on 1–5, as a
+    SurveyMonkey matrix's rows are read by its heading."""
+    form, page = load("airbyte_form_kRt99jlK.json"), load("airbyte_responses_kRt99jlK.json")
+    [group] = [field for field in form["fields"] if field["type"] == "group"]
+    group["title"] = "How satisfied are you with the government on these issues?"
+    result, _ = serve(tmp_path, form, page)
+    assert (result.status, result.written, result.quarantined) == ("success", 1, 0), result.error
+    assert query(tmp_path, "SELECT question_text, metric, value, scale_min, scale_max FROM feedback_scores "
+                           "WHERE question_id = 'yC3UrwN1LKT8'") == [  # fmt: skip
+        ("How satisfied are you with the government on these issues? - Education", "csat", 5.0, 1.0, 5.0)
+    ]
+    assert query(tmp_path, "SELECT metric, COUNT(*) FROM feedback_scores GROUP BY metric") == [("csat", 5)]
+
 
 def test_answers_of_fields_the_definition_no_longer_has_are_kept_unscored(tmp_path):
     """A real recorded response (form kRt99jlK) whose opinion scale and star ratings the form no

@@ -1,6 +1,6 @@
 """A Typeform form definition (GET /forms/{id}) as the questions its answers are keyed by: field
 id → title, kind, scale and choices, with the fields nested in question groups, matrices and
-contact-info blocks.
+contact-info blocks (a grouped field's question is its group's title joined with its own).
 
 Scales read as the definition states them: an `nps` field is 0–10; an `opinion_scale` runs over
 `steps` points from 0, or from 1 with `start_at_one` (11 steps from 0 is 0–10, 5 from 1 is 1–5);
@@ -20,6 +20,7 @@ from cxbridge.questions import Question, QuestionOverride, with_rating_defaults
 DEFAULT_OPINION_STEPS = 11  # Typeform's default opinion scale (Typeform/create-api-gem OpinionScaleBlock.default)
 _TEXT = frozenset({"short_text", "long_text"})
 _CHOICE = frozenset({"multiple_choice", "picture_choice", "dropdown"})
+_TITLED_BLOCKS = frozenset({"group", "matrix"})  # blocks whose title is the question their fields answer
 _CONTACT_PARTS = frozenset({"email", "phone_number"})  # kept in a contact block: hashed as contacts, not dropped
 _EMPHASIS = re.compile(r"\*([^*]+)\*|(?<!\w)_([^_]+)_(?!\w)")
 """Typeform's markup in titles: bold `*bold*` (opened anywhere: "disponible* le …*"), italic
@@ -74,14 +75,15 @@ def parse_form(form: dict[str, Any]) -> FormDefinition:
 
 def _fields(items: list[Any], prefix: str, in_contact: bool) -> Iterator[tuple[dict[str, Any], str, bool]]:
     """Every answerable field, depth first: a group's, matrix's or contact block's own fields
-    stand for it (a matrix row is titled `Matrix - Row`)."""
+    stand for it, a group's and a matrix's titled with its question before their own (`Group -
+    Field`, `Matrix - Row`), since a grouped "Economy" alone does not say what was asked."""
     for item in items:
         if not isinstance(item, dict) or not item.get("id"):
             continue
         nested = (item.get("properties") or {}).get("fields")
         if isinstance(nested, list) and nested:
             title = _title(item)
-            inner = f"{title} - " if item.get("type") == "matrix" and title else prefix
+            inner = f"{prefix}{title} - " if item.get("type") in _TITLED_BLOCKS and title else prefix
             yield from _fields(nested, inner, in_contact or item.get("type") == "contact_info")
         elif item.get("type") != "statement":
             yield item, prefix, in_contact
