@@ -65,10 +65,13 @@ class HoldAfterBatch:
                 time.sleep(0.02)
 
 
-def _command_with(args: list[str], cwd: str, env: dict[str, str], output: str, plugin: object | None) -> None:
-    """In the forked process: `cxbridge ARGS` in `cwd` with `env` (and `plugin`), its output to the file `output`."""
+def _command_with(
+    args: list[str], cwd: str, env: dict[str, str], output: str, plugin: object | None, errors: str | None
+) -> None:
+    """In the forked process: `cxbridge ARGS` in `cwd` with `env` (and `plugin`), its output to the
+    file `output` (its standard error too, or to the file `errors`)."""
     written = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
-    os.dup2(written, 1), os.dup2(written, 2)
+    os.dup2(written, 1), os.dup2(os.open(errors, os.O_WRONLY | os.O_CREAT | os.O_TRUNC) if errors else written, 2)
     os.chdir(cwd)
     os.environ.clear()
     os.environ.update(env)
@@ -78,12 +81,18 @@ def _command_with(args: list[str], cwd: str, env: dict[str, str], output: str, p
     cxbridge.cli.launch.main()
 
 
-def forked_command(args: list[str], *, cwd: Path, output: Path, plugin: object | None = None) -> multiprocessing.Process:
+def forked_command(
+    args: list[str], *, cwd: Path, output: Path, plugin: object | None = None, env: dict[str, str] | None = None,
+    errors: Path | None = None,
+) -> multiprocessing.Process:  # fmt: skip
     """`cxbridge ARGS` started in `cwd`, in a process of its own forked from the server, with
-    this process's environment (and `plugin`), its output to the file `output`."""
+    `env` (else this process's environment) and `plugin`, its output to the file `output` (its
+    standard error too, unless to the file `errors`)."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(PRELOADED)  # taken when the server starts (the first call)
-    process = context.Process(target=_command_with, args=(args, str(cwd), dict(os.environ), str(output), plugin))
+    environment = dict(os.environ if env is None else env)
+    process = context.Process(target=_command_with,
+                              args=(args, str(cwd), environment, str(output), plugin, errors and str(errors)))  # fmt: skip
     process.start()
     return process
 

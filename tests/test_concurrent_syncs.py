@@ -9,13 +9,16 @@ sync started while it waits queues behind it or is refused, so overlapping syncs
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -24,6 +27,7 @@ import cxbridge
 from cxbridge.plugins_host import create_host
 
 from tests.conftest import ROOT
+from tests.killed_syncs import forked_command
 from tests.local_api import FakeApi
 from tests.many_sources import account, config_toml, tables, write_files
 from tests.sqlite_runs import SHARED_SALT
@@ -33,17 +37,41 @@ FORMS = ("formAaaa", "formBbbb", "formCccc", "formDddd", "formEeee", "formFfff")
 SOURCES = [f"web_{form[4].lower()}" for form in FORMS] + ["branch_a", "branch_b"]
 
 
-def start(folder: Path, *args: str, command: tuple[str, ...] = ("sync", "--no-progress")) -> subprocess.Popen:
-    """`cxbridge sync ARGS` (or `command` ARGS) as a process of its own, in `folder` (with its cxbridge.toml)."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "TYPEFORM_TOKEN": TOKEN,
-           "CXBRIDGE_TEST_SHARED_SALT": SHARED_SALT.get_secret_value()}  # fmt: skip
-    return subprocess.Popen([sys.executable, "-m", "cxbridge", *command, *args], cwd=folder, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+@dataclass
+class Started:
+    """A `cxbridge` command running in a process of its own, its output and errors going to files."""
+
+    process: multiprocessing.Process
+    output: Path
+    errors: Path
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def poll(self) -> int | None:
+        """Its exit code, None while it runs."""
+        return self.process.exitcode
 
 
-def finished(process: subprocess.Popen) -> tuple[int, str]:
-    out, err = process.communicate(timeout=300)
-    return process.returncode, out + err
+def start(folder: Path, *args: str, command: tuple[str, ...] = ("sync", "--no-progress")) -> Started:
+    """`cxbridge sync ARGS` (or `command` ARGS) as a process of its own, in `folder` (with its
+    cxbridge.toml): forked from a server that imported cxbridge once (tests/killed_syncs.py) — a
+    new Python importing cxbridge again spent ≈ 0.45 s of CPU before its first request, most of
+    what these commands cost; each is still a process of its own, with its own connections,
+    locks and process id, running `cxbridge` from its command line."""
+    env = {**os.environ, "TYPEFORM_TOKEN": TOKEN, "CXBRIDGE_TEST_SHARED_SALT": SHARED_SALT.get_secret_value()}
+    files = tempfile.mkdtemp(prefix="command-", dir=folder)
+    output, errors = Path(files) / "stdout", Path(files) / "stderr"
+    process = forked_command([*command, *args], cwd=folder, output=output, errors=errors, env=env)
+    return Started(process, output, errors)
+
+
+def finished(started: Started) -> tuple[int, str]:
+    """Its exit code, once it ended, and its output followed by its errors."""
+    started.process.join(300)
+    assert started.process.exitcode is not None, f"cxbridge {started.pid} still runs after 300 s"
+    return started.process.exitcode, started.output.read_text() + started.errors.read_text()
 
 
 @contextmanager
@@ -264,7 +292,7 @@ def data(found: dict[str, list[tuple]]) -> dict[str, list[tuple]]:
 
 
 @contextmanager
-def web_a_reading(folder: Path, url: str) -> Iterator[tuple[subprocess.Popen, threading.Event]]:
+def web_a_reading(folder: Path, url: str) -> Iterator[tuple[Started, threading.Event]]:
     """`cxbridge sync --source web_a` into `url` as a process of its own (the cxbridge.toml of
     `folder` written for the fake Typeform), yielded once it asks for its first responses page,
     which is answered when the event yielded is set: until then it holds its locks."""
