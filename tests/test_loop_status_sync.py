@@ -149,11 +149,18 @@ def test_resolved_and_closed_freshdesk_tickets_resolve_their_cases(workspace, mo
 def test_a_freshdesk_ticket_past_the_300_pages_of_one_listing_still_resolves_its_case(workspace, monkeypatch):
     """A busy help desk: more than 300 pages of tickets changed since the oldest followed case
     opened. Freshdesk lists no more than 300 pages at once; the listing goes on from the last
-    ticket seen, as the freshdesk source's does, instead of failing every sync."""
+    ticket seen, as the freshdesk source's does, instead of failing every sync. The status read
+    asks for pages of 10 tickets here, not its 100: the cap counts pages, whatever their size, so
+    3,005 busy tickets fill the 300 pages and leave the last page's few as 30,050 did at 100 a
+    page (the fake help desk filtered and sorted all of them for each of the 301 pages, and
+    they were most of the test's time)."""
     from datetime import datetime, timedelta, timezone
 
+    from cxbridge.plugins.actions import freshdesk as actions
     from tests.freshdesk_api import API_KEY, Helpdesk, freshdesk
 
+    per_page = 10
+    monkeypatch.setattr(actions, "TICKETS_A_PAGE", per_page)
     start = datetime.now(timezone.utc) + timedelta(minutes=1)
 
     def later(seconds: int) -> str:
@@ -165,7 +172,7 @@ def test_a_freshdesk_ticket_past_the_300_pages_of_one_listing_still_resolves_its
         with_loop(workspace, FRESHDESK.format(url=api.url))
         workspace.write_csv(ROWS)
         workspace.sync()
-        busy = [{"id": 100_000 + n, "status": 2, "updated_at": later(n)} for n in range(300 * 100 + 50)]
+        busy = [{"id": 100_000 + n, "status": 2, "updated_at": later(n)} for n in range(300 * per_page + 5)]
         desk.tickets.extend(busy)
         refs = {n: cases(workspace)[n][2] for n in DETRACTORS}
         desk.created[int(refs["R1"].removeprefix("freshdesk:"))] |= {"status": 4, "updated_at": later(len(busy))}
@@ -174,8 +181,9 @@ def test_a_freshdesk_ticket_past_the_300_pages_of_one_listing_still_resolves_its
         lists = [seen for seen in api.requests[before:] if seen.method == "GET" and seen.path == "/api/v2/tickets"]
     assert result.deliveries.errors == []
     assert cases(workspace)["R1"][0] == "resolved" and cases(workspace)["R4"][0] == "open"
-    assert len(lists) == 300 + 1, "300 pages, then one from the last ticket seen: it, the 51 after it and R1's"
-    assert lists[-1].query["updated_since"] == later(300 * 100 - 2), "R4's ticket and 29,999 busy ones fill 300 pages"
+    assert len(lists) == 300 + 1, "300 pages, then one from the last ticket seen: it, the 6 after it and R1's"
+    assert {seen.query["per_page"] for seen in lists} == {str(per_page)}
+    assert lists[-1].query["updated_since"] == later(300 * per_page - 2), "R4's ticket and 2,999 busy ones fill 300 pages"
 
 
 def test_a_completed_hubspot_task_resolves_its_case_through_a_batch_read(workspace, monkeypatch):
