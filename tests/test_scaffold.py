@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -54,15 +56,29 @@ def author(request, tmp_path_factory, generated, wheelhouse, with_cxbridge) -> t
     return kind, generated[kind], venv
 
 
-def test_the_authors_environment_has_only_what_the_plugin_declares(author):
+@pytest.fixture(scope="module")
+def seen(author) -> dict[str, Any]:
+    """What the author's environment shows from inside, asked of one Python (a new one imports
+    cxbridge in ≈ 1 s of CPU): the distributions installed, whether cxbridge comes from the
+    environment, where it keeps compiled modules, and the plugins `cxbridge.plugins()` lists of
+    the author's kind."""
+    kind, _, venv = author
+    code = ("import importlib.metadata as m, json, sys, cxbridge\n"
+            "print(json.dumps({'names': sorted(d.metadata['Name'].lower() for d in m.distributions()), "
+            "'inside': cxbridge.__file__.startswith(sys.prefix), 'compiled': sys.pycache_prefix, "
+            f"'listed': [[p.name, p.package] for p in cxbridge.plugins().{kind}s]}}))")  # fmt: skip
+    return json.loads(venv.run_python(code))
+
+
+def test_the_authors_environment_has_only_what_the_plugin_declares(author, seen):
     _, _, venv = author
-    names = venv.run_python("import importlib.metadata as m; print(sorted(d.metadata['Name'].lower() for d in m.distributions()))")
+    names = seen["names"]
     assert "cxbridge" in names and f"cxbridge-{NAMES[author[0]]}" in names and "jsonschema" in names
     assert "duckdb" not in names and "hypothesis" not in names and "pytest-xdist" not in names  # ours, not the plugin's
     other = next(kind for kind in KINDS if kind != author[0])
     assert f"cxbridge-{NAMES[other]}" not in names, "each author's environment has only their own plugin"
-    location = venv.run_python("import cxbridge, sys; print(cxbridge.__file__.startswith(sys.prefix))")
-    assert location.strip() == "True", "cxbridge must come from the new environment, not from this checkout"
+    assert seen["inside"] is True, "cxbridge must come from the new environment, not from this checkout"
+    assert seen["compiled"] is None, "its modules compiled beside them, not under this run's pycache prefix"
     script = (venv.path / "bin" / "cxbridge").read_text(encoding="utf-8").splitlines()[0]
     assert script == f"#!{venv.python}", "the `cxbridge` command must run this environment's Python"
 
@@ -77,13 +93,10 @@ def test_generated_package_installs_and_its_tests_pass(author):
     assert re.match(rf"{expected}\b", summary) and "skipped" not in summary and "warning" not in summary, summary
 
 
-def test_generated_plugin_is_listed_by_cxbridge_plugins_in_its_environment(author):
-    kind, _, venv = author
-    listing = venv.run_python(
-        f"import cxbridge; print([(p.name, p.package) for p in cxbridge.plugins().{kind}s])"
-    )
+def test_generated_plugin_is_listed_by_cxbridge_plugins_in_its_environment(author, seen):
+    kind = author[0]
     name = NAMES[kind].replace("-", "_") if kind == "source" else NAMES[kind]  # a connector, a URL scheme
-    assert f"('{name}', 'cxbridge-{NAMES[kind]}')" in listing
+    assert [name, f"cxbridge-{NAMES[kind]}"] in seen["listed"], seen["listed"]
 
 
 def test_the_printed_next_steps_install_cxbridge_from_where_it_runs_first(tmp_path: Path):
