@@ -29,10 +29,14 @@ PRELOADED = [
     *(f"cxbridge.plugins.{engine}.destination" for engine in ("sqlite", "duckdb", "postgres", "parquet")),
     "duckdb",
     "psycopg",
+    "cxbridge.http.client",
+    "cxbridge.plugins.typeform.source",
 ]
-"""What the server imports: this module (cxbridge's API and command line), the CSV source and the
-engines' modules — not pyarrow, whose import starts threads a fork would not copy. The plugins
-are found and loaded in each sync, as `cxbridge sync` does."""
+"""What the server imports: this module (cxbridge's API and command line), the CSV source, the
+engines' modules, and the HTTP client with the Typeform connector test_concurrent_syncs' syncs
+read (httpx with its rich, tenacity: ≈ 0.1 s of CPU a command) — not pyarrow, whose import starts
+threads a fork would not copy. The plugins are found and loaded in each sync, as `cxbridge sync`
+does."""
 
 
 class KillAfterBatch:
