@@ -80,7 +80,7 @@ def test_excel_serial_numbers_and_epoch_seconds():
 
 def test_a_date_that_cannot_be_is_a_data_error_with_a_hint():
     with pytest.raises(DataError, match="set date_order"):
-        parse_datetime("13/31/2024", order=DateOrder.MDY)
+        parse_datetime("13/12/2024", order=DateOrder.MDY)
     with pytest.raises(DataError, match="timestamp_format"):
         parse_datetime("last tuesday")
 
@@ -109,3 +109,18 @@ def test_date_order_evidence_counts_one_date_as_one():
     assert date_order(["13/5/2024", "14/5/2024"]).evidence.startswith("2 dates have a first part above 12")
     assert date_order(["13/5/2024", "5/13/2024"]).evidence == "1 date reads only as d/m and 1 only as m/d"
     assert date_order(["1/5/2024"]).evidence.startswith("the 1 date has day and month ≤ 12; assumed mdy")
+
+
+@pytest.mark.parametrize("order", [DateOrder.DMY, DateOrder.MDY])
+def test_a_date_no_order_reads_names_no_date_order_to_set(order):
+    """31/02/2025 is no date day first nor month first: setting date_order would not help, so
+    the reason does not ask for it (its kind says so too)."""
+    with pytest.raises(DataError) as raised:
+        parse_datetime("31/02/2025", order=order)
+    assert "date_order" not in str(raised.value) and raised.value.kind == "impossible-date"
+
+
+def test_a_date_the_other_order_reads_names_date_order_to_set():
+    with pytest.raises(DataError, match="set date_order = 'dmy' or 'mdy'") as raised:
+        parse_datetime("12/25/2025", order=DateOrder.DMY)
+    assert raised.value.kind == "date-in-other-order"

@@ -238,8 +238,8 @@ def _from_match(match: re.Match[str], text: str, order: DateOrder | None) -> dat
     try:
         parsed = datetime(year, month, day, *clock)
     except ValueError as exc:
-        hint = "; set date_order = 'dmy' or 'mdy'" if len(first) != 4 else ""
-        other_order = hint and _is_date(year, month=day, day=month, clock=clock)  # the day read as the month
+        other_order = len(first) != 4 and _is_date(year, month=day, day=month, clock=clock)  # the day read as the month
+        hint = "; set date_order = 'dmy' or 'mdy'" if other_order else ""
         raise DataError(f"timestamp {quoted(text)} is not a valid date ({exc}){hint}",
                         kind="date-in-other-order" if other_order else "impossible-date") from None  # fmt: skip
     if zone_text and zone_text not in ("UTC", "GMT", "Z"):
