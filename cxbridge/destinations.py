@@ -56,7 +56,7 @@ class QuarantineItem:
     error: str
     field: str | None = None
     context: dict[str, Any] = dataclasses.field(default_factory=dict)
-    kind: str | None = None  # the rule it breaks (`DataError.kind`): the run's summary counts by it; no column holds it
+    kind: str | None = None  # the rule it breaks (`DataError.kind`), stored in `quarantine.kind`; None: none named
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> QuarantineItem:
@@ -65,7 +65,7 @@ class QuarantineItem:
         return cls(
             record_id=row["record_id"], source=row["source"], stream=row["stream"],
             source_record_id=row["source_record_id"], raw=raw, error=row["error"], field=row["field"],
-            context=context or {},
+            context=context or {}, kind=row.get("kind"),
         )  # fmt: skip
 
     @property

@@ -123,7 +123,7 @@ QUARANTINE = Table(
         Column("record_id", required=True), Column("source", required=True), Column("stream", required=True),
         Column("source_record_id"), Column("raw", T.JSON), Column("error", required=True), Column("field"),
         Column("context", T.JSON), Column("first_seen", T.TIMESTAMP, True), Column("last_seen", T.TIMESTAMP, True),
-        Column("run_id", required=True),
+        Column("run_id", required=True), Column("kind"),  # the rule it breaks (DataError.kind); NULL if none named
     ),
     primary_key=("record_id",),
     indexes=(("source", "stream"),),

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from cxbridge.layout import CRM_TABLES, ERASURES, FEEDBACK, FEEDBACK_CASES, FEEDBACK_SCORES, IDENTITY_INDEXES, INITIAL_TABLES, LOOP_TABLES, METADATA
-from cxbridge.layout import SYNC_RUNS, Column, ColumnType, Table
+from cxbridge.layout import QUARANTINE, SYNC_RUNS, Column, ColumnType, Table
 from cxbridge.question_keys import UNKEYED_ANSWERS_SQL, key_updates
 from cxbridge.views import FEEDBACK_VIEWS, VIEW_NAMES, VIEWS_BEFORE_LOOP, VIEWS_BEFORE_QUESTIONS, VIEWS_BEFORE_RANKING, view_sql
 
@@ -102,10 +102,10 @@ def add_waves(destination: SQLDestination) -> None:
     create_views(destination)
 
 
-def add_run_column(name: str) -> Callable[[SQLDestination], None]:
-    """The migration adding `sync_runs.NAME` to a destination created before it: empty in the
-    runs it holds, which did not record it."""
-    return lambda destination: destination.execute(destination.add_column_sql(SYNC_RUNS, SYNC_RUNS.column(name)))
+def add_run_column(name: str, table: Table = SYNC_RUNS) -> Callable[[SQLDestination], None]:
+    """The migration adding `TABLE.NAME` (`sync_runs` unless told) to a destination created before
+    it: empty in the rows it holds, which did not record it."""
+    return lambda destination: destination.execute(destination.add_column_sql(table, table.column(name)))
 
 
 def add_case_local_dates(destination: SQLDestination) -> None:
@@ -147,4 +147,5 @@ MIGRATIONS = (
     Migration("0027_run_command", add_run_column("command")),  # sync, import, replay or remove
     Migration("0028_ranking_places_exact", create_views),  # every view again: share · n compared exactly
     Migration("0029_case_local_months", add_case_local_dates),  # loop_performance: a case's month in its zone
+    Migration("0030_quarantine_kinds", add_run_column("kind", QUARANTINE)),  # the rule a record breaks; NULL before
 )

@@ -72,7 +72,7 @@ def loop_change_rows(changes: LoopChanges) -> dict[Table, list[tuple[Any, ...]]]
 def quarantine_row(item: QuarantineItem, now: str, run_id: str) -> tuple[Any, ...]:
     return (
         item.record_id, item.source, item.stream, item.source_record_id, to_json(item.raw), item.error,
-        item.field, to_json(item.context), now, now, run_id,
+        item.field, to_json(item.context), now, now, run_id, item.kind,
     )  # fmt: skip
 
 

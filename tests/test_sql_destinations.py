@@ -55,7 +55,7 @@ def test_migrations_are_recorded_and_applied_once(sql_destination):
         "0020_skipped_count", "0021_revenue_currency", "0022_ranking_flags_apart",
         "0023_scorecard_flags_apart", "0024_counts_across_currencies", "0025_unknown_detractor_revenue",
         "0026_pruned_count", "0027_run_command", "0028_ranking_places_exact",
-        "0029_case_local_months",
+        "0029_case_local_months", "0030_quarantine_kinds",
         *(["duckdb_0001_keyless_growing_tables", "duckdb_0002_keyless_crm_tables"] if isinstance(destination, DuckDBDestination) else []),
         *(["postgresql_0001_indexes_that_pay"] if isinstance(destination, PostgresDestination) else []),
     ]  # fmt: skip

@@ -43,7 +43,8 @@ def test_open_creates_tables_and_views_once(tmp_path):
                                                 "0026_ranking_flags_apart", "0027_scorecard_flags_apart",
                                                 "0028_counts_across_currencies", "0029_unknown_detractor_revenue",
                                                 "0030_latest_spelling_in_time", "0031_pruned_count", "0032_run_command",
-                                                "0033_ranking_places_exact", "0034_case_local_months"]  # fmt: skip
+                                                "0033_ranking_places_exact", "0034_case_local_months",
+                                                "0035_quarantine_kinds"]  # fmt: skip
     assert destination.query("PRAGMA journal_mode")[0]["journal_mode"] == "wal"
     destination.close()
 

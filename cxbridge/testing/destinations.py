@@ -615,6 +615,7 @@ class DestinationConformance:
             items = list(destination.quarantined())
             assert {item.source_record_id for item in items} == {"F0019", "F0038", "F0057"}
             assert all("outside its scale" in item.error and item.raw["nps"] == "11" for item in items)
+            assert {item.kind for item in items} == {"answer-outside-scale"}, "each keeps the rule it breaks"
             assert {item.source for item in destination.quarantined(source="mystery_visits")} == {"mystery_visits"}
             destination.release_quarantine([item.record_id for item in items[:2]])
             assert [item.record_id for item in destination.quarantined()] == [item.record_id for item in items[2:]]
@@ -635,6 +636,28 @@ class DestinationConformance:
             assert destination.get_cursor(first.source, first.stream) == {"files": "read again"}
         finally:
             destination.close()
+
+    def test_a_record_quarantined_again_keeps_the_rule_it_breaks_now(self, destination_factory):
+        """The kind of a record quarantined again (a replay, a re-read) is the one its last failure
+        names, in place of the first's; a DataError naming none (a plugin's) stores none."""
+        from cxbridge.status_report import quarantine_in_people_order
+
+        def failed(kind: str | None, run_id: str) -> Batch:
+            items = [QuarantineItem("q1", "bad_rows", "rows", "N1", {"n": 1}, "a bad row", kind=kind),
+                     QuarantineItem("q2", "bad_rows", "rows", "N2", {"n": 2}, "a plugin's bad row")]  # fmt: skip
+            return Batch(run_id=run_id, source="bad_rows", stream="rows", quarantined=items)
+
+        destination = destination_factory("kinds")
+        destination.open()
+        try:
+            destination.write_batch(failed("impossible-date", "run1"))
+            first = [(item.record_id, item.kind) for item in quarantine_in_people_order(destination)]
+            destination.write_batch(failed("answer-outside-scale", "run2"))
+            again = [(item.record_id, item.kind) for item in destination.quarantined()]
+        finally:
+            destination.close()
+        assert first == [("q1", "impossible-date"), ("q2", None)]
+        assert again == [("q1", "answer-outside-scale"), ("q2", None)]
 
     def test_quarantine_is_listed_by_file_and_row_as_the_destination_sorts_it(self, destination_factory):
         """`cxbridge quarantine list`'s order, sorted by the destination and read back whole: by

@@ -8,7 +8,7 @@ import json
 from glob import glob
 from pathlib import Path
 
-from cxbridge.layout import FEEDBACK, FEEDBACK_CASES, FEEDBACK_SCORES, METADATA, SYNC_RUNS, TABLES
+from cxbridge.layout import FEEDBACK, FEEDBACK_CASES, FEEDBACK_SCORES, METADATA, QUARANTINE, SYNC_RUNS, TABLES, Table
 from cxbridge.plugins.parquet import files
 from cxbridge.plugins.parquet.files import PARTITIONED, empty_select, literal
 from cxbridge.question_keys import key_updates
@@ -21,7 +21,7 @@ MIGRATIONS = (
     "0020_sla_share_of_decided_cases", "0021_store_names", "0022_skipped_count",
     "0023_revenue_currency", "0024_ranking_flags_apart", "0025_scorecard_flags_apart",
     "0026_counts_across_currencies", "0027_unknown_detractor_revenue", "0028_pruned_count",
-    "0029_run_command", "0030_ranking_places_exact", "0031_case_local_months",
+    "0029_run_command", "0030_ranking_places_exact", "0031_case_local_months", "0032_quarantine_kinds",
 )  # fmt: skip
 VIEW_MIGRATIONS = {  # the migrations that changed views.sql
     "0002_bi_views", "0004_crm_views", "0005_followup_files", "0006_local_dates", "0008_population_views",
@@ -72,7 +72,9 @@ class LakeMigrations:
         if "0029_run_command" not in done:  # after 0028's
             self._add_run_column("command")
         if "0031_case_local_months" not in done:
-            self._add_case_local_dates()
+            self._add_folder_column(FEEDBACK_CASES, "opened_local_date", self.day_of("opened_at"))
+        if "0032_quarantine_kinds" not in done:  # NULL: a stored reason's words are no exact rule
+            self._add_folder_column(QUARANTINE, "kind", "CAST(NULL AS VARCHAR)")
         if "0007_metadata" not in done and not files.table_file(self.root, METADATA).exists():
             files.replace_atomically(self.conn, empty_select(METADATA), files.table_file(self.root, METADATA))
         if not VIEW_MIGRATIONS <= set(done):
@@ -104,14 +106,15 @@ class LakeMigrations:
             empty = f"CAST(NULL AS {files.TYPE_NAMES[column.type]}) AS {column.name}"
             files.replace_atomically(self.conn, f"SELECT *, {empty} FROM {runs}", path)
 
-    def _add_case_local_dates(self) -> None:
-        """`feedback_cases.opened_local_date` (0031) in every cases file written before it: the
-        UTC day of `opened_at`, the month `loop_performance` counted the case in until then."""
-        for path in files.folder_files(self.root / FEEDBACK_CASES.name):
-            cases = f"read_parquet({literal(path)})"
-            if "opened_local_date" not in {row[0] for row in self.conn.execute(f"DESCRIBE SELECT * FROM {cases}").fetchall()}:
-                day = f"{self.day_of('opened_at')} AS opened_local_date"
-                files.replace_atomically(self.conn, f"SELECT *, {day} FROM {cases}", path)
+    def _add_folder_column(self, table: Table, name: str, value: str) -> None:
+        """`TABLE.NAME`, the last of its columns, in every file of its folder written before it, as
+        `value` (SQL of the file's columns): `feedback_cases.opened_local_date` (0031), the UTC day
+        of `opened_at` — the month `loop_performance` counted the case in until then —, and
+        `quarantine.kind` (0032), NULL."""
+        for path in files.folder_files(self.root / table.name):
+            rows = f"read_parquet({literal(path)})"
+            if name not in {row[0] for row in self.conn.execute(f"DESCRIBE SELECT * FROM {rows}").fetchall()}:
+                files.replace_atomically(self.conn, f"SELECT *, {value} AS {name} FROM {rows}", path)
 
     def _add_question_keys(self) -> None:
         """`question_key` in every scores file written before it: each answer's automatic key

@@ -451,13 +451,13 @@ class SQLiteDestination(Destination):
         now = _now()
         self.db.conn.executemany(
             "INSERT INTO quarantine (record_id, source, stream, source_record_id, raw, error, field, context, "
-            "first_seen, last_seen, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "first_seen, last_seen, run_id, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (record_id) DO UPDATE SET raw = excluded.raw, error = excluded.error, "
             "field = excluded.field, context = excluded.context, last_seen = excluded.last_seen, "
-            "run_id = excluded.run_id",
+            "run_id = excluded.run_id, kind = excluded.kind",
             [
                 (item.record_id, item.source, item.stream, item.source_record_id, to_json(item.raw), item.error,
-                 item.field, to_json(item.context), now, now, batch.run_id)
+                 item.field, to_json(item.context), now, now, batch.run_id, item.kind)
                 for item in batch.quarantined
             ],
         )  # fmt: skip

@@ -519,3 +519,11 @@ def case_local_months(db: Database) -> None:
     db.execute("ALTER TABLE feedback_cases ADD COLUMN opened_local_date TEXT")
     db.execute("UPDATE feedback_cases SET opened_local_date = substr(opened_at, 1, 10)")
     create_views(db, VIEW_NAMES)
+
+
+@migrations(name="0035_quarantine_kinds")
+def quarantine_kinds(db: Database) -> None:
+    """`quarantine.kind`, the rule a record breaks (`DataError.kind`): NULL for the records stored
+    before it, whose reason's words are no exact rule (`quoted_values.rule_of`) — a replay or the
+    next read that quarantines one again stores its kind."""
+    db.execute("ALTER TABLE quarantine ADD COLUMN kind TEXT")
