@@ -372,7 +372,7 @@ def schema() -> None:
     click.echo(json.dumps(api.schema(), indent=2, ensure_ascii=False))
 
 
-QUARANTINE_COLUMNS = ("source", "stream", "id", "where", "field", "error")
+QUARANTINE_COLUMNS = ("source", "stream", "id", "where", "field", "kind", "error")
 
 
 @cli.group()
@@ -383,20 +383,21 @@ def quarantine() -> None:
 @quarantine.command("list")
 @config_option
 @click.option("--source", "-s", metavar="NAME", help="Only this source.")
+@click.option("--kind", metavar="KIND", help="Only records breaking this rule (answer-outside-scale, …).")
 @db_option
 @destination_option
 @format_option
 @limit_option()
 @handles_errors
-def quarantine_list(config, source, db, destination, fmt, limit) -> None:
+def quarantine_list(config, source, kind, db, destination, fmt, limit) -> None:
     """Show quarantined records and why each one was kept out, by source and place (file, row)."""
     from cxbridge import api
 
-    items = api.quarantine_list(config, source=source, destination=api.destination_url_for(db, destination))
+    items = api.quarantine_list(config, source=source, kind=kind, destination=api.destination_url_for(db, destination))
     rows = (
         dict(zip(QUARANTINE_COLUMNS, (
             item.source, item.stream, item.source_record_id,
-            ", ".join(f"{k} {v}" for k, v in item.where.items() if v is not None), item.field, item.error,
+            ", ".join(f"{k} {v}" for k, v in item.where.items() if v is not None), item.field, item.kind, item.error,
         ), strict=True))
         for item in items
     )  # fmt: skip

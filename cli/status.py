@@ -143,11 +143,11 @@ def print_status(report: StatusReport) -> None:
         console.print("quarantine: empty")
     else:
         table = _table("quarantine")
-        for name in ("source", "stream", "records", "last seen (UTC)"):
+        for name in ("source", "stream", "kind", "records", "last seen (UTC)"):
             table.add_column(name, justify="right" if name == "records" else "left", overflow="fold")
         for row in report.quarantine:
-            table.add_row(output.escape(row["source"]), output.escape(row["stream"]), f"{row['records']:,}",
-                          minute(row["last_seen"]))  # fmt: skip
+            table.add_row(output.escape(row["source"]), output.escape(row["stream"]), output.escape(row["kind"] or "—"),
+                          f"{row['records']:,}", minute(row["last_seen"]))  # fmt: skip
         console.print(table)
     if report.duplicates:
         table = _table("copies counted once (cxbridge duplicates)")

@@ -480,14 +480,16 @@ def quarantine_list(
     config: str | Path | None = None,
     *,
     source: str | None = None,
+    kind: str | None = None,
     destination: str | None = None,
     limit: int | None = None,
     host: PluginHost | None = None,
 ) -> Iterator[QuarantineItem]:
-    """The quarantined records (of one source, if given) with their reasons, by source, stream
-    and place in it (file, sheet, row); the first `limit` of them when given. Read a batch at a
-    time as they are taken (`list()` them for a list); a missing or unknown destination is
-    raised by the call."""
+    """The quarantined records (of one source, breaking one rule — `kind`, 'answer-outside-scale' —
+    if given) with their reasons, by source, stream and place in it (file, sheet, row); the first
+    `limit` of them when given. Read a batch at a time as they are taken (`list()` them for a
+    list); a missing or unknown destination, source or kind is raised by the call."""
+    from cxbridge.quarantine_kinds import require_known_kind
     from cxbridge.status_report import quarantine_in_people_order
 
     host = host or get_host()
@@ -496,7 +498,9 @@ def quarantine_list(
     def listed(dest: Destination) -> Iterator[QuarantineItem]:
         if source is not None:
             _require_known_source(dest, cfg, source)
-        return itertools.islice(quarantine_in_people_order(dest, source=source), limit)
+        if kind is not None:
+            require_known_kind(dest, kind)
+        return itertools.islice(quarantine_in_people_order(dest, source=source, kind=kind), limit)
 
     return read_lazily(reading(cfg, destination=destination, host=host), listed)
 

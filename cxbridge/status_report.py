@@ -40,7 +40,7 @@ WRITTEN_TABLES = ("feedback", "crm_accounts", "crm_contacts")
 LATER_RUN_COLUMNS = ("records_skipped", "records_pruned", "command")
 """Columns of `sync_runs` a destination opened read-only before a sync migrated it may lack (null)."""
 CURSOR_COLUMNS = ("source", "stream", "position", "cursor", "updated_at")
-QUARANTINE_COUNT_COLUMNS = ("source", "stream", "records", "last_seen")
+QUARANTINE_COUNT_COLUMNS = ("source", "stream", "kind", "records", "last_seen")
 COPIES_COLUMNS = ("source", "copies")
 """The columns of each part of a StatusReport, in order (its CSV headers, rows or none)."""
 
@@ -80,14 +80,18 @@ def status_of(dest: Destination, *, runs: int = 10) -> StatusReport:
 
 
 def quarantine_counts(dest: Destination) -> list[dict[str, Any]]:
-    """Per source and stream: its records in quarantine and the latest `last_seen`, compared in
+    """Per source, stream and the rule its records break (`kind`, null last: stored before kinds
+    were, or named by none): its records in quarantine and the latest `last_seen`, compared in
     time (Destination.in_time), the stored value selected."""
+    kind = "kind" if dest.has_column("quarantine", "kind") else "NULL"  # opened read-only before a sync migrated it
+    rows = f"(SELECT source, stream, {kind} AS kind, last_seen FROM quarantine)"
     return dest.query(
-        "SELECT q.source, q.stream, c.records, MAX(q.last_seen) AS last_seen FROM quarantine q JOIN "  # QUARANTINE_COUNT_COLUMNS
-        f"(SELECT source, stream, COUNT(*) AS records, MAX({dest.in_time('last_seen')}) AS latest "
-        "FROM quarantine GROUP BY source, stream) c "
-        f"ON q.source = c.source AND q.stream = c.stream AND {dest.in_time('q.last_seen')} = c.latest "
-        "GROUP BY q.source, q.stream, c.records ORDER BY q.source, q.stream"
+        f"SELECT q.source, q.stream, q.kind, c.records, MAX(q.last_seen) AS last_seen FROM {rows} q JOIN "  # QUARANTINE_COUNT_COLUMNS
+        f"(SELECT source, stream, kind, COUNT(*) AS records, MAX({dest.in_time('last_seen')}) AS latest "
+        f"FROM {rows} r GROUP BY source, stream, kind) c "
+        "ON q.source = c.source AND q.stream = c.stream AND COALESCE(q.kind, '') = COALESCE(c.kind, '') "
+        f"AND {dest.in_time('q.last_seen')} = c.latest GROUP BY q.source, q.stream, q.kind, c.records "
+        "ORDER BY q.source, q.stream, CASE WHEN q.kind IS NULL THEN 1 ELSE 0 END, q.kind"
     )
 
 
@@ -262,15 +266,17 @@ def _shortened(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def quarantine_in_people_order(destination: Destination, *, source: str | None = None) -> Iterator[QuarantineItem]:
-    """The quarantined records (of `source`) by source, stream and place (file, sheet, row: row 9
+def quarantine_in_people_order(
+    destination: Destination, *, source: str | None = None, kind: str | None = None
+) -> Iterator[QuarantineItem]:
+    """The quarantined records (of `source`, breaking the rule `kind`) by source, stream and place (file, sheet, row: row 9
     before row 10, a row that is no number after the numbered ones), then native id — the same
     order on every run and every destination, whenever each was quarantined — sorted by the
     destination and read from it a batch at a time (`query_rows`): a listing holds a batch, not
     the quarantine."""
     d = destination
-    if not d.has_column("quarantine", "record_id"):  # a SQLite file made before its first sync
-        return iter(())
+    if not d.has_column("quarantine", "kind" if kind else "record_id"):  # a SQLite file before its first sync
+        return iter(())  # or a destination opened read-only before a sync stored kinds
     text = d.by_code_point
     row = d.json_integer("context", "row")
     order = (
@@ -279,6 +285,7 @@ def quarantine_in_people_order(destination: Destination, *, source: str | None =
         row, text(f"COALESCE({d.json_string('context', 'row')}, '')"), text("COALESCE(source_record_id, '')"),
         text("record_id"),
     )  # fmt: skip
-    where, params = (f" WHERE source = {d.param(0)}", [source]) if source else ("", [])
-    sql = f"SELECT * FROM {d.qualified('quarantine')}{where} ORDER BY {', '.join(order)}"
-    return map(QuarantineItem.from_row, d.query_rows(sql, params))
+    asked = {name: value for name, value in (("source", source), ("kind", kind)) if value is not None}
+    where = " AND ".join(f"{name} = {d.param(n)}" for n, name in enumerate(asked))
+    sql = f"SELECT * FROM {d.qualified('quarantine')}{where and ' WHERE ' + where} ORDER BY {', '.join(order)}"
+    return map(QuarantineItem.from_row, d.query_rows(sql, list(asked.values())))

@@ -115,7 +115,8 @@ def test_status_shows_runs_cursors_and_quarantine(workspace: Workspace):
     status = json.loads(invoke("status", "--format", "json").output)
     assert status["runs"][0]["records_written"] == 1
     assert status["cursors"][0]["source"] == "survey"
-    assert status["quarantine"] == [{"source": "survey", "stream": "rows", "records": 1, "last_seen": status["quarantine"][0]["last_seen"]}]
+    assert status["quarantine"] == [{"source": "survey", "stream": "rows", "kind": "answer-outside-scale", "records": 1,
+                                     "last_seen": status["quarantine"][0]["last_seen"]}]  # fmt: skip
 
 
 def test_quarantine_list_and_replay_after_fixing_the_config(workspace: Workspace):

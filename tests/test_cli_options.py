@@ -130,7 +130,7 @@ def csv_header(*args: str) -> tuple[list[str], int]:
     return lines[0], len(lines) - 1
 
 
-QUARANTINE_HEADER = ["source", "stream", "id", "where", "field", "error"]
+QUARANTINE_HEADER = ["source", "stream", "id", "where", "field", "kind", "error"]
 
 
 def test_an_empty_quarantine_lists_as_a_csv_header_with_the_columns_of_a_full_one(workspace: Workspace):
@@ -190,10 +190,10 @@ def test_status_as_csv_prints_each_parts_header_when_the_part_is_empty(workspace
         ["run_id", "source", "connector", "status", "started_at", "finished_at", "records_read", "records_written",
          "records_unchanged", "records_quarantined", "records_skipped", "records_pruned", "command", "error"],
         ["source", "stream", "position", "cursor", "updated_at"],
-        ["source", "stream", "records", "last_seen"],  # no record quarantined: the header alone
+        ["source", "stream", "kind", "records", "last_seen"],  # no record quarantined: the header alone
         ["source", "copies"],  # no copies: the header alone
     ]  # fmt: skip
-    assert lines[-2:] == [["source", "stream", "records", "last_seen"], ["source", "copies"]]
+    assert lines[-2:] == [["source", "stream", "kind", "records", "last_seen"], ["source", "copies"]]
     stale = list(csv.reader(io.StringIO(CliRunner().invoke(cli, ["status", "--stale", "30d", "--format", "csv"]).stdout)))
     assert stale == [["source", "last_success", "last_status", "last_read", "last_quarantined", "reason", "stale_after"]]
 

@@ -75,5 +75,5 @@ def test_status_gives_each_stream_s_quarantine_its_latest_last_seen(destination,
     stored = {row["source_record_id"]: row["last_seen"] for row in destination.query("SELECT * FROM quarantine")}
     assert stored == {"R1": "2026-01-01T10:00:00.500000Z", "R2": "2026-01-01T10:00:00Z"}  # both widths, as text
     assert status_of(destination).quarantine == [
-        {"source": "shop", "stream": "rows", "records": 2, "last_seen": "2026-01-01T10:00:00.500000Z"}
+        {"source": "shop", "stream": "rows", "kind": None, "records": 2, "last_seen": "2026-01-01T10:00:00.500000Z"}
     ]

@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from cxbridge import plugins_host
 from cxbridge.cli.main import cli
 from cxbridge.destinations import QuarantineItem
+from cxbridge.quarantine_kinds import KINDS
 from cxbridge.quoted_values import rule_of
 from cxbridge.source_result import SourceResult
 
@@ -178,6 +179,11 @@ def test_every_data_error_cxbridge_raises_names_the_rule_it_breaks():
     kinds, unnamed = data_error_kinds()
     assert not unnamed, unnamed
     assert {"answer-outside-scale", "answer-not-whole-number", "date-in-other-order", "impossible-date"} <= kinds
+
+
+def test_the_kinds_quarantine_list_knows_are_those_the_code_names():
+    """`quarantine list --kind` takes these as known even with no record of one stored."""
+    assert set(KINDS) == data_error_kinds()[0] and len(KINDS) == len(set(KINDS))
 
 
 def test_every_kind_is_explained_where_the_sync_summary_is():

@@ -475,8 +475,8 @@ class DestinationConformance:
         assert [(r["source"], r["stream"], r["cursor"]) for r in actual.cursors] == [
             (r["source"], r["stream"], r["cursor"]) for r in expected.cursors
         ]
-        assert [(r["source"], r["stream"], r["records"]) for r in actual.quarantine] == [
-            (r["source"], r["stream"], r["records"]) for r in expected.quarantine
+        assert [(r["source"], r["stream"], r["kind"], r["records"]) for r in actual.quarantine] == [
+            (r["source"], r["stream"], r["kind"], r["records"]) for r in expected.quarantine
         ]
 
     def test_a_record_id_is_in_one_place_whatever_the_order_of_its_versions(self, destination_factory, reference):
@@ -639,8 +639,9 @@ class DestinationConformance:
 
     def test_a_record_quarantined_again_keeps_the_rule_it_breaks_now(self, destination_factory):
         """The kind of a record quarantined again (a replay, a re-read) is the one its last failure
-        names, in place of the first's; a DataError naming none (a plugin's) stores none."""
-        from cxbridge.status_report import quarantine_in_people_order
+        names, in place of the first's; a DataError naming none (a plugin's) stores none; `status`
+        counts them by it, the records of none last."""
+        from cxbridge.status_report import quarantine_counts, quarantine_in_people_order
 
         def failed(kind: str | None, run_id: str) -> Batch:
             items = [QuarantineItem("q1", "bad_rows", "rows", "N1", {"n": 1}, "a bad row", kind=kind),
@@ -654,10 +655,12 @@ class DestinationConformance:
             first = [(item.record_id, item.kind) for item in quarantine_in_people_order(destination)]
             destination.write_batch(failed("answer-outside-scale", "run2"))
             again = [(item.record_id, item.kind) for item in destination.quarantined()]
+            counts = [(row["kind"], row["records"]) for row in quarantine_counts(destination)]
         finally:
             destination.close()
         assert first == [("q1", "impossible-date"), ("q2", None)]
         assert again == [("q1", "answer-outside-scale"), ("q2", None)]
+        assert counts == [("answer-outside-scale", 1), (None, 1)]
 
     def test_quarantine_is_listed_by_file_and_row_as_the_destination_sorts_it(self, destination_factory):
         """`cxbridge quarantine list`'s order, sorted by the destination and read back whole: by
