@@ -28,16 +28,21 @@ from tests.killed_syncs import sync_killed
 
 ROWS = 400
 BATCH_SIZE = 20  # 21 batches a sync
+PARQUET_ROWS = 200
+"""On Parquet, 11 batches a sync: each batch writes a part a table and month, which every later
+batch's look-ups and the snapshots read, so the 21 batches' finishing sync cost as much as the
+six kills together. The kills land in the same batches (the last after batch 9 of 11), and no
+Parquet batch is written within the last kill's 25 ms."""
 KILLS = [(1, 0.0), (2, 0.001), (6, 0.004), (3, 0.012), (9, 0.0), (4, 0.025)]
 """(committed batches, then seconds) before each SIGKILL of the series; every one is well before
 the sync's last batch, so each process is killed, never finished."""
 
 
-def responses() -> list[list[str]]:
-    """Plausible rows, every 13th with an NPS of 11 (quarantined) and every 29th twice (the second
-    copy wins: one id, one place)."""
+def responses(count: int = ROWS) -> list[list[str]]:
+    """`count` plausible rows, every 13th with an NPS of 11 (quarantined) and every 29th twice (the
+    second copy wins: one id, one place)."""
     rows = []
-    for n in range(1, ROWS + 1):
+    for n in range(1, count + 1):
         row = survey_row(n, nps=11 if n % 13 == 0 else None)
         rows.append(row)
         if n % 29 == 0:
@@ -97,13 +102,14 @@ def killed_then_finished(workspace: Workspace, killed: str, clean: str):
 def test_a_sync_killed_again_and_again_then_finished_equals_one_clean_sync(kind, tmp_path, monkeypatch, request):
     workspace = Workspace(tmp_path, batch_size=BATCH_SIZE)
     share_salt(monkeypatch, workspace)
-    workspace.write_csv(responses())
+    count = PARQUET_ROWS if kind == "parquet" else ROWS
+    workspace.write_csv(responses(count))
     killed, clean = url_of(kind, tmp_path, "killed", request), url_of(kind, tmp_path, "clean", request)
 
     expected = killed_then_finished(workspace, killed, clean)
     stored, quarantined = expected.results["feedback"][1], expected.results["quarantine"][1]
-    assert len(stored) + len(quarantined) == ROWS  # every id once: 400 ids, the repeated ones by their last row
-    assert len(quarantined) == sum(1 for n in range(1, ROWS + 1) if n % 13 == 0 and n % 29)
+    assert len(stored) + len(quarantined) == count  # every id once, the repeated ones by their last row
+    assert len(quarantined) == sum(1 for n in range(1, count + 1) if n % 13 == 0 and n % 29)
 
 
 def test_a_parquet_resync_of_edited_records_killed_again_and_again_equals_one_clean_resync(tmp_path, monkeypatch):
@@ -112,16 +118,16 @@ def test_a_parquet_resync_of_edited_records_killed_again_and_again_equals_one_cl
     out by the next, none left beside its new version, none taken out with it."""
     workspace = Workspace(tmp_path, batch_size=BATCH_SIZE)
     share_salt(monkeypatch, workspace)
-    workspace.write_csv(responses())
+    workspace.write_csv(responses(PARQUET_ROWS))
     killed, clean = f"parquet:///{tmp_path / 'killed'}", f"parquet:///{tmp_path / 'clean'}"
     synced_in_one_batch(workspace, killed)
     shutil.copytree(tmp_path / "killed", tmp_path / "clean")  # the same first sync (a lake holds no absolute path)
-    workspace.write_csv([row[:6] + [f"edited {row[0]}"] + row[7:] for row in responses()])
+    workspace.write_csv([row[:6] + [f"edited {row[0]}"] + row[7:] for row in responses(PARQUET_ROWS)])
 
     expected = killed_then_finished(workspace, killed, clean)
     assert not (tmp_path / "killed" / "_cxbridge" / "takeouts").exists()
     columns, stored = expected.results["feedback"]
-    assert len(stored) + len(expected.results["quarantine"][1]) == ROWS
+    assert len(stored) + len(expected.results["quarantine"][1]) == PARQUET_ROWS
     assert all(str(row[columns.index("comment")]).startswith("edited ") for row in stored), stored[:2]
     files = f"read_parquet('{tmp_path / 'killed' / 'feedback'}/*/*/*.parquet')"
     assert duckdb.connect().execute(f"SELECT COUNT(*), COUNT(DISTINCT record_id) FROM {files}").fetchall() == [(len(stored),) * 2]
