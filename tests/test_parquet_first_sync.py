@@ -10,6 +10,7 @@ MERGE_AT at a time: the same rows, one file a partition at the end."""
 from __future__ import annotations
 
 import random
+import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -20,12 +21,14 @@ import pytest
 
 from cxbridge.layout import FEEDBACK, FEEDBACK_SCORES
 from cxbridge.plugins.duckdb.destination import DuckDBDestination
+from cxbridge.plugins.parquet import destination as parquet_destination
 from cxbridge.plugins.parquet import files, parts
 from cxbridge.plugins.parquet.destination import ParquetDestination
 from cxbridge.testing.destinations import SimulatedCrash
 from tests.test_duckdb_first_sync import (
     RUN_DEPENDENT, TABLES, asking, assert_same_results, assert_unstored_until_written, shop_alone, sync, two_sources,
 )  # fmt: skip
+from tests.test_differential_syncs import Crash
 from tests.test_loop_case_opening import CUSTOMER_SOURCE, LOOP, edited, responses, write
 
 
@@ -359,6 +362,49 @@ def test_a_resync_stopped_while_taking_old_versions_out_is_finished_by_the_next(
     monkeypatch.setattr(ParquetDestination, "_take_out_of", take_out_of)
     assert sync(data, f"parquet:///{tmp_path / 'stopped'}", monkeypatch).exit_code == 0
     assert sync(data, f"parquet:///{tmp_path / 'clean'}", monkeypatch).exit_code == 0
+    assert stored(tmp_path / "stopped") == stored(tmp_path / "clean")
+
+
+@pytest.mark.parametrize(("method", "after"), [("_begin_records", 2), ("_record_part", 1)])
+def test_a_first_sync_that_dies_once_a_batch_is_journaled_or_its_first_part_moved_in_is_finished_by_the_next(
+    forty, clean, tmp_path, monkeypatch, method, after
+):
+    """The process dies in a first sync once the second batch's journal is written (before any of
+    its parts), or once the sync's first part (its first batch's deliveries) is moved in: the next
+    sync stores what a sync never stopped stores. The points test_differential_syncs' seeds 24 and
+    40 stopped a whole series at (now in its local campaign): their first sync and the one run again."""
+    data, lake = forty(5), f"parquet:///{tmp_path / 'stopped'}"
+    crash = Crash(method, after, step=0, dying=True)
+    with monkeypatch.context() as dying, pytest.raises(SimulatedCrash):
+        crash.arm(dying, ParquetDestination, dead_close=DuckDBDestination.close)
+        sync(data, lake, monkeypatch)
+    assert crash.fired
+    assert sync(data, lake, monkeypatch).exit_code == 0
+    assert stored(tmp_path / "stopped") == clean(data)
+
+
+def test_a_full_refresh_that_dies_taking_old_versions_out_mid_source_is_finished_by_the_next(tmp_path, monkeypatch):
+    """A full refresh of edited records takes their old versions out in its first batch
+    (`TAKE_OUT_AT` made small) and the process dies once the feedback's two files are rewritten,
+    before the scores' are: the next full refresh stores what one never stopped stores. The point
+    test_differential_syncs' seed 35 stopped a whole series at (now in its local campaign)."""
+    monkeypatch.setattr(parquet_destination, "TAKE_OUT_AT", 4)
+    rng = random.Random(35)
+    data = tmp_path / "data"
+    data.mkdir()
+    rows = responses(rng, 0, 40, FIXED_NOW)
+    write(data, "shop", rows)
+    (data / "cxbridge.toml").write_text(CONFIG)
+    assert sync(data, f"parquet:///{tmp_path / 'stopped'}", monkeypatch).exit_code == 0
+    shutil.copytree(tmp_path / "stopped", tmp_path / "clean")  # the same first sync (a lake holds no absolute path)
+    write(data, "shop", edited(rng, rows, 0.8))
+    crash = Crash("_take_out_of", 2, step=0, dying=True)
+    with monkeypatch.context() as dying, pytest.raises(SimulatedCrash):
+        crash.arm(dying, ParquetDestination, dead_close=DuckDBDestination.close)
+        sync(data, f"parquet:///{tmp_path / 'stopped'}", monkeypatch, full_refresh=True)
+    assert crash.fired
+    for lake in ("stopped", "clean"):
+        assert sync(data, f"parquet:///{tmp_path / lake}", monkeypatch, full_refresh=True).exit_code == 0
     assert stored(tmp_path / "stopped") == stored(tmp_path / "clean")
 
 
