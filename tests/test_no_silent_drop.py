@@ -251,6 +251,24 @@ def test_a_sync_names_a_column_the_mapping_leaves_out_that_looks_scored_and_its_
     assert sorted(db_rows(tmp_path / "cxbridge.db", "SELECT nps FROM feedback")) == [(3,), (7,), (9,), (10,)]
 
 
+def test_a_sync_looks_for_scored_columns_among_those_the_mapping_leaves_out_and_no_other(tmp_path, monkeypatch):
+    """The mapped columns' values are never looked at: 120 mapped comments of 260 KB took 1.1 s of
+    CPU of a sync's 3.8 s before."""
+    from cxbridge.detection import profile
+
+    observed, observe = set(), profile._observe
+    monkeypatch.setattr(profile, "_observe", lambda column, value: (observed.add(column.column.key), observe(column, value)))
+    rows = [row + [f"comment {n}"] for n, row in enumerate(rows_of([10, 9, 3, 7]))]
+    write_csv(tmp_path / "scores.csv", [HEADER + ["Comment"], *rows[1:]])
+    config = tmp_path / "cxbridge.toml"
+    config.write_text('[sources.shop]\nconnector = "csv"\npath = "scores.csv"\n[sources.shop.columns]\n'
+                      'id = "Response ID"\nsubmitted_at = "Submitted"\ncomment = "Comment"\n', encoding="utf-8")  # fmt: skip
+    [summary] = summaries(invoke("sync", "--config", str(config), "--format", "json").output)
+    [warning] = summary["warnings"]
+    assert warning.startswith(f"column {HEADER[2]!r} of scores.csv looks scored but the mapping leaves it out")
+    assert observed == {HEADER[2]}, observed
+
+
 def test_an_import_names_a_column_left_out_by_its_sheet_alone_under_the_line_naming_its_file(tmp_path):
     """The ✔ line names the file imported: its warning need not (before, `column '…' of scores.csv
     looks scored` repeated it); a sync, whose source may read several files, names it."""

@@ -8,7 +8,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from cxbridge.addresses import addresses
@@ -105,12 +105,15 @@ PROFILED_ROWS = 500
 """The rows of a table whose values the detection looks at (and quotes in its evidence)."""
 
 
-def profile_table(table: Table, limit: int = PROFILED_ROWS, *, whole: bool = False) -> dict[str, ColumnProfile]:
+def profile_table(
+    table: Table, limit: int = PROFILED_ROWS, *, whole: bool = False, skip: Collection[str] = ()
+) -> dict[str, ColumnProfile]:
     """Each column's answers in the first rows — for a question without its definition's choices,
     the label an export gives its answer (a JSON export's `labels`: the choice as shown, as a CSV
     exported with choice text writes it), not its recode. `whole`: a column of labels also gets
-    those first answered in the rows after (`later`), which its scale is decided from too."""
-    profiles = {column.key: ColumnProfile(column) for column in table.columns}
+    those first answered in the rows after (`later`), which its scale is decided from too. The
+    columns keyed in `skip` are left out, their values never looked at."""
+    profiles = {column.key: ColumnProfile(column) for column in table.columns if column.key not in skip}
     by_label = {column.key for column in table.columns if not column.choices and column.kind != "metadata"}
     rows = table.preview(limit)
     for row in rows:

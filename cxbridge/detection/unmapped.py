@@ -37,7 +37,7 @@ def unmapped_scored(
     (`table_warnings.named_of`)."""
     known = exports.knowledge(table)
     left = {f.column for f in known.fields.values()} | set(known.metadata) | chosen
-    profiles = {key: profile for key, profile in profile_table(table, PREVIEW).items() if key not in left}
+    profiles = profile_table(table, PREVIEW, skip=left)  # not the mapped: 120 comments of 260 KB took 1.1 s of CPU
     recoded = table.format in RECODED_FORMATS
     proposals = [p for profile in profiles.values() for p in propose_scores(profile, recoded=recoded and
                                                                             not profile.column.choices)]  # fmt: skip
