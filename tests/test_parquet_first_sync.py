@@ -344,8 +344,8 @@ def test_a_resync_stopped_while_taking_old_versions_out_is_finished_by_the_next(
     rows = responses(rng, 0, 40, datetime.now(timezone.utc))
     write(data, "shop", rows)
     (data / "cxbridge.toml").write_text(CONFIG)
-    for lake in ("stopped", "clean"):
-        assert sync(data, f"parquet:///{tmp_path / lake}", monkeypatch).exit_code == 0
+    assert sync(data, f"parquet:///{tmp_path / 'stopped'}", monkeypatch).exit_code == 0
+    shutil.copytree(tmp_path / "stopped", tmp_path / "clean")  # the same first sync (a lake holds no absolute path)
     write(data, "shop", edited(rng, rows, 0.8))
     take_out_of = ParquetDestination._take_out_of
     taken: list[str] = []
