@@ -41,12 +41,11 @@ def stored(path: Any) -> dict[str, list[tuple[Any, ...]]]:
         conn.close()
 
 
-def sync(folder, url, monkeypatch, **options) -> Any:
-    """`cxbridge.sync` of the folder's config into `url` (with `options`), its loop's webhook answered."""
+def sync(folder, url, monkeypatch) -> Any:
     with fake_api() as hook:
         hook.route("POST", "/ops")(lambda seen, match: Reply(200, "ok"))
         monkeypatch.setenv("CX_HOOK_URL", hook.url + "/ops")
-        return cxbridge.sync(folder / "cxbridge.toml", destination=url, host=create_host(), **options)
+        return cxbridge.sync(folder / "cxbridge.toml", destination=url, host=create_host())
 
 
 def test_a_first_sync_stores_what_the_whole_merge_stores(tmp_path, monkeypatch):

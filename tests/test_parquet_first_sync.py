@@ -21,7 +21,6 @@ import pytest
 
 from cxbridge.layout import FEEDBACK, FEEDBACK_SCORES
 from cxbridge.plugins.duckdb.destination import DuckDBDestination
-from cxbridge.plugins.parquet import destination as parquet_destination
 from cxbridge.plugins.parquet import files, parts
 from cxbridge.plugins.parquet.destination import ParquetDestination
 from cxbridge.testing.destinations import SimulatedCrash
@@ -381,31 +380,6 @@ def test_a_first_sync_that_dies_once_a_batch_is_journaled_or_its_first_part_move
     assert crash.fired
     assert sync(data, lake, monkeypatch).exit_code == 0
     assert stored(tmp_path / "stopped") == clean(data)
-
-
-def test_a_full_refresh_that_dies_taking_old_versions_out_mid_source_is_finished_by_the_next(tmp_path, monkeypatch):
-    """A full refresh of edited records takes their old versions out in its first batch
-    (`TAKE_OUT_AT` made small) and the process dies once the feedback's two files are rewritten,
-    before the scores' are: the next full refresh stores what one never stopped stores. The point
-    test_differential_syncs' seed 35 stopped a whole series at (now in its local campaign)."""
-    monkeypatch.setattr(parquet_destination, "TAKE_OUT_AT", 4)
-    rng = random.Random(35)
-    data = tmp_path / "data"
-    data.mkdir()
-    rows = responses(rng, 0, 40, FIXED_NOW)
-    write(data, "shop", rows)
-    (data / "cxbridge.toml").write_text(CONFIG)
-    assert sync(data, f"parquet:///{tmp_path / 'stopped'}", monkeypatch).exit_code == 0
-    shutil.copytree(tmp_path / "stopped", tmp_path / "clean")  # the same first sync (a lake holds no absolute path)
-    write(data, "shop", edited(rng, rows, 0.8))
-    crash = Crash("_take_out_of", 2, step=0, dying=True)
-    with monkeypatch.context() as dying, pytest.raises(SimulatedCrash):
-        crash.arm(dying, ParquetDestination, dead_close=DuckDBDestination.close)
-        sync(data, f"parquet:///{tmp_path / 'stopped'}", monkeypatch, full_refresh=True)
-    assert crash.fired
-    for lake in ("stopped", "clean"):
-        assert sync(data, f"parquet:///{tmp_path / lake}", monkeypatch, full_refresh=True).exit_code == 0
-    assert stored(tmp_path / "stopped") == stored(tmp_path / "clean")
 
 
 def test_a_first_sync_stopped_between_a_cases_events_and_the_case_is_finished_by_the_next(tmp_path, monkeypatch):
