@@ -87,11 +87,12 @@ def test_wide_texts_are_merged_and_checkpointed_within_their_room(tmp_path, monk
     """Comments of 260 KB, which DuckDB keeps in blocks of their own, under a base far below a
     batch's 10 MB: merged and checkpointed within the room of wide texts, stored whole. (The case
     that failed before, 300 responses with 1 MB comments in one batch, needs a 300 MB CSV: run by
-    hand, see bench/JOURNAL.md.)"""
+    hand, see bench/JOURNAL.md.) Two batches: the second written and checkpointed beside the first's
+    wide texts, as a third was."""
     monkeypatch.setattr(DuckDBDestination, "memory_limit_mb", 8)
     monkeypatch.setattr(DuckDBDestination, "checkpoint_memory_mb", 8)
     workspace = Workspace(tmp_path, batch_size=40)
-    rows = long_comment_rows(120, words=40_000)  # about 260 KB of comment each: 10 MB a batch
+    rows = long_comment_rows(80, words=40_000)  # about 260 KB of comment each: 10 MB a batch
     assert synced_comments(workspace, rows, caplog) == {row[0]: row[6] for row in rows}
 
 
