@@ -30,7 +30,7 @@ ROWS = 400
 BATCH_SIZE = 20  # 21 batches a sync
 PARQUET_ROWS = 200
 """On Parquet, 11 batches a sync: each batch writes a part a table and month, which every later
-batch's look-ups and the snapshots read, so the 21 batches' finishing sync cost as much as the
+batch's look-ups and the snapshots read, so the 21 batches' finishing sync cost two thirds of the
 six kills together. The kills land in the same batches (the last after batch 9 of 11), and no
 Parquet batch is written within the last kill's 25 ms."""
 KILLS = [(1, 0.0), (2, 0.001), (6, 0.004), (3, 0.012), (9, 0.0), (4, 0.025)]
