@@ -45,6 +45,10 @@ LOWEST, HIGHEST = "1 - Not at all likely", "10 - Extremely likely"
     ("По шкале от 1 до 10, порекомендуете ли вы нас?", (1, 10)),
     ("How likely are you to recommend us? (0-10)", (0, 10)),
     ("How likely are you to recommend us, having visited 1-2 times?", None),
+    ("Weiterempfehlung 1-10", (1, 10)),  # a scale ending the header, from 0 or 1 to 3 … 10
+    ("Freundlichkeit im Markt 0 bis 10", (0, 10)),
+    ("Besuche 1-2", None),
+    ("Filiale 12-15", None),
     (RECOMMEND, None),
 ])  # fmt: skip
 def test_the_scale_a_wording_names(text, scale):

@@ -1,9 +1,9 @@
 """The scale a question declares — in its survey definition, its wording ("(1-10)", "[1 to 10]",
-"on a scale of 1 to 10") or the words beside its end answers ("1 - Not at all likely" …
-"10 - Extremely likely") — and the one rule that follows for a recommend question: an NPS is
-asked 0–10 (DESIGN.md), so one declared on another scale, 1–10 above all, is kept unscored,
-whether it comes from a file, a survey definition or an API. Answers 1–10 alone declare nothing:
-they are valid 0–10 answers."""
+"on a scale of 1 to 10", a "1-5" or "0-10" ending it) or the words beside its end answers ("1 -
+Not at all likely" … "10 - Extremely likely") — and the one rule that follows for a recommend
+question: an NPS is asked 0–10 (DESIGN.md), so one declared on another scale, 1–10 above all, is
+kept unscored, whether it comes from a file, a survey definition or an API. Answers 1–10 alone
+declare nothing: they are valid 0–10 answers."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ _NAMED = (
     re.compile(rf"[(\[]\s*{_ENDS}\s*[)\]]", re.IGNORECASE),  # "(0-10)", "[1 to 5]"
     re.compile(rf"\b{_SCALE_WORD}\W+(?:\w+\W+){{0,2}}?{_ENDS}\b", re.IGNORECASE),  # "on a scale of 1 to 10"
     re.compile(rf"\b{_ENDS}(?:[\s-]*points?)?[\s-]*{_SCALE_WORD}\b", re.IGNORECASE),  # "a 1-10 scale"
+    re.compile(r"(?<![\w.,/])([01])\s*(?:-|–|—|to|bis|à|a)\s*([3-9]|10)\s*$", re.IGNORECASE),  # "… im Markt 1-10"
 )
 NPS_SCALE = (0, 10)
 _SEVERAL_ONES = 3  # answers of 1 with none of 0: the unhappiest answering 1 is a 1–10 scale's sign

@@ -2,7 +2,8 @@
 language, country, team, agent, status — and which hold personal data never to be stored. A header
 asking a rating question ("How satisfied were you with the staff?") or naming a score ("Store
 score") names no field by its words: its answers are scores, not agents, stores or phone numbers;
-nor does one naming a role ("Store manager") or whose head noun is a person word ("Store employee",
+nor does one naming a scale its answers are on ("Sauberkeit der Filiale (1-5)" answered 1–5); nor
+does one naming a role ("Store manager") or whose head noun is a person word ("Store employee",
 "Employee of the store"): it holds a person, not the store."""
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import re
 from functools import cache
 
 from cxbridge.detection import labels as builtin
+from cxbridge.detection.declared_scale import named_scale
 from cxbridge.detection.evidence import Proposal
 from cxbridge.detection.keywords import heads, mentions, names_a_score
 from cxbridge.detection.profile import ColumnProfile
@@ -42,7 +44,8 @@ def propose_fields(profiles: dict[str, ColumnProfile]) -> list[Proposal]:
         if not profile.filled:
             continue
         numbers = all(any(c.isdigit() for c in value) for value in profile.distinct)  # "81", "92.5%", not "Legal"
-        scored = names_a_score(profile.column.label, of_numbers=numbers) or _scale_answers(profile)
+        scored = (names_a_score(profile.column.label, of_numbers=numbers) or _scale_answers(profile)
+                  or _on_its_scale(profile))  # fmt: skip
         for propose in (_time, _contact, *(() if scored else _named(profile.column.label)), _personal):
             proposals += propose(profile)
     return proposals
@@ -54,6 +57,15 @@ def _scale_answers(profile: ColumnProfile) -> bool:
     no store."""
     answers = profile.labels.total()
     return bool(answers) and sum(n for text, n in profile.labels.items() if builtin.label_key(text) in _labels()) >= 0.8 * answers
+
+
+def _on_its_scale(profile: ColumnProfile) -> bool:
+    """The header names a scale ("(1-5)", "(1 à 5)") and most answers are numbers on it: ratings,
+    whatever else it names — "Sauberkeit der Filiale (1-5)" answered 1–5 rates the store, it names
+    none, and its answers are no store ids."""
+    scale = named_scale(profile.column.label)
+    on_it = sum(scale[0] <= number <= scale[1] for number in profile.numbers) if scale else 0
+    return bool(on_it) and on_it >= 0.8 * profile.answered
 
 
 @cache
@@ -153,8 +165,9 @@ def _response_alone(profile: ColumnProfile) -> str | None:
 
 def _contact(profile: ColumnProfile) -> list[Proposal]:
     """E-mail addresses by their values; phone numbers under a header naming them, written in a
-    phone number's shape or as numbers — of a phone number's digits under a rating question or a
-    score ("How satisfied were you with our phone support?" answered 1–5 holds ratings)."""
+    phone number's shape or as numbers — of a phone number's digits under a rating question, a
+    score or a scale its answers are on ("How satisfied were you with our phone support?" and
+    "Telefonservice (1-5)" answered 1–5 hold ratings)."""
     if profile.of_emails:
         evidence = f"{profile.share(profile.emails):.0%} of values are e-mail addresses (hashed, never stored)"
         return [Proposal("email", profile.key, 0.95, [evidence])]
@@ -164,7 +177,7 @@ def _contact(profile: ColumnProfile) -> list[Proposal]:
                     "no respondent key")  # fmt: skip
         return [Proposal("email", profile.key, 0.9, [evidence])]
     stem = mentions(profile.column.label, "phone")
-    shortest = 10 ** (MIN_DIGITS - 1) if names_a_score(profile.column.label) else 0
+    shortest = 10 ** (MIN_DIGITS - 1) if names_a_score(profile.column.label) or _on_its_scale(profile) else 0
     numbers = [number for number in profile.numbers if abs(number) >= shortest]
     if stem and profile.share(profile.phones + len(numbers)) >= 0.8:
         return [Proposal("phone", profile.key, 0.85, [f"the header says {stem!r} and the values are phone numbers "

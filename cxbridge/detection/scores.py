@@ -214,8 +214,9 @@ def _from_numbers(profile: ColumnProfile, header: str, *, recoded: bool) -> Prop
     """Numbers under a satisfaction or effort question; never a question of fact ("resolved?").
     Words beside them ("1 - Very satisfied") say which end is best, as a definition's would."""
     asks = first_mentioned(header, ("satisfaction", "effort"))
-    rate = None if recoded or mentions(header, "recommend") else mentions(header, "rating")
-    if asks is None and profile.numbers and rate:
+    rated = not recoded and not mentions(header, "recommend")  # a recommend question is `_nps`'s
+    rate = mentions(header, "rating") if rated else None
+    if asks is None and profile.numbers and (rate or (rated and named_scale(header))):
         return _rated_on_no_metric(profile, header, rate)
     if asks is None or not profile.numbers:
         return None
@@ -250,15 +251,17 @@ def _from_numbers(profile: ColumnProfile, header: str, *, recoded: bool) -> Prop
     return Proposal(metric, profile.key, confidence, evidence, spec)
 
 
-def _rated_on_no_metric(profile: ColumnProfile, header: str, rate: str) -> Proposal | None:
-    """Numbers on a usual scale under a header asking to rate, agree or say how likely, but about
-    no metric ("How would you rate your delivery experience?", a star rating of Microsoft Forms or
-    Typeform): neither CSAT nor CES by its words, so an answer, named unscored with how to score it."""
+def _rated_on_no_metric(profile: ColumnProfile, header: str, rate: str | None) -> Proposal | None:
+    """Numbers on a usual scale under a header asking to rate, agree or say how likely, or naming
+    the scale ("Sauberkeit der Filiale (1-5)"), but about no metric ("How would you rate your
+    delivery experience?", a star rating of Microsoft Forms or Typeform): neither CSAT nor CES by
+    its words, so an answer, named unscored with how to score it."""
     fit = numeric_scale(profile, header, largest=10)
     if fit is None or profile.text_share > 0.2:
         return None
     scale = f"{written_number(fit.low)}–{written_number(fit.high)}"
-    return _note(profile, f"the header asks for a rating ({rate!r}) on a {scale} scale ({profile.example()}), but about "
+    asked = f"asks for a rating ({rate!r}) on a {scale} scale" if rate else f"names a {scale} scale"
+    return _note(profile, f"the header {asked} ({profile.example()}), but about "
                           "no metric of its own (satisfaction, effort, recommending): kept as an answer, unscored; "
                           f'to score it, map it under [[metrics]] with metric = "rating" (or "csat") and scale = '
                           f"[{written_number(fit.low)}, {written_number(fit.high)}]")  # fmt: skip

@@ -1,0 +1,80 @@
+"""A header that names its scale ("Sauberkeit der Filiale (1-5)") over answers on it holds
+ratings, whatever place it names: `cxbridge inspect` proposed it as the store (`location_id`, the
+answers "codes" 1…5), so its answers were no score and every row's store was named 1 to 5. The
+store column itself — names or codes under "Filiale", "Store", "Tienda" — is still the store."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import cxbridge
+from cxbridge.cli.main import cli
+from tests.workbooks import write_xlsx
+
+TOWNS = ["Berlin", "Hamburg", "München", "Köln"]
+IDENTIFYING = {"id", "location_id", "location_name", "agent_id", "team", "channel", "email", "phone"}
+SCALED = {  # a header naming a place and its scale → the scale its answers are on
+    "Sauberkeit der Filiale (1-5)": (1, 5),
+    "Limpieza de la tienda (1-5)": (1, 5),
+    "Propreté du magasin (1 à 5)": (1, 5),
+    "Store cleanliness (1-5)": (1, 5),
+    "Freundlichkeit im Markt 1-10": (1, 10),
+    "Telefonservice (1-5)": (1, 5),  # no phone numbers: nobody is keyed by them
+}
+
+
+def survey(folder: Path, store: str = "Filiale", stores: list = TOWNS) -> Path:
+    """A German store survey of 2024 (as tests/test_shared_sources.py builds them): id, date, store,
+    NPS, comment, then every header of `SCALED` answered on its scale."""
+    header = ["ID", "Datum", store, "Weiterempfehlung (0-10)", "Kommentar", *SCALED]
+    rows = [[f"2024-{n}", f"{n % 28 + 1:02d}.0{n % 9 + 1}.2024", stores[n % len(stores)], (3 * n) % 11, "gut",
+             *(low + (n + i) % (high - low + 1) for i, (low, high) in enumerate(SCALED.values()))]
+            for n in range(12)]  # fmt: skip
+    return write_xlsx(folder / "survey_2024.xlsx", {"Antworten": [header, *rows]})
+
+
+def inspected(path: Path) -> dict:
+    result = CliRunner().invoke(cli, ["inspect", str(path), "--format", "json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    [found] = json.loads(result.stdout)
+    return found
+
+
+def test_a_header_naming_a_place_and_its_scale_is_a_rating_not_the_store(tmp_path: Path):
+    found = inspected(survey(tmp_path))
+    named = {(row["field"], row["column"]) for row in found["proposals"] if row["field"].strip("()") in IDENTIFYING}
+    assert named == {("id", "ID"), ("location_name", "Filiale")}
+    assert found["mapping"]["columns"]["location_name"] == "Filiale"
+    rated = {row["column"]: row["evidence"] for row in found["proposals"] if row["column"] in SCALED}
+    assert list(rated) == list(SCALED)
+    for header, (low, high) in SCALED.items():
+        assert f"the header names a {low}–{high} scale" in rated[header], header
+        assert f'metric = "rating" (or "csat") and scale = [{low}, {high}]' in rated[header], header
+
+
+def test_an_import_stores_the_stores_not_the_cleanliness_answers(tmp_path: Path):
+    path = survey(tmp_path)
+    [imported] = cxbridge.import_([path], destination=f"sqlite:///{tmp_path / 'cx.db'}").files
+    assert (imported.error, imported.result.written) == (None, 12)
+    with sqlite3.connect(tmp_path / "cx.db") as db:
+        stores = {name for (name,) in db.execute("SELECT location_name FROM feedback WHERE location_id LIKE 'name:%'")}
+        answers = {value for (value,) in db.execute(
+            """SELECT json_extract(answers, '$."Sauberkeit der Filiale (1-5)".value') FROM feedback""")}  # fmt: skip
+        keyed = db.execute("SELECT count(respondent_key) FROM feedback").fetchone()
+    assert stores == set(TOWNS)  # every row's store id made from its name, none a cleanliness answer
+    assert (answers, keyed) == ({1, 2, 3, 4, 5}, (0,))
+
+
+@pytest.mark.parametrize("store", ["Filiale", "Store", "Tienda"])
+@pytest.mark.parametrize(("stores", "field"), [(TOWNS, "location_name"), (["S01", "S02", "S03"], "location_id"),
+                                               ([1, 2, 3, 4, 5], "location_id")], ids=["names", "codes", "numbered"])  # fmt: skip
+def test_the_store_column_beside_them_is_still_the_store(tmp_path: Path, store, stores, field):
+    """Stores numbered 1 to 5 under a header naming no scale are still stores: the header's scale
+    makes a rating, not the numbers."""
+    columns = inspected(survey(tmp_path, store, stores))["mapping"]["columns"]
+    assert {target: column for target, column in columns.items() if target.startswith("location")} == {field: store}
