@@ -550,6 +550,17 @@ def test_a_short_text_right_after_the_score_is_the_comment_but_a_name_asked_firs
     assert _comment_of(tmp_path / "2", fields, {"name": "Ann", "nps": 6}) is None
 
 
+@pytest.mark.parametrize("title", ["What is your name?", "Your first name", "Prénom"])
+def test_the_answer_to_a_text_question_asking_for_a_name_is_stored_nowhere(tmp_path, title):
+    """As a file's column so headed is (docs/security.md): before, "Quillon" stayed in `answers`,
+    `raw` and `feedback_comments` (Typeform's own example form asks "What is your name?")."""
+    fields = [("nps", "nps", "How likely are you to recommend us?"), ("who", "short_text", title),
+              ("store", "short_text", "Store name")]  # fmt: skip
+    assert _comment_of(tmp_path, fields, {"nps": 3, "who": "Quillon", "store": "Leeds"}) is None
+    stored = json.dumps(query(tmp_path, "SELECT * FROM feedback") + query(tmp_path, "SELECT * FROM feedback_comments"))
+    assert "Quillon" not in stored and "Leeds" in stored  # the store's name is kept
+
+
 @pytest.mark.parametrize(("answered", "comment"), [
     ({"store": "Leeds", "visit": "Clean and calm", "why": "Fast checkout"}, "Fast checkout"),  # asks for a reason
     ({"store": "Leeds", "visit": "Clean and calm"}, "Clean and calm"),  # a long text

@@ -273,12 +273,21 @@ def _personal(profile: ColumnProfile) -> list[Proposal]:
     if profile.share(profile.ips) >= 0.8:
         evidence = f"{profile.share(profile.ips):.0%} of values are IP addresses: personal data, never stored"
         return [Proposal("ignore", profile.key, 0.95, [evidence])]
-    header = profile.column.label
-    stem = mentions(header, "personal")
-    a_person = mentions(header, "role") or _at_a_place(header)
-    if not stem or (mentions(header, "location") and not a_person) or profile.emails:
+    stem = names_personal_data(profile.column.label)
+    if not stem or profile.emails:
         return []
     return [Proposal("ignore", profile.key, 0.8, [f"the header says {stem!r}: personal data, never stored"])]
+
+
+def names_personal_data(header: str) -> str | None:
+    """The word by which a header or a question's text asks for personal data — a person's name
+    ("Name", "What is your name?", "Store manager name"), a birth date, an IP address — or None
+    ("Store name" is the store's, "Nom de votre entreprise" the company's)."""
+    stem = mentions(header, "personal")
+    of_a_place = mentions(header, "location") or mentions(header, "organisation")
+    if stem and of_a_place and not (mentions(header, "role") or _at_a_place(header)):
+        return None
+    return stem
 
 
 def _all_statuses(profile: ColumnProfile) -> bool:

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from cxbridge.detection.fields import names_personal_data
 from cxbridge.detection.question_metrics import option_values
 from cxbridge.questions import Question, QuestionOverride, with_rating_defaults
 
@@ -34,7 +35,7 @@ class FormDefinition:
     questions: dict[str, Question]  # by field id, in the form's order
     refs: dict[str, str] = field(default_factory=dict)  # field ref → field id
     ratings: frozenset[str] = field(default_factory=frozenset)  # ids of icon ratings (stars, hearts, …)
-    personal: frozenset[str] = field(default_factory=frozenset)  # ids of contact-block parts (names, company)
+    personal: frozenset[str] = field(default_factory=frozenset)  # contact-block parts (names, company), name questions
     hidden: tuple[str, ...] = ()
     language: str | None = None  # settings.language: the language respondents saw
     links: dict[str, Any] = field(default_factory=dict)  # `_links`: display and responses URLs
@@ -62,7 +63,7 @@ def parse_form(form: dict[str, Any]) -> FormDefinition:
             refs[str(item["ref"])] = fid
         if kind == "rating":
             ratings.add(fid)
-        if in_contact and kind not in _CONTACT_PARTS:
+        if (in_contact and kind not in _CONTACT_PARTS) or (kind in _TEXT and names_personal_data(_title(item))):
             personal.add(fid)
     hidden = tuple(str(name) for name in form.get("hidden") or [] if isinstance(name, str))
     settings, links = _object(form.get("settings")), _object(form.get("_links"))
