@@ -24,10 +24,18 @@ from click.testing import CliRunner
 
 from cxbridge import plugins_host
 from cxbridge.cli.main import cli
+from cxbridge.plugins.freshdesk.source import FreshdeskSource
+from cxbridge.plugins.hubspot.source import HubSpotSource
 from cxbridge.plugins.qualtrics.source import QualtricsSource
 from cxbridge.plugins.questionpro.source import QuestionProSource
 from cxbridge.plugins.surveymonkey.source import SurveyMonkeySource
 from cxbridge.plugins.typeform.source import TypeformSource
+from cxbridge.plugins.zendesk.source import ZendeskSource
+from tests.freshdesk_api import API_KEY as FRESHDESK_KEY
+from tests.freshdesk_api import SURVEYS as FRESHDESK_SURVEYS
+from tests.freshdesk_api import Helpdesk, freshdesk
+from tests.freshdesk_api import rating as freshdesk_rating
+from tests.hubspot_api import TOKEN as HUBSPOT_TOKEN
 from tests.local_api import FakeApi, Reply, fake_api
 from tests.qualtrics_api import ROOT, QualtricsAccount, qualtrics
 from tests.qualtrics_api import TOKEN as QUALTRICS_TOKEN
@@ -35,6 +43,10 @@ from tests.questionpro_api import API_KEY, QuestionProAccount, questionpro
 from tests.sqlite_runs import SAMPLES
 from tests.surveymonkey_api import TOKEN as SURVEYMONKEY_TOKEN
 from tests.typeform_api import TOKEN as TYPEFORM_TOKEN
+from tests.zendesk_api import API_TOKEN as ZENDESK_TOKEN
+from tests.zendesk_api import EMAIL as ZENDESK_AGENT
+from tests.zendesk_api import ZendeskAccount, zendesk
+from tests.zendesk_api import rating as zendesk_rating
 
 VENDOR = Path(__file__).parent / "data" / "vendor"
 EXPORTS = sorted(SAMPLES.glob("*.csv"))  # Qualtrics exports, imported as a user would
@@ -47,12 +59,16 @@ QUESTIONPRO = ["get_response.json", "cx_responses.json", "cx_import.json"]
 SURVEYMONKEY = {"/surveys": VENDOR / "surveymonkey" / "roumaya_surveys.json",
                 "/surveys/318754279/details": SAMPLES / "roumaya_318754279_details.json",
                 "/surveys/318754279/responses/bulk": SAMPLES / "roumaya_318754279_responses_bulk.json"}  # fmt: skip
+ZENDESK = ["satisfaction_ratings_airbyte.json", "satisfaction_ratings_offered_airbyte.json", "tickets_airbyte.json"]
+FRESHDESK = ["satisfaction_ratings_example.json", "tickets_airbyte.json"]
+HUBSPOT = ["feedback_submission_example.json", "search_contacts_example.json"]
 SECRETS = {"TYPEFORM_TOKEN": TYPEFORM_TOKEN, "QUALTRICS_API_TOKEN": QUALTRICS_TOKEN, "QUESTIONPRO_API_KEY": API_KEY,
-           "SURVEYMONKEY_TOKEN": SURVEYMONKEY_TOKEN}  # fmt: skip
+           "SURVEYMONKEY_TOKEN": SURVEYMONKEY_TOKEN, "ZENDESK_API_TOKEN": ZENDESK_TOKEN, "FRESHDESK_API_KEY": FRESHDESK_KEY,
+           "HUBSPOT_TOKEN": HUBSPOT_TOKEN}  # fmt: skip
 
 ADDRESS = re.compile(r"[\w.+%-]+@[\w-]+(?:\.[\w-]+)+")
 PERSONAL_KEYS = re.compile(r"^(ip_?address|user_agent|(location)?latitude|(location)?longitude|phone(_number)?|"
-                           r"formatted_phone|mobile|first_?name|last_?name|recipient(first|last)name)$", re.I)  # fmt: skip
+                           r"formatted_phone|mobile|recipient(first|last)name)$", re.I)  # fmt: skip
 CSV_PERSONAL = re.compile(
     r"^(IPAddress|Recipient(First|Last)Name|RecipientEmail|EmailAddress|Location(Latitude|Longitude))$"
 )
@@ -62,13 +78,18 @@ def load(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def vendor(name: str, files: list[str]) -> list[Path]:
+    return [VENDOR / name / file for file in files]
+
+
 def spelled(value: Any) -> list[str]:
     """How a personal value could be found stored: as written, a coordinate by its first three
-    decimals (a float may be written back with other digits after them), a phone by its digits."""
+    decimals or four (a float may be written back with other digits after them; a log's
+    times have three), a phone by its digits."""
     text = str(value).strip()
     if re.fullmatch(r"-?\d+\.\d+", text):
         whole, decimals = text.lstrip("-").split(".")
-        return [f"{whole}.{decimals[:3]}"] if float(text) else []
+        return [f"{whole}.{decimals[:4]}"] if float(text) else []
     digits = re.sub(r"\D", "", text)
     if re.fullmatch(r"[+()\d\s.-]{7,}", text) and len(digits) >= 7:
         return [text, digits]
@@ -125,7 +146,8 @@ def personal_values() -> set[str]:
         found |= set(personal_in(load(VENDOR / "typeform" / page)))
     for name in QUALTRICS + [f"questionpro/{name}" for name in QUESTIONPRO]:
         found |= set(personal_in(load(VENDOR / ("qualtrics" if "/" not in name else "") / name)))
-    for path in SURVEYMONKEY.values():
+    for path in [*SURVEYMONKEY.values(), *vendor("zendesk", ZENDESK), *vendor("freshdesk", FRESHDESK),
+                 *vendor("hubspot", HUBSPOT)]:  # fmt: skip
         found |= set(personal_in(load(path)))
     for path in EXPORTS:
         found |= set(export_values(path))
@@ -137,7 +159,9 @@ def personal_names() -> set[str]:
     names: set[str] = set()
     for form, page in TYPEFORM:
         names |= set(typeform_names(load(VENDOR / "typeform" / form), load(VENDOR / "typeform" / page)))
-    return names
+    for contact in load(VENDOR / "hubspot" / "search_contacts_example.json")["results"]:
+        names |= {contact["properties"]["firstname"], contact["properties"]["lastname"]}
+    return names - {"Test"}  # HubSpot's "Test Person": "Test" also names a QuestionPro response's custom variable
 
 
 def named(name: str, text: str) -> bool:
@@ -149,10 +173,11 @@ def named(name: str, text: str) -> bool:
 def test_the_payloads_carry_the_personal_values_the_scan_looks_for():
     """The scan is only as good as what it looks for: the payloads' own personal values."""
     values = personal_values()
-    assert {"lian1078@example.com", "first@example.com", "33600000001", "192.0.2.236", "44.976", "100.34.161.38",
-            "130.92.34.66", "47.115"} <= values, sorted(values)  # fmt: skip
+    assert {"lian1078@example.com", "first@example.com", "33600000001", "192.0.2.236", "44.9764", "100.34.161.38",
+            "130.92.34.66", "47.1150"} <= values, sorted(values)  # fmt: skip
     assert any(value.startswith("mozilla/5.0 (iphone") for value in values)
-    assert {"Lian", "Sarah", "Paolo", "Premier", "First"} <= personal_names()
+    assert {"Lian", "Sarah", "Paolo", "Premier", "First", "Maria"} <= personal_names()
+    assert {"requester@example.com", "customer@example.com", "emailmaria@example.com", "15550100145"} <= values
     assert named("First", '{"value": "First"}') and not named("First", '{"value": "First choice"}')
 
 
@@ -192,6 +217,37 @@ def questionpro_account() -> QuestionProAccount:
     return QuestionProAccount(surveys={survey: f"survey {survey}" for survey in responses}, responses=responses)
 
 
+def zendesk_account() -> ZendeskAccount:
+    """Airbyte's recorded ratings and tickets; ours rate the recorded tickets, as tests/test_zendesk_source.py's do."""
+    recorded, offered, tickets = (load(path) for path in vendor("zendesk", ZENDESK))
+    at = {"created_at": "2023-04-01T10:00:00Z", "updated_at": "2023-04-01T10:00:00Z"}
+    ours = [zendesk_rating(n, ticket=ticket["id"]) | at for n, ticket in enumerate(tickets, 1)]
+    account = ZendeskAccount(ratings=recorded["satisfaction_ratings"] + offered + ours, tickets=tickets)
+    account.filters_scores = False
+    return account
+
+
+def freshdesk_desk() -> Helpdesk:
+    """Freshdesk's documented ratings (one quarantined: its time is no time), ours of the ticket Airbyte recorded."""
+    example, [ticket] = (load(path) for path in vendor("freshdesk", FRESHDESK))
+    ours = freshdesk_rating(1, 102) | {"ticket_id": ticket["id"], "created_at": ticket["updated_at"],
+                                       "updated_at": ticket["updated_at"]}  # fmt: skip
+    seven = {"id": "question_2", "label": "Was the answer clear?", "accepted_ratings": [103, 102, 101, 100, -101, -102, -103]}  # fmt: skip
+    survey = FRESHDESK_SURVEYS[0] | {"questions": [*FRESHDESK_SURVEYS[0]["questions"], seven]}
+    return Helpdesk(ratings=[*example, ours], tickets=[ticket], surveys=[survey])
+
+
+@contextmanager
+def hubspot_server() -> Iterator[FakeApi]:
+    submission, contacts = (load(path) for path in vendor("hubspot", HUBSPOT))
+    pages = {"feedback_submissions": {"total": 1, "results": [submission]}, "contacts": contacts}
+    with fake_api() as api:
+        api.route("POST", "/crm/v3/objects/([a-z_]+)/search")(
+            lambda seen, match: pages.get(match.group(1), {"total": 0, "results": []}))  # fmt: skip
+        api.route("POST", "/crm/v4/associations/.*")(lambda seen, match: {"results": []})
+        yield api
+
+
 @contextmanager
 def surveymonkey_server() -> Iterator[FakeApi]:
     with fake_api() as api:
@@ -200,7 +256,8 @@ def surveymonkey_server() -> Iterator[FakeApi]:
         yield api
 
 
-def config(typeform: str, qualtrics_url: str, questionpro_url: str, surveymonkey: str, destination: str) -> str:
+def config(typeform: str, qualtrics_url: str, questionpro_url: str, surveymonkey: str, zendesk_url: str,
+           freshdesk_url: str, hubspot: str, destination: str) -> str:  # fmt: skip
     sources = {
         "typeform": {"connector": "typeform", "base_url": typeform, "token": "${TYPEFORM_TOKEN}",
                      "forms": [load(VENDOR / "typeform" / form)["id"] for form, _ in TYPEFORM]},
@@ -210,6 +267,11 @@ def config(typeform: str, qualtrics_url: str, questionpro_url: str, surveymonkey
                         "surveys": sorted(questionpro_account().responses)},
         "surveymonkey": {"connector": "surveymonkey", "base_url": surveymonkey, "access_token": "${SURVEYMONKEY_TOKEN}",
                          "surveys": ["318754279"]},
+        "zendesk": {"connector": "zendesk", "base_url": zendesk_url, "email": ZENDESK_AGENT,
+                    "api_token": "${ZENDESK_API_TOKEN}", "start_date": "2009-01-01T00:00:00Z"},
+        "freshdesk": {"connector": "freshdesk", "base_url": freshdesk_url, "api_key": "${FRESHDESK_API_KEY}",
+                      "start_date": "2015-01-01T00:00:00Z"},
+        "hubspot": {"connector": "hubspot", "base_url": hubspot, "access_token": "${HUBSPOT_TOKEN}", "companies": False},
     }  # fmt: skip
     lines = [f"[destination]\nurl = {json.dumps(destination)}\n"]
     for name, source in sources.items():
@@ -233,7 +295,8 @@ def shown(tmp_path_factory) -> dict[str, dict[str, str]]:
     found = {}
     with pytest.MonkeyPatch.context() as patch, ExitStack() as servers:
         patch.setattr(plugins_host, "_host", None)
-        for source in (QualtricsSource, QuestionProSource, SurveyMonkeySource, TypeformSource):
+        for source in (QualtricsSource, QuestionProSource, SurveyMonkeySource, TypeformSource, ZendeskSource,
+                       FreshdeskSource, HubSpotSource):  # fmt: skip
             patch.setattr(source, "sleep", staticmethod(lambda seconds: None))
         for name, value in SECRETS.items():
             patch.setenv(name, value)
@@ -244,6 +307,9 @@ def shown(tmp_path_factory) -> dict[str, dict[str, str]]:
                 qualtrics(qualtrics_account()),
                 questionpro(questionpro_account()),
                 surveymonkey_server(),
+                zendesk(zendesk_account()),
+                freshdesk(freshdesk_desk()),
+                hubspot_server(),
             )
         ]
         for kind, target in {"sqlite": "cx.db", "duckdb": "cx.duckdb", "parquet": "lake"}.items():
@@ -288,10 +354,10 @@ def stored(kind: str, path: Path) -> dict[str, str]:
 def test_no_personal_value_of_an_outside_payload_is_stored_logged_or_shown(shown, kind):
     everything = shown[kind]
     feedback = "\n".join(text for name, text in everything.items() if re.match(r"(table|file) feedback\b(?!_)", name))
-    assert all(
-        f"'{source}'" in feedback
-        for source in ("typeform", "qualtrics", "questionpro", "surveymonkey", "qualtrics_sample")
-    ), f"not every source was written to {kind}"
+    written = ("typeform", "qualtrics", "questionpro", "surveymonkey", "zendesk", "freshdesk", "hubspot", "qualtrics_sample")  # fmt: skip
+    assert all(f"'{source}'" in feedback for source in written), f"not every source was written to {kind}"
+    quarantine = "\n".join(text for name, text in everything.items() if re.match(r"(table|file) quarantine\b", name))
+    assert "'freshdesk'" in quarantine  # Freshdesk's documented rating whose time is no time
     values, names = personal_values(), personal_names()
     leaks = sorted(
         {(value, name) for name, text in everything.items() for value in values if value in text.casefold()}
