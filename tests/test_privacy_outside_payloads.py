@@ -159,6 +159,10 @@ def personal_names() -> set[str]:
     names: set[str] = set()
     for form, page in TYPEFORM:
         names |= set(typeform_names(load(VENDOR / "typeform" / form), load(VENDOR / "typeform" / page)))
+    for response in questionpro_account().responses.values():  # a Contact Information block's name rows
+        for answer in (item for one in response for item in one.get("responseSet", [])):
+            if re.search(r"\bname\b", answer["questionText"], re.I):
+                names |= {value["value"]["text"] for value in answer["answerValues"] if value["value"]["text"]}
     for contact in load(VENDOR / "hubspot" / "search_contacts_example.json")["results"]:
         names |= {contact["properties"]["firstname"], contact["properties"]["lastname"]}
     return names - {"Test"}  # HubSpot's "Test Person": "Test" also names a QuestionPro response's custom variable
@@ -176,7 +180,7 @@ def test_the_payloads_carry_the_personal_values_the_scan_looks_for():
     assert {"lian1078@example.com", "first@example.com", "33600000001", "192.0.2.236", "44.9764", "100.34.161.38",
             "130.92.34.66", "47.1150"} <= values, sorted(values)  # fmt: skip
     assert any(value.startswith("mozilla/5.0 (iphone") for value in values)
-    assert {"Lian", "Sarah", "Paolo", "Premier", "First", "Maria"} <= personal_names()
+    assert {"Lian", "Sarah", "Paolo", "Premier", "First", "Maria", "FirstName"} <= personal_names()
     assert {"requester@example.com", "customer@example.com", "emailmaria@example.com", "15550100145"} <= values
     assert named("First", '{"value": "First"}') and not named("First", '{"value": "First choice"}')
 

@@ -69,12 +69,25 @@ def test_a_choice_is_its_text_and_typed_text_a_comment_the_records_only_when_it_
     assert json.loads(answers)["12345678"] == {"text": "How often do you conduct surveys?", "value": "Always",
                                                "label": "Always"}  # fmt: skip
     assert (comment, country, language, submitted) == (None, "IN", "en", "2020-10-05T21:51:51Z")  # 2:51 PM PDT
-    # "First Name" asks who, not why: the typed name is a comment of its own, never the record's
+    # "First Name" (a Contact Information block's row) asks who: personal data, stored nowhere —
+    # before 2026-12-07 a comment of its own, and in `answers` and `raw`
     assert query(synced, "SELECT c.question_id, c.text FROM feedback_comments c JOIN feedback f USING (record_id) "
-                         "WHERE f.source_record_id = '12345678'") == [("12345679", "FirstName")]  # fmt: skip
+                         "WHERE f.source_record_id = '12345678'") == []  # fmt: skip
+    assert "FirstName" not in json.dumps(query(synced, "SELECT * FROM feedback"))
     assert query(synced, "SELECT comment, submitted_at FROM feedback WHERE source_record_id = '101049875'") == [
         ("Test Data", "2023-01-05T09:42:24Z")  # 1:42 AM PST
     ]
+
+
+def test_the_documented_contact_blocks_name_is_kept_with_keep_personal_data(tmp_path, monkeypatch):
+    monkeypatch.setattr(QuestionProSource, "sleep", staticmethod(lambda seconds: None))
+    monkeypatch.setenv("QUESTIONPRO_API_KEY", API_KEY)
+    account = QuestionProAccount(surveys={7654321: "Test Survey"}, responses={7654321: documented("get_response.json")})
+    with questionpro(account) as api:
+        result = sync(tmp_path, {"connector": "questionpro", "api_key": "${QUESTIONPRO_API_KEY}", "surveys": [7654321],
+                                 "base_url": api.url}, keep_personal_data=True)  # fmt: skip
+    assert (result.status, result.written) == ("success", 1), result.error
+    assert query(tmp_path, "SELECT question_id, text FROM feedback_comments") == [("12345679", "FirstName")]
 
 
 def test_a_recommend_scale_from_one_is_not_taken_for_nps(tmp_path, monkeypatch):

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 
+from cxbridge.detection.fields import names_personal_data
 from cxbridge.errors import DataError
 from cxbridge.http import ApiSource, HeaderToken
 from cxbridge.metrics import NPS_METRICS
@@ -97,6 +98,7 @@ class Responses(Stream):
 
     def read(self, cursor: Any) -> Iterator[dict[str, Any]]:
         config, client = self.source.config, self.source.client
+        keep = self.source.context.keep_personal_data
         self.restore(cursor)
         for survey_id in self.source.survey_ids():
             self._learn_options(survey_id)
@@ -112,7 +114,7 @@ class Responses(Stream):
             if reader.undirected():  # all its answers decide a direction: read before any is kept
                 kept = reader.learn(list(kept))
             for response in kept:
-                yield {"surveyID": survey_id, **response}
+                yield {"surveyID": survey_id, **(response if keep else without_names(response))}
 
     def _unlearnt_warning(self, survey_id: int, undirected: set[str]) -> str:
         """Why a survey read before, of questions taking their direction from answers, may score
@@ -181,7 +183,8 @@ class Responses(Stream):
     def personal_fields(self) -> PersonalFields:
         """The custom variables mapped as email/phone, hashed; the IP address and the location
         QuestionPro derives from it, removed (the country code is kept); ignored questions'
-        answers, removed."""
+        answers, removed. (Answers to a question asking for a name go as a response is read:
+        `without_names`.)"""
         config = self.source.config
         mapped = [config.columns.email, config.columns.phone]
         return PersonalFields(
@@ -189,6 +192,16 @@ class Responses(Stream):
             personal=frozenset({"ipAddress", "latitude", "longitude"}),
             ignored_items=(("questionID", ignored_questions(config.questions, by_survey=True)),),
         )
+
+
+def without_names(response: dict[str, Any]) -> dict[str, Any]:
+    """The response without its answers to questions asking for a name (a Contact Information
+    block's `First Name`, "Your name"), read as a file's column so headed is: personal data."""
+    answers = response.get("responseSet")
+    if not isinstance(answers, list):
+        return response
+    kept = [a for a in answers if not (isinstance(a, dict) and names_personal_data(str(a.get("questionText") or "")))]
+    return response | {"responseSet": kept}
 
 
 def _utc(moment: datetime | None) -> str | None:
