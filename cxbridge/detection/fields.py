@@ -280,14 +280,19 @@ def _personal(profile: ColumnProfile) -> list[Proposal]:
 
 
 def names_personal_data(header: str) -> str | None:
-    """The word by which a header or a question's text asks for personal data — a person's name
-    ("Name", "What is your name?", "Store manager name"), a birth date, an IP address — or None
-    ("Store name" is the store's, "Nom de votre entreprise" the company's)."""
+    """The word by which a header names personal data — a person's name ("Name", "Store manager
+    name"), a birth date, an IP address — or None ("Store name" is the store's)."""
     stem = mentions(header, "personal")
-    of_a_place = mentions(header, "location") or mentions(header, "organisation")
-    if stem and of_a_place and not (mentions(header, "role") or _at_a_place(header)):
+    if stem and mentions(header, "location") and not (mentions(header, "role") or _at_a_place(header)):
         return None
     return stem
+
+
+def asks_for_personal_data(question: str) -> bool:
+    """Whether a question's text asks for personal data as a header naming it does ("What is your
+    name?", "First name"), a company's name aside: a survey's question about the respondent's
+    company ("Nom de votre entreprise") is about the customer, kept as an answer."""
+    return bool(names_personal_data(question)) and not mentions(question, "organisation")
 
 
 def _all_statuses(profile: ColumnProfile) -> bool:

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from cxbridge.detection.fields import names_personal_data
+from cxbridge.detection.fields import asks_for_personal_data
 from cxbridge.errors import DataError
 from cxbridge.http import ApiSource, HeaderToken
 from cxbridge.metrics import NPS_METRICS
@@ -196,11 +196,11 @@ class Responses(Stream):
 
 def without_names(response: dict[str, Any]) -> dict[str, Any]:
     """The response without its answers to questions asking for a name (a Contact Information
-    block's `First Name`, "Your name"), read as a file's column so headed is: personal data."""
+    block's `First Name`, "Your name"): personal data, by `asks_for_personal_data`."""
     answers = response.get("responseSet")
     if not isinstance(answers, list):
         return response
-    kept = [a for a in answers if not (isinstance(a, dict) and names_personal_data(str(a.get("questionText") or "")))]
+    kept = [a for a in answers if not (isinstance(a, dict) and asks_for_personal_data(str(a.get("questionText") or "")))]
     return response | {"responseSet": kept}
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from cxbridge.detection.fields import names_personal_data
+from cxbridge.detection.fields import asks_for_personal_data
 from cxbridge.detection.question_metrics import option_values
 from cxbridge.questions import Question, QuestionOverride, with_rating_defaults
 
@@ -63,7 +63,7 @@ def parse_form(form: dict[str, Any]) -> FormDefinition:
             refs[str(item["ref"])] = fid
         if kind == "rating":
             ratings.add(fid)
-        if (in_contact and kind not in _CONTACT_PARTS) or (kind in _TEXT and names_personal_data(_title(item))):
+        if (in_contact and kind not in _CONTACT_PARTS) or (kind in _TEXT and asks_for_personal_data(_title(item))):
             personal.add(fid)
     hidden = tuple(str(name) for name in form.get("hidden") or [] if isinstance(name, str))
     settings, links = _object(form.get("settings")), _object(form.get("_links"))

@@ -175,7 +175,7 @@ class Responses(Stream):
         """E-mail and phone answers and the hidden fields mapped as email/phone, hashed; the
         respondent's network id, browser and referring URL, the hidden fields the config calls
         `personal`, the name and company parts of contact-info blocks and the answers to a text
-        question asking for a name ("What is your name?", as a file's header is read), removed; answers to
+        question asking for a name ("What is your name?": `asks_for_personal_data`), removed; answers to
         ignored fields always removed. (Reads the forms' definitions, to know those parts.)"""
         config = self.source.config
         mapped = [config.columns.email, config.columns.phone]
