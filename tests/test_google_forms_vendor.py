@@ -82,8 +82,7 @@ def test_the_real_api_answer_keeps_its_text_and_its_times(synced):
     [(answers, submitted, updated)] = query(
         synced, "SELECT answers, submitted_at, updated_at FROM feedback WHERE source_record_id LIKE 'ACYDBNjs6U%'"
     )
-    assert json.loads(answers) == {
-        "6a401f94": {"text": "Your name", "value": "初", "label": None},
+    assert json.loads(answers) == {  # "Your name" (6a401f94, answered 初) asks for personal data: stored nowhere
         "2063e2c0": {"text": "Favourite colour", "value": "カーキ", "label": "カーキ"},
     }
     assert (submitted, updated) == ("2022-03-24T01:58:09.055000Z", "2022-03-24T01:58:09.055199Z")
@@ -183,9 +182,11 @@ def test_real_quiz_definitions_keep_their_numbered_options_and_an_untitled_forms
     assert query(tmp_path, "SELECT COUNT(*) FROM feedback_scores") == [(0,)]  # sums are no scale: nothing scored
 
 
-def test_the_real_answers_name_is_a_comment_of_its_own_never_the_records_comment(synced):
+def test_the_real_answers_name_is_stored_nowhere_and_never_the_records_comment(synced):
     """The one real response answers "Your name" (a short text, asked before any score): its comment
-    is none, not the respondent's name, which stays an answer and a row of `feedback_comments`."""
+    is none, and the respondent's name is personal data, in no answer, comment or `raw` — before
+    2026-12-07 it stayed an answer and a row of `feedback_comments`."""
     real = RESPONSES[0]["responseId"]
     assert query(synced, "SELECT comment FROM feedback WHERE source_record_id = ?", (real,)) == [(None,)]
-    assert query(synced, "SELECT question_id, text FROM feedback_comments") == [("6a401f94", "初")]
+    assert query(synced, "SELECT question_id, text FROM feedback_comments") == []
+    assert "初" not in json.dumps(query(synced, "SELECT * FROM feedback"), ensure_ascii=False)

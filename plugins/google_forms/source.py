@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 
+from cxbridge.detection.fields import asks_for_personal_data
 from cxbridge.errors import ConfigError
 from cxbridge.masking import redact_key
 from cxbridge.plain_secrets import is_credential_name
@@ -103,7 +104,7 @@ class FormResponses(Stream):
     def read(self, cursor: Any) -> Iterator[dict[str, Any]]:
         config, client = self.source.config, self.source.client
         for form_id in config.forms:
-            self.readers[form_id] = self.reader(form_id)
+            self.form_reader(form_id)
             since = (cursor or {}).get(form_id) or _cursor_time(self.source.start_time(), before=True)
             params: dict[str, Any] = {"pageSize": config.page_size}
             if since:
@@ -135,18 +136,25 @@ class FormResponses(Stream):
         return raw.get("formId")
 
     def personal_fields(self) -> PersonalFields:
-        """The e-mail Google collected and the answers mapped as email/phone, hashed; answers to
-        ignored questions, removed."""
+        """The e-mail Google collected and the answers mapped as email/phone, hashed; answers to a
+        text question asking for a name ("Your name": `asks_for_personal_data`), removed; answers
+        to ignored questions, removed. (Reads the forms' definitions, to know those questions.)"""
         config = self.source.config
         mapped = [config.columns.email, config.columns.phone]
-        return PersonalFields(contacts=frozenset(["respondentEmail", *filter(None, mapped)]),
+        names = frozenset(qid for form_id in config.forms for qid, question in self.form_reader(form_id).form.questions.items()
+                          if question.kind == "text" and asks_for_personal_data(question.text))  # fmt: skip
+        return PersonalFields(contacts=frozenset(["respondentEmail", *filter(None, mapped)]), personal=names,
                               ignored=ignored_questions(config.questions))  # fmt: skip
 
     def normalize(self, raw: dict[str, Any], builder: Any) -> FeedbackRecord:
         form_id = raw["formId"]
-        if form_id not in self.readers:  # a quarantined response replayed without a read
+        return self.form_reader(form_id).normalize(raw, builder)  # read first, if a quarantined response is replayed
+
+    def form_reader(self, form_id: str) -> FormReader:
+        """The form's reader, its definition read once a sync."""
+        if form_id not in self.readers:
             self.readers[form_id] = self.reader(form_id)
-        return self.readers[form_id].normalize(raw, builder)
+        return self.readers[form_id]
 
     def reader(self, form_id: str) -> FormReader:
         """The form's question map (forms.get), with the config's overrides."""
