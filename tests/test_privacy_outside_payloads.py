@@ -91,6 +91,8 @@ def spelled(value: Any) -> list[str]:
         whole, decimals = text.lstrip("-").split(".")
         return [f"{whole}.{decimals[:4]}"] if float(text) else []
     digits = re.sub(r"\D", "", text)
+    if re.fullmatch(r"\d+(\.\d+){3}", text):  # an IP address: its digits alone could be a salted key's
+        return [text]
     if re.fullmatch(r"[+()\d\s.-]{7,}", text) and len(digits) >= 7:
         return [text, digits]
     return [text] if len(text) > 2 else []
