@@ -1700,3 +1700,16 @@ def test_the_comment_under_a_question_s_group_title_is_a_comment_not_an_unscored
     assert (chosen(inspection)["nps"], chosen(inspection)["csat"]) == ("Weiterempfehlung (0-10) - Wert",
                                                                        "Zufriedenheit (1-5) - Wert")  # fmt: skip
     assert inspection.warnings == []
+
+
+@pytest.mark.parametrize("header", ["Company name", "Nom de votre entreprise", "Business name"])
+def test_a_column_naming_a_company_is_proposed_ignore_while_a_question_asking_it_is_kept(tmp_path, header):
+    """A file's "Company name" column is left out as a name (`names_personal_data`), while an API
+    question asking for it is kept as an answer (`asks_for_personal_data`): two rules over the same
+    words, which 1e1b2b2 once merged without a test noticing."""
+    from cxbridge.detection.fields import asks_for_personal_data
+
+    rows = [["Date", header, "Store"], *[[f"2026-01-{n + 1:02d}", f"Firm {n}", "North"] for n in range(6)]]
+    inspection = inspect_file(write_csv(tmp_path / "companies.csv", rows))
+    assert [p.target for p in inspection.chosen if p.column == header] == ["ignore"]
+    assert not asks_for_personal_data(header)
