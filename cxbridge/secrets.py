@@ -42,6 +42,8 @@ def is_reference(text: str) -> bool:
 
 
 def _from_reference(value: Any) -> Any:
+    if isinstance(value, ResolvedStr) and not value.strip():
+        raise ValueError(f"{value.template} is set but empty; set it to the credential (or unset it and remove the key)")
     if isinstance(value, SecretStr) or isinstance(value, ResolvedStr):
         return value
     if isinstance(value, str):

@@ -249,3 +249,20 @@ def test_a_number_option_given_a_word_says_what_number_it_takes(tmp_path: Path, 
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(cli, given)
     assert result.exit_code == 2 and result.stderr.splitlines()[-1] == f"Error: Invalid value for {said}"
+
+
+def test_a_secret_whose_variable_is_set_to_nothing_is_named_before_anything_is_sent(tmp_path: Path, monkeypatch):
+    """`export ZENDESK_API_TOKEN=` (a cron environment file with the value left out) sent an empty
+    credential, and the source failed on the API's 401 ("check them") with exit code 1."""
+    (tmp_path / "cxbridge.toml").write_text(textwrap.dedent("""
+        [sources.support_csat]
+        connector = "zendesk"
+        base_url = "http://127.0.0.1:9"
+        email = "cx-bot@acme.example"
+        api_token = "${ZENDESK_API_TOKEN}"
+    """))
+    monkeypatch.setenv("ZENDESK_API_TOKEN", "")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["sync"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "sources.support_csat.api_token: ${ZENDESK_API_TOKEN} is set but empty" in result.stderr
