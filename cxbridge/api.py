@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -351,7 +352,8 @@ def _select(cfg: Config, requested: list[str]) -> list[str]:
     unknown = [name for name in requested if name not in cfg.sources]
     if unknown:
         known = ", ".join(cfg.sources) or "none"
-        raise ConfigError(f"no source named {', '.join(map(repr, unknown))} in {cfg.path}; configured: {known}")
+        hint = _name_hint(unknown[0], list(cfg.sources))
+        raise ConfigError(f"no source named {', '.join(map(repr, unknown))} in {cfg.path}; configured: {known}{hint}")
     if requested:
         return requested
     enabled = [name for name, entry in cfg.sources.items() if entry.config.enabled]
@@ -505,13 +507,24 @@ def quarantine_list(
     return read_lazily(reading(cfg, destination=destination, host=host), listed)
 
 
+def _name_hint(name: str, known: list[str]) -> str:
+    """What a mistyped `--source` meant: a comma-separated list of sources, or a close name."""
+    parts = [part.strip() for part in name.split(",")]
+    if len(parts) > 1 and all(part in known for part in parts):
+        return "; give --source once for each: " + " ".join(f"-s {part}" for part in parts)
+    by_lower = {source.lower(): source for source in known}
+    close = difflib.get_close_matches(name.lower(), list(by_lower), n=1)
+    return f"; did you mean {by_lower[close[0]]!r}?" if close else ""
+
+
 def _require_known_source(dest: Destination, cfg: Config | None, source: str) -> None:
     """A source name that neither the config nor any run knows is a typo, not an empty list."""
     known = {row["source"] for row in dest.query(f"SELECT DISTINCT source FROM {dest.qualified('sync_runs')}")}
     known = (known | set(cfg.sources) if cfg else known) - {EVERY_SOURCE}  # an erasure's row names no source
     if source not in known:
         where = f"{cfg.path} or {dest.display_name}" if cfg else dest.display_name
-        raise ConfigError(f"no source named {source!r} in {where}; sources: {', '.join(sorted(known)) or 'none'}")
+        hint = _name_hint(source, sorted(known))
+        raise ConfigError(f"no source named {source!r} in {where}; sources: {', '.join(sorted(known)) or 'none'}{hint}")
 
 
 def quarantine_replay(

@@ -266,3 +266,23 @@ def test_a_secret_whose_variable_is_set_to_nothing_is_named_before_anything_is_s
     result = CliRunner().invoke(cli, ["sync"])
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert "sources.support_csat.api_token: ${ZENDESK_API_TOKEN} is set but empty" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [(["-s", "survey,exports"], "; give --source once for each: -s survey -s exports"),
+     (["-s", "SURVEY"], "; did you mean 'survey'?")],
+)  # fmt: skip
+def test_a_source_list_or_a_miscased_name_says_what_to_write(tmp_path: Path, monkeypatch, given, said):
+    """`-s survey,exports` and `-s SURVEY` were only 'no source named …; configured: survey, exports'."""
+    (tmp_path / "cxbridge.toml").write_text(textwrap.dedent("""
+        [sources.survey]
+        connector = "csv"
+        path = "survey.csv"
+        [sources.exports]
+        connector = "csv"
+        path = "exports.csv"
+    """))
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["sync", *given])
+    assert result.exit_code == 2 and result.stderr.rstrip().endswith(said)

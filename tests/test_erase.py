@@ -209,7 +209,7 @@ def test_an_erasure_records_its_run_in_sync_runs_and_status_naming_no_one(synced
     table = CliRunner().invoke(cli, ["status", "--destination", url], env={"COLUMNS": "200"}).stdout
     assert [line.split()[-1] for line in table.splitlines() if line.split()[3:6] == ["*", "erase", "success"]] == ["4"]
     unknown = CliRunner().invoke(cli, ["quarantine", "list", "--source", "surevy", "--destination", url])
-    assert "no source named 'surevy'" in unknown.stderr and "sources: exports, survey\n" in unknown.stderr  # no `*`
+    assert "no source named 'surevy'" in unknown.stderr and "sources: exports, survey; did you mean 'survey'?\n" in unknown.stderr  # no `*`
 
 
 def test_an_erasure_is_no_sync_of_any_source_for_status_stale(synced):
