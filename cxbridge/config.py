@@ -296,8 +296,7 @@ def config_from_dict(
     label = str(path) if path else CONFIG_FILENAME
     data, unset = resolve_references(data, host, label=label, builds_connectors=builds_connectors)
     file = validate_model(_ConfigFile, data, label=label, prefix="")
-    sources = {name: _source_entry(name, raw, host, label, unset_secret=unset.get(f"sources.{name}"))
-               for name, raw in file.sources.items()}  # fmt: skip
+    sources = _source_entries(file.sources, host, label, unset)
     try:
         declarations(sources)
     except ValueError as exc:
@@ -368,6 +367,20 @@ def _check_destination(url: str, host: PluginHost, label: str) -> None:
         host.destination_class(scheme_of(url))
     except ConfigError as exc:
         raise ConfigError(f"{label}: destination.url: {exc}") from None
+
+
+def _source_entries(raw_sources: dict[str, dict[str, Any]], host: PluginHost, label: str,
+                    unset: dict[str, str]) -> dict[str, SourceEntry]:  # fmt: skip
+    """Every source's entry, or one ConfigError naming the mistakes of every source at once."""
+    entries, problems = {}, []
+    for name, raw in raw_sources.items():
+        try:
+            entries[name] = _source_entry(name, raw, host, label, unset_secret=unset.get(f"sources.{name}"))
+        except ConfigError as exc:
+            problems.append(str(exc).removeprefix(f"{label}: "))
+    if problems:
+        raise ConfigError(f"{label}: " + clauses(problems))
+    return entries
 
 
 def _source_entry(name: str, raw: dict[str, Any], host: PluginHost, label: str, *,

@@ -286,3 +286,26 @@ def test_a_source_list_or_a_miscased_name_says_what_to_write(tmp_path: Path, mon
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(cli, ["sync", *given])
     assert result.exit_code == 2 and result.stderr.rstrip().endswith(said)
+
+
+def test_mistakes_in_several_sources_are_all_named_at_once(tmp_path: Path, monkeypatch):
+    """A typo in two sources was named one source at a time: fix, run again, meet the next."""
+    (tmp_path / "cxbridge.toml").write_text(textwrap.dedent("""
+        [sources.support_csat]
+        connector = "zendesk"
+        subdomain = "acme"
+        email = "cx-bot@acme.example"
+        api_tokn = "${ZENDESK_API_TOKEN}"
+        [sources.store_visits]
+        connector = "typeform"
+        token = "${TYPEFORM_TOKEN}"
+        form = ["u6nXL7"]
+    """))
+    monkeypatch.setenv("ZENDESK_API_TOKEN", "zd-token")
+    monkeypatch.setenv("TYPEFORM_TOKEN", "tf-token")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["check"])
+    said = " ".join(result.stderr.split())
+    assert result.exit_code == 2 and "Traceback" not in said
+    assert "sources.support_csat.api_tokn: unknown key; did you mean 'api_token'?" in said
+    assert "sources.store_visits.form: unknown key; did you mean 'forms'?" in said
