@@ -997,3 +997,27 @@ def test_an_acknowledged_weight_that_names_no_weight_is_a_config_error_naming_th
     with pytest.raises(ConfigError) as refused:
         sync(tmp_path, entry("http://127.0.0.1:9", acknowledged_weights=["custom3"]))
     assert "sources.support.acknowledged_weights: 'custom3' names no survey weight" in str(refused.value)
+
+
+def test_five_listed_answers_are_not_placed_on_a_seven_point_scale_the_config_declares(tmp_path):
+    """Question 9002 lists five answers, "Very Dissatisfied" … "Very Satisfied", but is configured
+    `scale = [1, 7]`. Before, the built-in 7-point labels placed them on 1, 2, 4, 6 and 7 (a
+    "Satisfied" 83.3 normalized where the survey's 4 of 5 is 75) and nothing was said; now every
+    labelled answer is quarantined with the scale its answers make, as answers grading more points
+    than the declared scale are."""
+    five = ["Very Dissatisfied", "Dissatisfied", "Neutral", "Satisfied", "Very Satisfied"]
+    options = [qp_question(9002, "Q2", "How satisfied are you with our service?", five)]
+    account = support_account()
+    account.questions = {7654321: options}
+    with questionpro(account) as api:
+        wrong = sync(tmp_path, entry(api.url, questions={"9002": {"metric": "csat", "scale": [1, 7]}}))
+        right = sync(tmp_path, entry(api.url), db="right.db")
+    assert (wrong.written, wrong.quarantined) == (0, 4), wrong.error
+    reasons = {reason for (reason,) in query(tmp_path, "SELECT error FROM quarantine")}
+    assert reasons == {"question '9002': its 5 answers are the 5 points of the built-in 1–5 csat scale, not the 7 "
+                       "of scale = [1, 7]: that scale is not the survey's, and none of its answers is scored on it; "
+                       "set scale = [1, 5] in [sources.support.questions.9002], then `cxbridge sync --full-refresh` "
+                       "reads the answers stored before on it too"}  # fmt: skip
+    assert (right.written, right.quarantined) == (4, 0), right.error
+    assert query(tmp_path, "SELECT csat, csat_normalized FROM feedback ORDER BY csat", db="right.db") == [
+        (1.0, 0.0), (4.0, 75.0), (4.0, 75.0), (4.0, 75.0)]  # fmt: skip
