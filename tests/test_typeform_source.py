@@ -595,3 +595,17 @@ def test_a_hidden_email_that_keys_no_one_leaves_the_response_to_its_phone(tmp_pa
     assert query(tmp_path, "SELECT respondent_key FROM feedback") == [
         (RespondentKeys(SHARED_SALT.get_secret_value()).key("+48600000001"),)
     ]
+
+
+def test_a_scale_the_form_defines_otherwise_stops_the_run_naming_both(tmp_path):
+    """The opinion scale Sat2AbCdEf02 is 1–5 in the form (steps 5, start_at_one); the config says
+    `scale = [1, 7]`. Before, its answers were read as points of 1–7 — three "4 of 5" answers
+    neutral, CSAT % 0.0 where they make 75.0 — and nothing was said."""
+    wrong = {"Sat2AbCdEf02": {"metric": "csat", "scale": [1, 7]}}
+    with typeform(store_account()) as api:
+        with pytest.raises(ConfigError) as refused:
+            sync(tmp_path, entry(api.url, questions=wrong))
+        sync(tmp_path, entry(api.url, questions={"satisfaction": {"metric": "csat", "scale": [1, 5]}}))
+    assert ("sources.visits.questions.Sat2AbCdEf02.scale: [1, 7], but form kX7pQ2Lm defines 'How satisfied are you "
+            "with your visit?' as 1–5: remove scale, or write [1, 5]") in str(refused.value)  # fmt: skip
+    assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month") == [(4, 75.0)]

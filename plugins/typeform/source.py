@@ -69,6 +69,23 @@ class TypeformSource(ApiSource):
             if key is None:
                 raise
             raise ConfigError(f"sources.{self.context.name}.{key}: {exc}") from None
+        if problems := [problem for form_id in self.form_ids() for problem in self._other_scales(form_id)]:
+            raise ConfigError("; ".join(problems))
+
+    def _other_scales(self, form_id: str) -> Iterator[str]:
+        """An override's `scale` that is not the range the form defines for the field (an opinion
+        scale's steps from 0 or 1, a rating's icons, NPS 0–10): its answers would be read as points
+        of the wrong range (4 of 1–5 a neutral on 1–7)."""
+        form = parse_form(self.definition(form_id))
+        for key, override in self.config.questions.items():
+            question = form.questions.get(form.field_id(key) or "")
+            if question is None or question.scale is None or override.scale is None:
+                continue
+            if tuple(map(float, override.scale)) != question.scale:
+                given, defined = (f"[{_end(low)}, {_end(high)}]" for low, high in (override.scale, question.scale))
+                yield (f"sources.{self.context.name}.questions.{key}.scale: {given}, but form {form_id} defines "
+                       f"{question.text!r} as {_end(question.scale[0])}–{_end(question.scale[1])}: remove scale, "
+                       f"or write {defined}")  # fmt: skip
 
     def form_ids(self) -> list[str]:
         """The forms of this run, asked for once: the config's, or the account's (GET /forms)."""
@@ -188,3 +205,7 @@ class Responses(Stream):
             personal=PERSONAL_METADATA | frozenset(config.personal),
             ignored_items=(("field.id", ignored), ("field.ref", ignored)),
         )
+
+
+def _end(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
