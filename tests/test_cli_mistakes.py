@@ -251,19 +251,25 @@ def test_a_number_option_given_a_word_says_what_number_it_takes(tmp_path: Path, 
     assert result.exit_code == 2 and result.stderr.splitlines()[-1] == f"Error: Invalid value for {said}"
 
 
+def run_project(tmp_path: Path, monkeypatch, config: str, *args: str, env: dict[str, str] | None = None):
+    """`cxbridge ARGS` in a project of this `cxbridge.toml`, with these variables set."""
+    (tmp_path / "cxbridge.toml").write_text(textwrap.dedent(config))
+    for name, value in (env or {}).items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(tmp_path)
+    return CliRunner().invoke(cli, list(args))
+
+
 def test_a_secret_whose_variable_is_set_to_nothing_is_named_before_anything_is_sent(tmp_path: Path, monkeypatch):
     """`export ZENDESK_API_TOKEN=` (a cron environment file with the value left out) sent an empty
     credential, and the source failed on the API's 401 ("check them") with exit code 1."""
-    (tmp_path / "cxbridge.toml").write_text(textwrap.dedent("""
+    result = run_project(tmp_path, monkeypatch, """
         [sources.support_csat]
         connector = "zendesk"
         base_url = "http://127.0.0.1:9"
         email = "cx-bot@acme.example"
         api_token = "${ZENDESK_API_TOKEN}"
-    """))
-    monkeypatch.setenv("ZENDESK_API_TOKEN", "")
-    monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(cli, ["sync"])
+    """, "sync", env={"ZENDESK_API_TOKEN": ""})
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert "sources.support_csat.api_token: ${ZENDESK_API_TOKEN} is set but empty" in result.stderr
 
@@ -275,22 +281,20 @@ def test_a_secret_whose_variable_is_set_to_nothing_is_named_before_anything_is_s
 )  # fmt: skip
 def test_a_source_list_or_a_miscased_name_says_what_to_write(tmp_path: Path, monkeypatch, given, said):
     """`-s survey,exports` and `-s SURVEY` were only 'no source named …; configured: survey, exports'."""
-    (tmp_path / "cxbridge.toml").write_text(textwrap.dedent("""
+    result = run_project(tmp_path, monkeypatch, """
         [sources.survey]
         connector = "csv"
         path = "survey.csv"
         [sources.exports]
         connector = "csv"
         path = "exports.csv"
-    """))
-    monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(cli, ["sync", *given])
+    """, "sync", *given)
     assert result.exit_code == 2 and result.stderr.rstrip().endswith(said)
 
 
 def test_mistakes_in_several_sources_are_all_named_at_once(tmp_path: Path, monkeypatch):
     """A typo in two sources was named one source at a time: fix, run again, meet the next."""
-    (tmp_path / "cxbridge.toml").write_text(textwrap.dedent("""
+    result = run_project(tmp_path, monkeypatch, """
         [sources.support_csat]
         connector = "zendesk"
         subdomain = "acme"
@@ -300,11 +304,7 @@ def test_mistakes_in_several_sources_are_all_named_at_once(tmp_path: Path, monke
         connector = "typeform"
         token = "${TYPEFORM_TOKEN}"
         form = ["u6nXL7"]
-    """))
-    monkeypatch.setenv("ZENDESK_API_TOKEN", "zd-token")
-    monkeypatch.setenv("TYPEFORM_TOKEN", "tf-token")
-    monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(cli, ["check"])
+    """, "check", env={"ZENDESK_API_TOKEN": "zd-token", "TYPEFORM_TOKEN": "tf-token"})
     said = " ".join(result.stderr.split())
     assert result.exit_code == 2 and "Traceback" not in said
     assert "sources.support_csat.api_tokn: unknown key; did you mean 'api_token'?" in said
