@@ -374,18 +374,42 @@ class DestinationConformance:
 
         return deliver_first
 
+    @pytest.fixture(scope="class")
+    @classmethod
+    def delivered_snapshots(cls) -> dict[str, Snapshot]:
+        """The class's snapshots of `delivered`, by `delivered_snapshot`."""
+        return {}
+
+    @pytest.fixture
+    def delivered_snapshot(self, delivered_snapshots, reference) -> Callable[[DestinationFactory, str], Snapshot]:
+        """`delivered_snapshot(factory, name)`: the snapshot of `name`, which the test delivered
+        (`delivered`) and has not written since. Every such delivery holds the same data, so the
+        destination's and the reference's are each read once a class (a snapshot is most of a
+        test's time on the slower engines: ≈ 1 s of CPU on Parquet)."""
+
+        def taken(factory: DestinationFactory, name: str) -> Snapshot:
+            role = "reference" if factory is reference else "destination"
+            if role not in delivered_snapshots:
+                delivered_snapshots[role] = snapshot(factory(name))
+            return delivered_snapshots[role]
+
+        return taken
+
     @pytest.fixture
     def reference(self, tmp_path: Path) -> DestinationFactory:
         from cxbridge.plugins.sqlite.destination import SQLiteDestination
 
         return lambda name: SQLiteDestination(f"sqlite:///{tmp_path / 'reference' / name}.db")
 
-    def test_same_input_gives_the_same_results_as_sqlite(self, destination_factory, reference, delivered):
+    def test_same_input_gives_the_same_results_as_sqlite(
+        self, destination_factory, reference, delivered, delivered_snapshot
+    ):
         results = delivered(destination_factory, "first")
         expected = delivered(reference, "first")
         assert all(r.ok for r in results), [r.error for r in results]
         assert [_counts(r) for r in results] == [_counts(r) for r in expected]
-        assert_same(snapshot(destination_factory("first")).results, snapshot(reference("first")).results, label="v1")
+        actual, expected_snapshot = delivered_snapshot(destination_factory, "first"), delivered_snapshot(reference, "first")
+        assert_same(actual.results, expected_snapshot.results, label="v1")
 
     def test_changed_fixed_and_new_records_replace_what_was_there(self, destination_factory, reference, delivered):
         for factory in (destination_factory, reference):
@@ -396,9 +420,9 @@ class DestinationConformance:
         assert_same(actual.results, expected.results, label="v2")
         assert not actual.results["quarantine"][1], "every fixed record must leave the quarantine"
 
-    def test_redelivery_is_harmless(self, destination_factory, delivered):
+    def test_redelivery_is_harmless(self, destination_factory, delivered, delivered_snapshot):
         delivered(destination_factory, "again")
-        before = snapshot(destination_factory("again"))
+        before = delivered_snapshot(destination_factory, "again")
         again = self.deliver(destination_factory("again"), full_refresh=True)
         assert [r.written for r in again] == [0, 0], "unchanged records must not be written again"
         assert [r.unchanged for r in again] == [r.read - r.quarantined for r in again]
@@ -406,10 +430,10 @@ class DestinationConformance:
         assert_same(after.without("sync_runs"), before.without("sync_runs"), label="re-delivered")
 
     def test_a_dry_run_counts_what_a_real_run_would_write_and_writes_nothing(
-        self, destination_factory, reference, delivered
+        self, destination_factory, reference, delivered, delivered_snapshot
     ):
         delivered(destination_factory, "dry")
-        before = snapshot(destination_factory("dry"))
+        before = delivered_snapshot(destination_factory, "dry")
         dry = self.deliver(destination_factory("dry"), version=2, dry_run=True)
         assert_same(snapshot(destination_factory("dry")).results, before.results, label="after a dry run")
         delivered(reference, "dry")
@@ -680,7 +704,9 @@ class DestinationConformance:
             destination.close()
         assert listed == [("B.csv", 9), ("a.csv", 9), ("a.csv", 10), ("a.csv", 100), ("a.csv", "notes"), ("b.csv", 10)]
 
-    def test_an_erasure_removes_what_it_removes_on_sqlite_or_is_refused(self, destination_factory, reference, delivered):
+    def test_an_erasure_removes_what_it_removes_on_sqlite_or_is_refused(
+        self, destination_factory, reference, delivered, delivered_snapshot
+    ):
         """`cxbridge erase` of two respondents — of a quarantined record, and of the first stored
         one — leaves the tables and views as on SQLite and keeps their tombstones; a destination
         that cannot erase in one transaction refuses before anything changes, naming what to do."""
@@ -690,7 +716,7 @@ class DestinationConformance:
         stored = "SELECT respondent_key FROM feedback WHERE respondent_key IS NOT NULL ORDER BY record_id"
         keys = [next(text.split("hashed:", 1)[1][:32] for text in quarantined if "hashed:" in text),
                 _opened(reference("erased"), lambda d: d.query(stored))[0]["respondent_key"]]  # fmt: skip
-        before = snapshot(destination_factory("erased"))
+        before = delivered_snapshot(destination_factory, "erased")
         try:
             erased = _opened(destination_factory("erased"), lambda d: d.erase(keys), writing=True)
         except DestinationError as exc:
