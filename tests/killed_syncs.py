@@ -15,9 +15,12 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
+from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any
 
-import cxbridge.api  # noqa: F401 — imported once, in the server the syncs are forked from
+import cxbridge.api  # imported once, in the server the syncs are forked from
 import cxbridge.cli.launch
 import cxbridge.cli.main  # noqa: F401
 from cxbridge.hookspecs import hookimpl
@@ -99,6 +102,33 @@ def forked_command(
                               args=(args, str(cwd), environment, str(output), plugin, errors and str(errors)))  # fmt: skip
     process.start()
     return process
+
+
+def _called(target: Callable[..., None], connection: Connection, args: tuple[Any, ...]) -> None:
+    sys.argv = ["-c"]  # as `python -c` has it: the program a holder file names is `python`
+    target(connection, *args)
+
+
+def holding_lock(connection: Connection, url: str) -> None:
+    """In a process of `forked_call`: the lock of the destination `url` held, and the destination
+    open, from "locked" sent until anything is received."""
+    destination = cxbridge.api.open_destination(url)
+    with destination.lock(), destination:  # closed before the lock is released, as a sync does
+        destination.open()
+        connection.send("locked")
+        connection.recv()
+
+
+def forked_call(target: Callable[..., None], *args: Any) -> tuple[multiprocessing.Process, Connection]:
+    """`target(connection, *args)` — a function of a module, as `python -c` would run a script —
+    in a process of its own forked from the server, and this side of its `connection`."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOADED)
+    mine, theirs = context.Pipe()
+    process = context.Process(target=_called, args=(target, theirs, args))
+    process.start()
+    theirs.close()
+    return process, mine
 
 
 def held_sync(args: list[str], *, cwd: Path, release: Path) -> tuple[multiprocessing.Process, Path]:
