@@ -342,6 +342,10 @@ def assert_same(actual: dict[str, Any], expected: dict[str, Any], *, label: str)
         assert actual_rows == expected_rows, f"{label}: rows of {name} differ"
 
 
+DELIVERED_SNAPSHOTS = pytest.StashKey[dict[str, Snapshot]]()
+"""A conformance class's snapshots of its first sync, by `delivered_snapshot`: on the class's node."""
+
+
 class DestinationConformance:
     """The conformance suite; subclass it and provide the `destination_factory` fixture."""
 
@@ -374,18 +378,14 @@ class DestinationConformance:
 
         return deliver_first
 
-    @pytest.fixture(scope="class")
-    @classmethod
-    def delivered_snapshots(cls) -> dict[str, Snapshot]:
-        """The class's snapshots of `delivered`, by `delivered_snapshot`."""
-        return {}
-
     @pytest.fixture
-    def delivered_snapshot(self, delivered_snapshots, reference) -> Callable[[DestinationFactory, str], Snapshot]:
+    def delivered_snapshot(self, reference, request) -> Callable[[DestinationFactory, str], Snapshot]:
         """`delivered_snapshot(factory, name)`: the snapshot of `name`, which the test delivered
         (`delivered`) and has not written since. Every such delivery holds the same data, so the
         destination's and the reference's are each read once a class (a snapshot is most of a
         test's time on the slower engines: ≈ 1 s of CPU on Parquet)."""
+
+        delivered_snapshots = request.node.getparent(pytest.Class).stash.setdefault(DELIVERED_SNAPSHOTS, {})
 
         def taken(factory: DestinationFactory, name: str) -> Snapshot:
             role = "reference" if factory is reference else "destination"
