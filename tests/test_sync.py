@@ -140,7 +140,7 @@ def test_replay_releases_a_quarantined_record_stored_since(workspace: Workspace)
     workspace.sync()
     with sqlite3.connect(workspace.db) as conn:  # R1's old failure, as an older version left it
         conn.execute("INSERT INTO quarantine SELECT f.record_id, q.source, q.stream, 'R1', q.raw, q.error, q.field, "
-                     "q.context, q.first_seen, q.last_seen, q.run_id FROM feedback f, quarantine q "
+                     "q.context, q.first_seen, q.last_seen, q.run_id, q.kind FROM feedback f, quarantine q "
                      "WHERE f.source_record_id = 'R1'")  # fmt: skip
     assert workspace.query("SELECT source_record_id FROM quarantine ORDER BY 1") == [("R1",), ("R2",)]
     [replayed] = cxbridge.quarantine_replay(workspace.config, destination=f"sqlite:///{workspace.db}",
