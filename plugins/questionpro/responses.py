@@ -222,7 +222,7 @@ class ResponseReader:
             own = override is not None and bool(override.labels)  # the config's labels say what each answer is
             self._other_size[qid] = None if own else _other_points(options, spec, f"[{self.plan.where}.questions.{qid}]")
         if (why := self._other_size[qid]) is not None and not builtin.is_no_score(label):
-            raise DataError(f"question {qid!r}: {why}", field=qid, kind="answers-of-another-scale")
+            raise DataError(f"question {qid!r}: {why}", field=qid, kind="point-of-another-scale")
 
     def _question(self, qid: str, text: str, options: list[str]) -> Question:
         """The question, as the fields of an answer choosing at most one option show it: typed text
