@@ -27,24 +27,28 @@ class ReadPosition:
     a line break: where a later sync of the file, grown by appending, goes on reading."""
     _share: float = 0.0
     _followed: tuple[IO[Any], int] | None = field(default=None, repr=False, compare=False)
+    _counted: Callable[[], float] | None = field(default=None, repr=False, compare=False)
 
     @property
     def share(self) -> float:
         """Asked of the file being read while it is read (text read ahead in blocks: a few
-        kilobytes early), so that reading a row costs nothing for it."""
+        kilobytes early), or worked out from the rows a sheet's reader has counted (`count`), so
+        that reading a row costs nothing for it."""
         if self._followed is not None:
             handle, size = self._followed
             if not handle.closed:
                 return _share_of(handle, size)
+        if self._counted is not None:
+            return self._counted()
         return self._share
-
-    @share.setter
-    def share(self, value: float) -> None:
-        self._share = value
 
     def follow(self, handle: IO[Any], size: int) -> None:
         """Tell the share from `handle`, a text file of `size` bytes, until `stop`."""
         self._followed = (handle, size)
+
+    def count(self, share: Callable[[], float]) -> None:
+        """Tell the share by asking `share`, when it is asked for."""
+        self._counted = share
 
     def stop(self) -> None:
         """Keep the share the followed file was read to (call it before the file closes)."""
