@@ -119,6 +119,43 @@ def holding_lock(connection: Connection, url: str) -> None:
         connection.recv()
 
 
+def holding_bare_lock(connection: Connection, path: str) -> None:
+    """In a process of `forked_call`: the lock file `path` held as no cxbridge of this version takes
+    it (it writes no holder file), from "locked" sent until anything is received."""
+    from filelock import FileLock
+
+    with FileLock(path):
+        connection.send("locked")
+        connection.recv()
+
+
+def erasing_held(connection: Connection, url: str) -> None:
+    """In a process of `forked_call`: `cxbridge erase jane.doe@example.com` from `url`, its output
+    dropped, holding the lock in the erasure from "erasing" sent until anything is received."""
+    from cxbridge.plugins.sqlite.destination import SQLiteDestination
+
+    erase = SQLiteDestination.erase
+
+    def holding(self, keys, **options):
+        connection.send("erasing")
+        connection.recv()
+        return erase(self, keys, **options)
+
+    SQLiteDestination.erase = holding
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+    cxbridge.cli.main.cli(["erase", "jane.doe@example.com", "--destination", url], prog_name="cxbridge")
+
+
+def duckdb_user(connection: Connection, path: str) -> None:
+    """In a process of `forked_call`: the DuckDB file `path` open for writing, as the DuckDB CLI or
+    a BI tool opens it, from "open" sent until anything is received."""
+    import duckdb
+
+    with duckdb.connect(path):
+        connection.send("open")
+        connection.recv()
+
+
 def forked_call(target: Callable[..., None], *args: Any) -> tuple[multiprocessing.Process, Connection]:
     """`target(connection, *args)` — a function of a module, as `python -c` would run a script —
     in a process of its own forked from the server, and this side of its `connection`."""

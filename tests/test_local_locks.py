@@ -8,8 +8,6 @@ from __future__ import annotations
 import json
 import re
 import socket
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -21,7 +19,7 @@ from cxbridge.errors import DestinationLockedError
 from cxbridge.events import EventKind, SyncEvent
 from cxbridge.plugins_host import create_host
 from tests.conftest import Workspace, survey_row
-from tests.killed_syncs import forked_call, holding_lock
+from tests.killed_syncs import duckdb_user, erasing_held, forked_call, holding_bare_lock, holding_lock
 from tests.many_sources import config_toml, tables, write_files
 from tests.test_concurrent_syncs import finished, start, web_a_reading
 
@@ -148,14 +146,6 @@ def test_the_lock_file_sits_beside_the_real_file(workspace: Workspace):
     assert (workspace.root / "real" / "x.db.lock").exists() and (workspace.root / "real" / "x.db").exists()
 
 
-DUCKDB_USER = """
-import sys, duckdb
-connection = duckdb.connect(sys.argv[1])  # as the DuckDB CLI or a BI tool opens it for writing
-print("open", flush=True)
-sys.stdin.readline()
-"""
-
-
 def test_a_duckdb_file_another_program_has_open_for_writing_refuses_with_the_lock_message(workspace, monkeypatch):
     from click.testing import CliRunner
 
@@ -165,15 +155,15 @@ def test_a_duckdb_file_another_program_has_open_for_writing_refuses_with_the_loc
     workspace.write_csv([survey_row(1)])
     path = workspace.root / "feedback.duckdb"
     cxbridge.sync(workspace.config, destination=f"duckdb:///{path}", host=create_host())
-    other = subprocess.Popen([sys.executable, "-c", DUCKDB_USER, str(path)], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, text=True)  # fmt: skip
+    other, connection = forked_call(duckdb_user, str(path))
     try:
-        assert other.stdout.readline() == "open\n"
+        assert connection.recv() == "open"
         monkeypatch.setattr(plugins_host, "_host", None)
         monkeypatch.chdir(workspace.root)
         refused = CliRunner().invoke(cli, ["sync", "--no-progress", "--destination", f"duckdb:///{path}"])
     finally:
-        other.communicate("\n", timeout=30)
+        connection.send("close")
+        other.join(30)
     assert refused.exit_code == 1
     assert f"{path} is open in another process (a sync or a BI tool); DuckDB lets one process write" in refused.output
     assert "Traceback" not in refused.output and "IOException" not in refused.output
@@ -198,49 +188,23 @@ def test_a_refusal_after_waiting_says_how_long_it_waited_and_to_wait_longer(work
     assert "wait for it to finish, or pass --wait SECONDS to queue behind it" in refused.output
 
 
-ERASING = """
-import functools, sys
-from cxbridge.cli.main import cli
-from cxbridge.plugins.sqlite.destination import SQLiteDestination
-
-erase = SQLiteDestination.erase
-
-@functools.wraps(erase)
-def holding(self, keys, **options):  # the erasure holds the lock until told to go on
-    print("erasing", flush=True)
-    sys.stdin.readline()
-    return erase(self, keys, **options)
-
-SQLiteDestination.erase = holding
-cli(["erase", "jane.doe@example.com", "--destination", sys.argv[1]], prog_name="cxbridge")
-"""
-
-BARE_LOCK = """
-import sys
-from filelock import FileLock
-with FileLock(sys.argv[1]):  # a lock taken by no cxbridge of this version: it writes no holder file
-    print("locked", flush=True)
-    sys.stdin.readline()
-"""
-
-
 def test_a_refusal_names_the_command_holding_the_file_its_pid_and_since_when(workspace: Workspace):
     """One lock file cannot say who holds it (each process trying it empties it): the holder file
     beside it does, from the command line's command without its arguments — never the contact."""
     workspace.write_csv([survey_row(1)])
     url = f"sqlite:///{workspace.db}"
     cxbridge.sync(workspace.config, destination=url, host=create_host())
-    erasing = subprocess.Popen([sys.executable, "-c", ERASING, url], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                               text=True)  # fmt: skip
+    erasing, connection = forked_call(erasing_held, url)
     try:
-        assert erasing.stdout.readline() == "erasing\n"
+        assert connection.recv() == "erasing"
         with pytest.raises(DestinationLockedError) as refused:
             cxbridge.sync(workspace.config, destination=url, wait=0, host=create_host())
         holder_file = workspace.root / "cxbridge.db.lock.holder"
         assert "jane" not in holder_file.read_text(encoding="utf-8")
     finally:
-        erasing.communicate("\n", timeout=60)
-    assert erasing.returncode == 4  # nothing of hers stored: the erasure ran, once the lock was its own
+        connection.send("go on")
+        erasing.join(60)
+    assert erasing.exitcode == 4  # nothing of hers stored: the erasure ran, once the lock was its own
     message = str(refused.value)
     assert re.match(f"{held_by('cxbridge erase', erasing.pid)} {re.escape(str(workspace.db))}; ", message), message
     assert "jane" not in message and not holder_file.exists()  # let go with the lock
@@ -255,14 +219,14 @@ def test_a_holder_file_left_by_a_killed_process_is_not_believed(workspace: Works
     killed.process.kill()
     killed.process.join(30)
     assert f'"pid": {killed.process.pid}' in (workspace.root / "cxbridge.db.lock.holder").read_text(encoding="utf-8")
-    bare = subprocess.Popen([sys.executable, "-c", BARE_LOCK, str(workspace.root / "cxbridge.db.lock")],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)  # fmt: skip
+    bare, connection = forked_call(holding_bare_lock, str(workspace.root / "cxbridge.db.lock"))
     try:
-        assert bare.stdout.readline() == "locked\n"
+        assert connection.recv() == "locked"
         with pytest.raises(DestinationLockedError) as refused:
             cxbridge.sync(workspace.config, destination=url, wait=0, host=create_host())
     finally:
-        bare.communicate("\n", timeout=30)
+        connection.send("release")
+        bare.join(30)
     assert str(refused.value).startswith(
         f"another cxbridge command (a sync, remove, erase, cases or replay) is writing to {workspace.db}; ")
 
@@ -273,13 +237,12 @@ def test_a_holder_file_naming_a_pid_now_another_process_s_is_not_believed(worksp
     and the refusal names no holder — as with a pid no longer running."""
     workspace.write_csv([survey_row(1)])
     url = f"sqlite:///{workspace.db}"
-    bare = subprocess.Popen([sys.executable, "-c", BARE_LOCK, str(workspace.root / "cxbridge.db.lock")],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)  # fmt: skip
+    bare, connection = forked_call(holding_bare_lock, str(workspace.root / "cxbridge.db.lock"))
     holder_file = workspace.root / "cxbridge.db.lock.holder"
     started = Path(f"/proc/{bare.pid}/stat").read_text(encoding="utf-8").rpartition(")")[2].split()[19]
     refusals = []
     try:
-        assert bare.stdout.readline() == "locked\n"
+        assert connection.recv() == "locked"
         for when in (str(int(started) + 1), started):  # a later process given its pid; the process itself
             holder = {"command": "cxbridge sync", "pid": bare.pid, "started": when, "host": socket.gethostname(),
                       "since": "2026-12-07 03:00:00 UTC"}  # fmt: skip
@@ -288,7 +251,8 @@ def test_a_holder_file_naming_a_pid_now_another_process_s_is_not_believed(worksp
                 cxbridge.sync(workspace.config, destination=url, wait=0, host=create_host())
             refusals.append(str(refused.value))
     finally:
-        bare.communicate("\n", timeout=30)
+        connection.send("release")
+        bare.join(30)
     stale, believed = refusals
     assert stale.startswith(f"another cxbridge command (a sync, remove, erase, cases or replay) is writing to {workspace.db}; ")
     assert re.match(f"{held_by('cxbridge sync', bare.pid)} ", believed), believed
