@@ -20,9 +20,11 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+import cxbridge
 import cxbridge.api  # imported once, in the server the syncs are forked from
 import cxbridge.cli.launch
 import cxbridge.cli.main  # noqa: F401
+import cxbridge.plugins_host
 from cxbridge.hookspecs import hookimpl
 from cxbridge.plugins_host import get_host
 
@@ -154,6 +156,57 @@ def duckdb_user(connection: Connection, path: str) -> None:
     with duckdb.connect(path):
         connection.send("open")
         connection.recv()
+
+
+def _sync_in(cwd: str, env: dict[str, str], plugin: object, config: str, url: str) -> None:
+    """In a process of `forked_call`: `cxbridge.sync(config)` into `url`, refusing a held lock at
+    once, in `cwd` with `env` and `plugin` registered."""
+    os.chdir(cwd)
+    os.environ.clear()
+    os.environ.update(env)
+    host = cxbridge.plugins_host.create_host()
+    host.pm.register(plugin)
+    cxbridge.sync(config, destination=url, host=host, wait=0)
+
+
+class CrashAfterFirstBatch:
+    @hookimpl
+    def on_sync_event(self, event):
+        if event.kind == "batch_committed":
+            os._exit(9)  # the process dies between batches, like a kill -9
+
+
+def crashing_sync(connection: Connection, config: str, url: str, cwd: str, env: dict[str, str]) -> None:
+    """In a process of `forked_call`: a sync that dies (exit code 9) after its first committed batch."""
+    _sync_in(cwd, env, CrashAfterFirstBatch(), config, url)
+
+
+class SendAfterBatch:
+    """Sends "batch" after each committed batch, then holds the sync until `release` exists."""
+
+    def __init__(self, connection: Connection, release: str):
+        self.connection, self.release = connection, Path(release)
+
+    @hookimpl
+    def on_sync_event(self, event):
+        if event.kind == "batch_committed":
+            self.connection.send("batch")
+            while not self.release.exists():
+                time.sleep(0.02)
+
+
+def slow_sync(connection: Connection, config: str, url: str, release: str, cwd: str, env: dict[str, str]) -> None:
+    """In a process of `forked_call`: a sync held after each committed batch until `release`
+    exists (`SendAfterBatch`), Ctrl-C interrupting it (exit code 130) as in a terminal; a refusal
+    sent as "error: MESSAGE" (its exit code)."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        _sync_in(cwd, env, SendAfterBatch(connection, release), config, url)
+    except cxbridge.CxbridgeError as exc:
+        connection.send(f"error: {exc}")
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)
 
 
 def forked_call(target: Callable[..., None], *args: Any) -> tuple[multiprocessing.Process, Connection]:

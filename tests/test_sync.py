@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import signal
 import subprocess
 import sys
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 import sqlite3
@@ -18,6 +20,7 @@ from cxbridge.config import config_from_dict
 from cxbridge.plugins_host import create_host
 from cxbridge.testing.sample_feedback import version_records
 from tests.conftest import ROOT, Workspace, share_salt, survey_row
+from tests.killed_syncs import crashing_sync, forked_call, slow_sync
 
 LINEAGE = ("ingested_at", "sync_run_id")
 
@@ -301,29 +304,6 @@ class _Registering:
 
 # --- crashes, interruptions, concurrency ------------------------------------------------------
 
-CRASHING_SYNC = """
-import os, sys
-import cxbridge
-from cxbridge.events import EventKind
-from cxbridge.plugins_host import create_host
-
-class CrashAfterFirstBatch:
-    @cxbridge.hookimpl
-    def on_sync_event(self, event):
-        if event.kind == EventKind.BATCH_COMMITTED:
-            os._exit(9)  # the process dies between batches, like a kill -9
-
-host = create_host()
-host.pm.register(CrashAfterFirstBatch())
-cxbridge.sync(sys.argv[1], destination=sys.argv[2], host=host)
-"""
-
-
-def _python(code: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-c", code, *args], cwd=cwd, env=env, capture_output=True, text=True)
-
-
 def test_crash_between_batches_then_rerun_gives_the_same_tables_as_a_clean_run(workspace: Workspace, tmp_path, monkeypatch):
     workspace.config.write_text(workspace.config.read_text().replace("batch_size = 1000", "batch_size = 7"))
     share_salt(monkeypatch, workspace)  # and the clean run below: their keys compare equal
@@ -331,8 +311,10 @@ def test_crash_between_batches_then_rerun_gives_the_same_tables_as_a_clean_run(w
     rows[10] = survey_row(11, nps=42)
     workspace.write_csv(rows)
 
-    crashed = _python(CRASHING_SYNC, str(workspace.config), f"sqlite:///{workspace.db}", cwd=workspace.root)
-    assert crashed.returncode == 9, crashed.stderr
+    crashed, _ = forked_call(crashing_sync, str(workspace.config), f"sqlite:///{workspace.db}", str(workspace.root),
+                             dict(os.environ))  # fmt: skip
+    crashed.join(120)
+    assert crashed.exitcode == 9
     assert workspace.query("SELECT COUNT(*) FROM feedback") == [(7,)]  # the first batch, and no more
     assert workspace.query("SELECT COUNT(*) FROM sync_state") == [(0,)]
 
@@ -348,69 +330,44 @@ def test_crash_between_batches_then_rerun_gives_the_same_tables_as_a_clean_run(w
     assert workspace.query("SELECT COUNT(*) FROM feedback") == [(39,)]
 
 
-SLOW_SYNC = """
-import os, signal, sys, time
-import cxbridge
-from cxbridge.events import EventKind
-from cxbridge.plugins_host import create_host
-
-class HeldBatches:  # after each committed batch, holds the sync (and its lock) until the file argv[3] exists
-    @cxbridge.hookimpl
-    def on_sync_event(self, event):
-        if event.kind == EventKind.BATCH_COMMITTED:
-            print("batch", flush=True)
-            while not os.path.exists(sys.argv[3]):
-                time.sleep(0.02)
-
-signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal, even when started in the background
-host = create_host()
-host.pm.register(HeldBatches())
-try:
-    result = cxbridge.sync(sys.argv[1], destination=sys.argv[2], host=host, wait=0)
-except cxbridge.CxbridgeError as exc:
-    print("error:", exc, flush=True)
-    sys.exit(exc.exit_code)
-except KeyboardInterrupt:
-    print("interrupted", flush=True)
-    sys.exit(130)
-"""
+def _start_slow_sync(workspace: Workspace, release: Path) -> tuple[multiprocessing.Process, Connection]:
+    """A sync that stops after its first committed batch, holding the lock, until `release` exists
+    (`slow_sync`), and its connection."""
+    process, connection = _slow_sync(workspace, release)
+    assert connection.recv() == "batch"
+    return process, connection
 
 
-def _start_slow_sync(workspace: Workspace, release: Path) -> subprocess.Popen:
-    """A sync that stops after its first committed batch, holding the lock, until `release` exists."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen(
-        [sys.executable, "-c", SLOW_SYNC, str(workspace.config), f"sqlite:///{workspace.db}", str(release)],
-        cwd=workspace.root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    assert process.stdout.readline().strip() == "batch", process.stderr.read()
-    return process
+def _slow_sync(workspace: Workspace, release: Path) -> tuple[multiprocessing.Process, Connection]:
+    url = f"sqlite:///{workspace.db}"
+    return forked_call(slow_sync, str(workspace.config), url, str(release), str(workspace.root), dict(os.environ))
 
 
 def test_a_second_sync_on_a_locked_destination_exits_with_a_clear_message(workspace: Workspace):
     workspace.config.write_text(workspace.config.read_text().replace("batch_size = 1000", "batch_size = 5"))
     workspace.write_csv([survey_row(n) for n in range(1, 21)])
     release = workspace.root / "release"
-    first = _start_slow_sync(workspace, release)
+    first, _ = _start_slow_sync(workspace, release)
     try:
-        second = _python(SLOW_SYNC, str(workspace.config), f"sqlite:///{workspace.db}", str(workspace.config),
-                         cwd=workspace.root)  # fmt: skip
-        assert second.returncode == 1
-        assert f"another cxbridge command (python, pid {first.pid}, holding it since " in second.stdout
+        second, refusal = _slow_sync(workspace, workspace.config)
+        said = refusal.recv()
+        second.join(60)
+        assert second.exitcode == 1
+        assert f"another cxbridge command (python, pid {first.pid}, holding it since " in said
     finally:
         release.touch()
-        first.wait(timeout=120)
-    assert first.returncode == 0, first.stderr.read()
+        first.join(120)
+    assert first.exitcode == 0
     assert workspace.query("SELECT COUNT(*) FROM feedback") == [(20,)]
 
 
 def test_ctrl_c_keeps_committed_batches_and_the_rerun_completes(workspace: Workspace):
     workspace.config.write_text(workspace.config.read_text().replace("batch_size = 1000", "batch_size = 5"))
     workspace.write_csv([survey_row(n) for n in range(1, 21)])
-    process = _start_slow_sync(workspace, workspace.root / "never")  # held after its first batch
-    process.send_signal(signal.SIGINT)
-    process.wait(timeout=30)
-    assert process.returncode == 130
+    process, _ = _start_slow_sync(workspace, workspace.root / "never")  # held after its first batch
+    os.kill(process.pid, signal.SIGINT)
+    process.join(30)
+    assert process.exitcode == 130
     assert workspace.query("PRAGMA integrity_check") == [("ok",)]
     assert workspace.query("SELECT status, error FROM sync_runs") == [
         ("interrupted", "interrupted by the user (Ctrl-C)")
