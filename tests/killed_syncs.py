@@ -185,12 +185,13 @@ class SendAfterBatch:
     """Sends "batch" after each committed batch, then holds the sync until `release` exists."""
 
     def __init__(self, connection: Connection, release: str):
-        self.connection, self.release = connection, Path(release)
+        self.connection, self.release, self.sending = connection, Path(release), threading.Lock()
 
     @hookimpl
     def on_sync_event(self, event):
         if event.kind == "batch_committed":
-            self.connection.send("batch")
+            with self.sending:  # a parallel sync's sources send from their threads
+                self.connection.send("batch")
             while not self.release.exists():
                 time.sleep(0.02)
 
@@ -207,6 +208,31 @@ def slow_sync(connection: Connection, config: str, url: str, release: str, cwd: 
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)
+
+
+def held_cli_sync(connection: Connection, args: list[str], cwd: str, env: dict[str, str], errors: str) -> None:
+    """In a process of `forked_call`: `cxbridge ARGS` in `cwd` with `env`, its standard error to
+    the file `errors`, held after each committed batch (`SendAfterBatch`) until the file
+    `released` in `cwd` exists, which it creates once told to stop (a parallel run's held sources
+    go on then); Ctrl-C interrupting it as in a terminal."""
+    from cxbridge import pipeline
+
+    released, stop = Path(cwd) / "released", pipeline.Stopping.stop
+
+    def stop_then_release(self, interruption):
+        stop(self, interruption)
+        released.touch()
+
+    pipeline.Stopping.stop = stop_then_release
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+    os.dup2(os.open(errors, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), 2)
+    os.chdir(cwd)
+    os.environ.clear()
+    os.environ.update(env)
+    get_host().pm.register(SendAfterBatch(connection, str(released)))
+    sys.argv = ["cxbridge", *args]
+    cxbridge.cli.launch.main()
 
 
 def forked_call(target: Callable[..., None], *args: Any) -> tuple[multiprocessing.Process, Connection]:

@@ -6,8 +6,6 @@ import json
 import multiprocessing
 import os
 import signal
-import subprocess
-import sys
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -19,8 +17,8 @@ import cxbridge
 from cxbridge.config import config_from_dict
 from cxbridge.plugins_host import create_host
 from cxbridge.testing.sample_feedback import version_records
-from tests.conftest import ROOT, Workspace, share_salt, survey_row
-from tests.killed_syncs import crashing_sync, forked_call, slow_sync
+from tests.conftest import Workspace, share_salt, survey_row
+from tests.killed_syncs import crashing_sync, forked_call, held_cli_sync, slow_sync
 
 LINEAGE = ("ingested_at", "sync_run_id")
 
@@ -377,42 +375,14 @@ def test_ctrl_c_keeps_committed_batches_and_the_rerun_completes(workspace: Works
     assert (source.written, source.unchanged) == (15, 5)
 
 
-HELD_CLI_SYNC = """
-import os, signal, sys, time
-import cxbridge
-from cxbridge import pipeline
-from cxbridge.events import EventKind
-from cxbridge.plugins_host import get_host
-
-class HeldBatches:  # after each committed batch, holds the sync (and its lock) until the file argv[2] exists
-    @cxbridge.hookimpl
-    def on_sync_event(self, event):
-        if event.kind == EventKind.BATCH_COMMITTED:
-            print("batch", flush=True)
-            while not os.path.exists(sys.argv[2]):
-                time.sleep(0.02)
-
-stop = pipeline.Stopping.stop
-def stop_then_release(self, interruption):  # a parallel run's held sources go on once told to stop
-    stop(self, interruption)
-    open(sys.argv[2], "w").close()
-pipeline.Stopping.stop = stop_then_release
-signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal, even when started in the background
-get_host().pm.register(HeldBatches())
-from cxbridge.cli.launch import main
-sys.argv = ["cxbridge", "sync", "--config", sys.argv[1], *sys.argv[3:]]
-main()
-"""
-
-
-def _held_cxbridge_sync(workspace: Workspace, *args: str) -> subprocess.Popen:
-    """The `cxbridge sync` program, held after its first committed batch until it is told to stop."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen([sys.executable, "-c", HELD_CLI_SYNC, str(workspace.config),
-                                str(workspace.root / "released"), *args], cwd=workspace.root, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
-    assert process.stdout.readline().strip() == "batch", process.stderr.read()
-    return process
+def _held_cxbridge_sync(workspace: Workspace, *args: str) -> tuple[multiprocessing.Process, Path]:
+    """The `cxbridge sync` program, held after its first committed batch until it is told to stop
+    (`held_cli_sync`), and the file of its standard error."""
+    errors = workspace.root / "stderr"
+    process, connection = forked_call(held_cli_sync, ["sync", "--config", str(workspace.config), *args],
+                                      str(workspace.root), dict(os.environ), str(errors))  # fmt: skip
+    assert connection.recv() == "batch", errors.read_text(encoding="utf-8")
+    return process, errors
 
 
 @pytest.mark.parametrize(("stop", "code", "reason", "said"), [
@@ -426,11 +396,11 @@ def test_ctrl_c_or_sigterm_stops_the_cxbridge_program_keeping_committed_batches_
     on the spot, saying nothing, and its run stayed 'running' (shown as abandoned) with 0 read."""
     workspace.config.write_text(workspace.config.read_text().replace("batch_size = 1000", "batch_size = 5"))
     workspace.write_csv([survey_row(n) for n in range(1, 21)])
-    process = _held_cxbridge_sync(workspace)
-    process.send_signal(stop)
-    _, stderr = process.communicate(timeout=30)
-    assert process.returncode == code
-    assert stderr.strip() == f"{said}: every committed batch is kept; run the same command again to resume"
+    process, errors = _held_cxbridge_sync(workspace)
+    os.kill(process.pid, stop)
+    process.join(30)
+    assert process.exitcode == code
+    assert errors.read_text(encoding="utf-8").strip() == f"{said}: every committed batch is kept; run the same command again to resume"
     assert workspace.query("SELECT status, error, records_written FROM sync_runs") == [("interrupted", reason, 5)]
     assert workspace.query("SELECT COUNT(*) FROM feedback") == [(5,)]
     [source] = workspace.sync().results
@@ -444,10 +414,10 @@ def test_sigterm_stops_every_source_of_a_parallel_sync_each_saying_why(workspace
     workspace.config.write_text(survey + branch.replace("responses*.csv", "branch.csv"))
     workspace.write_csv([survey_row(n) for n in range(1, 21)])
     workspace.write_csv([survey_row(n) for n in range(101, 121)], name="branch.csv")
-    process = _held_cxbridge_sync(workspace, "--jobs", "2")
-    process.send_signal(signal.SIGTERM)
-    process.communicate(timeout=60)
-    assert process.returncode == 143
+    process, _ = _held_cxbridge_sync(workspace, "--jobs", "2")
+    os.kill(process.pid, signal.SIGTERM)
+    process.join(60)
+    assert process.exitcode == 143
     reason = "stopped by SIGTERM (a timeout, docker stop, or the scheduler cancelling the task)"
     assert workspace.query("SELECT source, status, error FROM sync_runs ORDER BY source") == [
         ("branch", "interrupted", reason), ("survey", "interrupted", reason)
