@@ -38,8 +38,8 @@ class ResponseReader:
         self._questions: dict[str, Question] = {}
         self._positions: dict[str, set[str]] = {}  # recommend question → how its numbers were placed: see warnings()
         self.options: dict[str, list[str]] | None = None  # each question's answer options, when the API gave them
-        self._off_scale: dict[str, str | None] = {}
-        self._other_size: dict[str, str | None] = {}  # question → why its options are on a scale of another size  # question → why its options are on no built-in scale
+        self._off_scale: dict[str, str | None] = {}  # question → why its options are on no built-in scale
+        self._other_size: dict[str, str | None] = {}  # question → why its options are on a scale of another size
         self.weights = WeightFields("custom variable", acknowledged=acknowledged)
         self._answered: dict[str, dict[str, float]] = {}  # question → its answers written beside numbers: see `learn`
         self._learnt: dict[str, Direction] = {}  # question → the direction earlier syncs took from them: see `recall`
