@@ -156,6 +156,15 @@ def print_status(report: StatusReport) -> None:
         for row in report.duplicates:
             table.add_row(output.escape(row["source"]), f"{row['copies']:,}")
         console.print(table)
+    if report.readings:
+        console.print("read by an older cxbridge (cxbridge sync --full-refresh --source NAME reads them again):",
+                      highlight=False, soft_wrap=False)  # fmt: skip
+        for row in report.readings:
+            read_by = f"by reading {row['reading']}" if row["reading"] else "before readings were kept"
+            console.print(f"  {output.escape(row['source'])} ({output.escape(row['connector'])}), read {read_by}; "
+                          "since then:", highlight=False, soft_wrap=False)  # fmt: skip
+            for change in row["changes"]:
+                console.print(f"    - {output.escape(change)}", highlight=False, soft_wrap=False)
 
 
 def runs_table(runs: list[dict[str, Any]], *, short: bool = False) -> Table:

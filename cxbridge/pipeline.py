@@ -37,6 +37,7 @@ from cxbridge.masking import redact
 from cxbridge.nameless_repeats import nameless_repeats
 from cxbridge.plugins_host import PluginHost
 from cxbridge.pruning import Parts, ReadIds
+from cxbridge.readings import SourceReading, begin, end
 from cxbridge.record_intake import RecordIntake, stream_tools
 from cxbridge.reread import Leftovers, leftovers
 from cxbridge.resolver import IdentityResolver, identity_ready
@@ -142,6 +143,7 @@ class Engine:
         self._first[name] = bool(first)
         erased = self.destination.erased() if self.destination.exists() else Erased()
         self._intake.erased = replace(erased, requester_fields=source.requester_fields) if erased else None
+        reading = None if replay is not None else begin(self.destination, name, source.name, dry_run=self.options.dry_run)
         run = SyncRun(self.run_id, name, source.name, started, full_refresh=self.options.full_refresh,
                       command="replay" if replay is not None else self.options.command)  # fmt: skip
         self._save_run(run)
@@ -183,6 +185,8 @@ class Engine:
         if name in self._read:
             self._prune(name, result, self._read.pop(name))
         self._seen.pop(name, None)
+        if reading is not None:
+            self._tell_reading(reading, result)
         self._finish(run, result, started)
         log.info(
             "%s (%s): %s in %.1f s: %s%s", name, source.name, result.status, result.seconds,
@@ -223,6 +227,13 @@ class Engine:
             result.warnings.append(_pruned(stream, count, verb, read.left.get(stream, [])))
         result.warnings += [_spared(stream, count, read) for stream, count in sorted(pruned.spared.items())]
         result.warnings += [_kept(read.parts[stream].noun, parts) for stream, parts in sorted(pruned.kept.items())]
+
+    def _tell_reading(self, reading: SourceReading, result: SourceResult) -> None:
+        """Today's reading recorded after a full refresh of every record; else, once, what changed
+        since the source's stored records were read (`cxbridge.readings`)."""
+        refreshed = self.options.full_refresh and result.ok
+        if note := end(self.destination, reading, refreshed=refreshed, dry_run=self.options.dry_run):
+            result.warnings.append(note)
 
     def _holds_some_of(self, name: str, first: Any) -> bool:
         """Whether records of the source may be stored already: a file it reads whole again may have left some."""

@@ -18,6 +18,7 @@ from cxbridge.command_runs import reads_nothing
 from cxbridge.destinations import Destination, QuarantineItem
 from cxbridge.errors import clauses
 from cxbridge.loop.copy_cases import UNCLOSED, pending_marks
+from cxbridge.readings import connectors_named, older_readings
 from cxbridge.resolver import STATE_SOURCE, identity_ready
 from cxbridge.timestamps import EPOCH_MILLISECONDS
 
@@ -58,6 +59,9 @@ class StatusReport:
     stale_ages: dict[str, str | None] | None = None
     """With `stale`: each configured source asked about and the age it was held to, None for one
     without `expected_every` (checked only for a successful sync and its quarantine)."""
+    readings: list[dict[str, Any]] = field(default_factory=list)
+    """Per source whose stored records an older cxbridge read (`cxbridge.readings`): the reading
+    they were read by (0: before readings were kept) and what changed since for its connector."""
     opened: str | None = None
     """The absolute path of a local destination's file or folder, when `destination` (the URL as
     the config writes it) is relative: the terminal shows where it is."""
@@ -75,8 +79,20 @@ def status_of(dest: Destination, *, runs: int = 10) -> StatusReport:
         ],
         quarantine=quarantine_counts(dest),
         duplicates=copies_by_source(dest),
+        readings=older_readings_of(dest),
         opened=_opened(dest),
     )
+
+
+def older_readings_of(dest: Destination) -> list[dict[str, Any]]:
+    """The sources whose stored records were read by an older cxbridge, each with its newest run's connector."""
+    runs = dest.query(f"SELECT source, connector FROM sync_runs WHERE source <> '*' "  # an erasure's rows: no source
+                      f"ORDER BY {dest.in_time('started_at')} DESC")  # fmt: skip
+    return [
+        {"source": found.source, "connector": found.connector, "reading": found.oldest,
+         "changes": [change.what for change in found.changes]}
+        for found in older_readings(dest, connectors_named(runs))
+    ]  # fmt: skip
 
 
 def quarantine_counts(dest: Destination) -> list[dict[str, Any]]:

@@ -24,8 +24,8 @@ def key_of(email: str, salt: str) -> str:
 
 
 def metadata(workspace: Workspace) -> dict[str, str]:
-    """The salt's rows of cxbridge_metadata (the [ranking] settings are kept beside them)."""
-    return dict(workspace.query("SELECT name, value FROM cxbridge_metadata WHERE name NOT LIKE 'ranking.%'"))
+    """The salt's rows of cxbridge_metadata (the [ranking] settings and the sources' readings are kept beside them)."""
+    return dict(workspace.query("SELECT name, value FROM cxbridge_metadata WHERE name LIKE 'respondent_salt%'"))
 
 
 def keys(workspace: Workspace) -> dict[str, str]:

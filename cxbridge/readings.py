@@ -1,0 +1,153 @@
+"""What a dataset's records were read by: cxbridge's *reading* of what sources give.
+
+Turning a vendor's answer into a record — its score and scale, its comment, its respondent's key,
+what is left out of it — is the part of cxbridge that changes as mistakes are found and mended. A
+stored record keeps the meaning it was given when it was read: after an upgrade, records read
+before and records read after sit side by side, and a number over both mixes two readings. So
+each change to what a stored record means raises `READING` and says in `CHANGES` what changed and
+for which connectors; the dataset keeps, per source, the oldest reading its stored records were
+read by (`cxbridge_metadata`, `reading.SOURCE`); a sync of a source read by an older reading says
+once what changed since and how to read it again (`sync --full-refresh --source NAME`), and
+`cxbridge status` says it every time.
+
+A source's oldest reading is its first run's, kept until a `--full-refresh` of the source
+succeeds (every record the source still gives read again). A source run before readings were
+kept has none: reading 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from cxbridge.destinations import Destination
+
+FILES = frozenset({"csv", "excel", "json"})
+SURVEYS = frozenset({"google_forms", "qualtrics", "questionpro", "salesforce", "surveymonkey", "typeform"})
+
+
+@dataclass(frozen=True)
+class Change:
+    """A change to what records read by `connectors` (every connector when empty) mean."""
+
+    reading: int
+    what: str
+    connectors: frozenset[str] = frozenset()
+
+    def concerns(self, connector: str) -> bool:
+        return not self.connectors or connector in self.connectors
+
+
+CHANGES = (
+    Change(1, "a record's comment is the answer explaining its score, no longer its first text answer",
+           FILES | SURVEYS),
+    Change(1, "phone numbers in more spellings (+CC (0)…, 00CC…, national numbers with phone_region) key their "
+              "respondent; placeholders (\"n/a\", \"anonymous\", too short a number) key no one"),
+    Change(1, "disqualified, screened-out and over-quota responses are left out",
+           FILES | {"qualtrics", "surveymonkey"}),
+    Change(1, "scores written in words on a reversed scale, \"7/10\" and stars are scored; labels beyond \"very\" "
+              "and agreement options numbered against their words are not", FILES | SURVEYS),
+    Change(1, "personal export columns (IP, latitude/longitude, user agent, referer) are left out of raw; "
+              "repeated export rows are copies of one response", FILES),
+    Change(1, "respondents' names are no longer stored", {"google_forms", "questionpro", "typeform"}),
+    Change(1, "a grouped question's text is \"Group - Field\", and a satisfaction-worded group's star ratings "
+              "are CSAT", {"typeform"}),
+    Change(1, "answers are placed by their own option's position and direction, times read from utctimestamp, "
+              "matrix rows read one by one", {"questionpro"}),
+    Change(1, "the first question of a metric in the survey is the record's primary one",
+           {"questionpro", "salesforce"}),
+    Change(1, "responses never rated are left out; ratings gain their requester's respondent key",
+           {"freshdesk", "zendesk"}),
+)  # fmt: skip
+"""Every change to a stored meaning, oldest first. A commit that changes what a record read
+again would hold adds its line here, numbered one more than the last line's (`READING` follows)."""
+
+READING = max(change.reading for change in CHANGES)
+"""The reading of this cxbridge."""
+
+KEY = "reading."
+"""`cxbridge_metadata` row `reading.SOURCE`: the oldest reading of the source's stored records."""
+TOLD = "reading_told."
+"""`reading_told.SOURCE`: the reading whose changes a sync's summary last told of."""
+SHOWN = 3
+"""The changes a sync's summary lists; `cxbridge status` lists every one."""
+
+
+@dataclass(frozen=True)
+class SourceReading:
+    """What one source's stored records were read by, as its run began."""
+
+    source: str
+    connector: str
+    oldest: int
+    told: int = 0
+
+    @property
+    def changes(self) -> list[Change]:
+        """The changes since the source's oldest reading that concern its connector."""
+        return [change for change in CHANGES if change.reading > self.oldest and change.concerns(self.connector)]
+
+    def note(self) -> str | None:
+        """What a sync's summary says of the source (the first `SHOWN` changes, the rest counted),
+        or None when nothing it holds was read otherwise than today."""
+        if not (changes := self.changes):
+            return None
+        more = len(changes) - SHOWN
+        listed = "; ".join(c.what for c in changes[:SHOWN]) + (f"; and {more} more (cxbridge status)" if more > 0 else "")
+        when = "before it kept its readings" if not self.oldest else f"reading {self.oldest}"
+        return (
+            f"its stored records were read by an older cxbridge ({when}), and this one (reading {READING}) reads "
+            f"some of them otherwise: {listed}. Read them again: cxbridge sync --full-refresh --source "
+            f"{self.source} (a file source's files must still be in its folder)"
+        )
+
+
+def begin(destination: Destination, source: str, connector: str, *, dry_run: bool) -> SourceReading:
+    """The source's reading as its run begins; a first run of it (none recorded before, none in
+    `sync_runs`) records today's, unless `dry_run`."""
+    stored = destination.read_metadata() if destination.exists() else {}
+    told = int(stored.get(TOLD + source) or 0)
+    if (oldest := stored.get(KEY + source)) is not None:
+        return SourceReading(source, connector, int(oldest), told)
+    if destination.exists() and _has_run(destination, source):
+        return SourceReading(source, connector, 0, told)
+    if not dry_run:
+        destination.write_metadata({KEY + source: str(READING)})
+    return SourceReading(source, connector, READING, told)
+
+
+def end(destination: Destination, reading: SourceReading, *, refreshed: bool, dry_run: bool) -> str | None:
+    """After the source's run: today's reading recorded when the run `refreshed` every record
+    (a successful --full-refresh); else the note of older readings, once a reading (a dry run
+    tells it and records nothing)."""
+    if refreshed:
+        if reading.oldest < READING and not dry_run:
+            destination.write_metadata({KEY + reading.source: str(READING)})
+        return None
+    if reading.told >= READING or (note := reading.note()) is None:
+        return None
+    if not dry_run:
+        destination.write_metadata({TOLD + reading.source: str(READING)})
+    return note
+
+
+def older_readings(destination: Destination, connectors: Mapping[str, str]) -> list[SourceReading]:
+    """The sources of `connectors` (source → connector) whose stored records were read by an
+    older reading whose changes concern them, for `cxbridge status`."""
+    stored = destination.read_metadata()
+    found = (SourceReading(source, connector, int(stored.get(KEY + source) or 0))
+             for source, connector in sorted(connectors.items()))  # fmt: skip
+    return [reading for reading in found if reading.changes]
+
+
+def _has_run(destination: Destination, source: str) -> bool:
+    [row] = destination.query(f"SELECT COUNT(*) AS runs FROM sync_runs WHERE source = {destination.param(0)}", [source])
+    return bool(row["runs"])
+
+
+def connectors_named(rows: Iterable[Mapping[str, object]]) -> dict[str, str]:
+    """Source → connector of `sync_runs` rows, the newest row's connector winning (rows newest first)."""
+    found: dict[str, str] = {}
+    for row in rows:
+        found.setdefault(str(row["source"]), str(row["connector"]))
+    return found

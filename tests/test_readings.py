@@ -1,0 +1,125 @@
+"""What a dataset's records were read by (`cxbridge.readings`): a source's first run records
+today's reading; records an older cxbridge read are told of once by a sync's summary and every
+time by `cxbridge status`, with what changed for the source's connector; a successful
+`--full-refresh` records today's reading again; a failed one, or a dry run, records nothing."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import duckdb
+import pytest
+
+from click.testing import CliRunner
+
+from cxbridge.cli.main import cli
+from cxbridge.plugins_host import create_host
+from cxbridge.readings import CHANGES, KEY, READING, TOLD
+from tests.conftest import Workspace, survey_row
+
+ENGINES = ("sqlite", "duckdb")
+CSV_CHANGE = "a record's comment is the answer explaining its score, no longer its first text answer"
+TYPEFORM_CHANGE = "a grouped question's text"  # Typeform's alone: never told of a CSV source
+
+
+def url(workspace: Workspace, engine: str) -> str:
+    return f"{engine}:///{workspace.root / f'data.{engine}'}"
+
+
+def metadata(workspace: Workspace, engine: str, sql: str = "SELECT name, value FROM cxbridge_metadata") -> dict:
+    path = str(workspace.root / f"data.{engine}")
+    with (sqlite3.connect(path) if engine == "sqlite" else duckdb.connect(path)) as conn:
+        rows = conn.execute(sql).fetchall()
+    return {name: value for name, value in rows if name.startswith(("reading", "reading_told"))} if rows else {}
+
+
+def forget_the_reading(workspace: Workspace, engine: str) -> None:
+    """The dataset as a cxbridge that kept no readings leaves it: runs of the source, no reading."""
+    path = str(workspace.root / f"data.{engine}")
+    with (sqlite3.connect(path) if engine == "sqlite" else duckdb.connect(path)) as conn:
+        conn.execute("DELETE FROM cxbridge_metadata WHERE name LIKE 'reading%'")
+
+
+def warnings(workspace: Workspace, engine: str, **options) -> list[str]:
+    [result] = workspace.sync(destination=url(workspace, engine), **options).results
+    assert result.ok, result.error
+    return result.warnings
+
+
+def readings_in_status(workspace: Workspace, engine: str) -> list[dict]:
+    shown = CliRunner().invoke(cli, ["status", "--format", "json", "--destination", url(workspace, engine)])
+    assert shown.exit_code == 0, shown.output
+    return json.loads(shown.stdout)["readings"]
+
+
+def about_readings(found: list[str]) -> list[str]:
+    return [warning for warning in found if "read by an older cxbridge" in warning]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_first_sync_records_todays_reading_and_later_syncs_say_nothing_of_it(workspace: Workspace, engine: str):
+    workspace.write_csv([survey_row(n) for n in range(1, 6)])
+    assert about_readings(warnings(workspace, engine)) == []
+    assert metadata(workspace, engine) == {KEY + "survey": str(READING)}
+    workspace.write_csv([survey_row(n) for n in range(1, 9)])
+    assert about_readings(warnings(workspace, engine)) == []
+    assert readings_in_status(workspace, engine) == []
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_records_an_older_cxbridge_read_are_told_of_once_listed_by_status_and_read_again_by_a_full_refresh(
+    workspace: Workspace, engine: str
+):
+    workspace.write_csv([survey_row(n) for n in range(1, 6)])
+    warnings(workspace, engine)
+    forget_the_reading(workspace, engine)
+
+    [told] = about_readings(warnings(workspace, engine))
+    assert "before it kept its readings" in told and CSV_CHANGE in told and TYPEFORM_CHANGE not in told
+    assert told.endswith("Read them again: cxbridge sync --full-refresh --source survey (a file source's files must "
+                         "still be in its folder)")  # fmt: skip
+    assert about_readings(warnings(workspace, engine)) == []  # once: cron mail is not a nag
+    [listed] = readings_in_status(workspace, engine)  # status says it every time, every change
+    concerning_csv = [c.what for c in CHANGES if not c.connectors or "csv" in c.connectors]
+    assert listed == {"source": "survey", "connector": "csv", "reading": 0, "changes": concerning_csv}
+    assert CSV_CHANGE in listed["changes"] and not any(TYPEFORM_CHANGE in what for what in listed["changes"])
+
+    assert about_readings(warnings(workspace, engine, full_refresh=True)) == []
+    assert metadata(workspace, engine)[KEY + "survey"] == str(READING)
+    assert readings_in_status(workspace, engine) == []
+
+
+def test_a_failed_full_refresh_and_a_dry_run_leave_the_older_reading(workspace: Workspace):
+    workspace.write_csv([survey_row(n) for n in range(1, 6)])
+    warnings(workspace, "sqlite")
+    forget_the_reading(workspace, "sqlite")
+
+    [dry] = workspace.sync(destination=url(workspace, "sqlite"), dry_run=True).results
+    assert about_readings(dry.warnings)  # told, and nothing recorded
+    assert metadata(workspace, "sqlite") == {}
+    workspace.write_csv([survey_row(n, nps=11) for n in range(1, 6)])  # every row quarantined: the run fails
+    [failed] = workspace.sync(destination=url(workspace, "sqlite"), full_refresh=True).results
+    assert not failed.ok
+    assert KEY + "survey" not in metadata(workspace, "sqlite")
+    assert [row["reading"] for row in readings_in_status(workspace, "sqlite")] == [0]
+
+
+def test_a_first_sync_that_fails_still_records_todays_reading(workspace: Workspace):
+    workspace.write_csv([survey_row(n, nps=11) for n in range(1, 6)])  # every row quarantined: the run fails
+    [failed] = workspace.sync(destination=url(workspace, "sqlite")).results
+    assert not failed.ok
+    workspace.write_csv([survey_row(n) for n in range(1, 6)])
+    assert about_readings(warnings(workspace, "sqlite")) == []
+    assert metadata(workspace, "sqlite") == {KEY + "survey": str(READING)}
+    assert TOLD + "survey" not in metadata(workspace, "sqlite")
+
+
+def test_every_change_is_numbered_in_order_and_names_connectors_that_exist():
+    readings = [change.reading for change in CHANGES]
+    assert readings == sorted(readings) and readings[0] == 1 and READING == readings[-1]
+    assert set(range(1, READING + 1)) <= set(readings)  # no reading skipped
+    connectors = set(create_host().sources)
+    for change in CHANGES:
+        assert change.connectors <= connectors, change
+
