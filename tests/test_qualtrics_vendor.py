@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from cxbridge.exports import load_definition
 from cxbridge.metrics import nps_category
 from cxbridge.plugins.qualtrics.source import QualtricsSource
 from tests.local_api import Reply, fake_api
@@ -267,3 +268,56 @@ def test_a_recorded_multi_select_is_recodes_as_text_in_a_list_beside_its_labels(
     # a text entry's key is a text entry's even when the definition does not hold its question
     assert query(tmp_path, "SELECT question_id, text FROM feedback_comments") == [("QID1_TEXT", values["QID1_TEXT"])]
     assert not {"ipAddress", "locationLatitude", "locationLongitude"} & set(json.loads(raw)["values"])
+
+
+SP_QSF = VENDOR / "sp_test_survey.qsf"  # fflewddur/sp's Qualtrics export of its test survey (README.md)
+# Its responses, from the XML export the same test file holds: record id, recorded date, QID15 (NPS)
+# and QID8_TEXT (the multi-line text entry) — the third response left the survey unfinished.
+SP_RESPONSES = [("R_1dtWhiBDD96nfyk", "2019-08-20T12:44:31Z", 6, "multiple\nlines\nof\ntext?"),
+                ("R_z72KJQMnr3lxZGp", "2019-08-20T12:46:35Z", 10, "bar"),
+                ("R_2EzY1K5pqRpzi0n", "2020-11-09T13:12:11Z", 5, None)]  # fmt: skip
+
+
+def test_a_real_qsf_nps_question_whose_choices_are_a_list_scores(tmp_path, monkeypatch):
+    """Qualtrics writes an NPS question's `Choices` as a list of eleven `{"Display": "0"}` … "10",
+    not as the object keyed by choice id every other question has (sp_test_survey.qsf, a real
+    export: `QID15`, ChoiceOrder "0"–"10"). Its questions are served as the survey-definitions
+    answer holds them (`Questions`: question id → the same payload); the answers are the ones the
+    survey's recorded XML export holds, in the JSON export's shape."""
+    monkeypatch.setattr(QualtricsSource, "sleep", staticmethod(lambda seconds: None))
+    monkeypatch.setenv("QUALTRICS_API_TOKEN", TOKEN)
+    qsf = json.loads(SP_QSF.read_text(encoding="utf-8"))
+    questions = {e["Payload"]["QuestionID"]: e["Payload"] for e in qsf["SurveyElements"] if e["Element"] == "SQ"}
+    assert isinstance(questions["QID15"]["Choices"], list) and questions["QID15"]["Selector"] == "NPS"
+    survey = qsf["SurveyEntry"]["SurveyID"]
+    account = QualtricsAccount()
+    account.add_survey(survey, qsf["SurveyEntry"]["SurveyName"])
+    account.definitions = {survey: {"SurveyID": survey, "SurveyName": "Test survey", "Questions": questions}}
+    account.put(survey, *[
+        export_record(rid, recorded, {"QID15": nps, "QID15_NPS_GROUP": 3 if nps >= 9 else 2 if nps >= 7 else 1,
+                                      **({"QID8_TEXT": text} if text else {})})
+        for rid, recorded, nps, text in SP_RESPONSES
+    ])  # fmt: skip
+    with qualtrics(account) as api:
+        result = sync(tmp_path, {"connector": "qualtrics", "api_token": "${QUALTRICS_API_TOKEN}", "surveys": [survey],
+                                 "base_url": api.url + ROOT})  # fmt: skip
+    assert (result.status, result.written, result.quarantined) == ("success", len(SP_RESPONSES), 0), result.error
+    expected = {}
+    for _, recorded, nps, _ in SP_RESPONSES:
+        expected.setdefault(recorded[:7], []).append(nps)
+    assert query(tmp_path, "SELECT month, promoters, detractors, nps FROM nps_by_month ORDER BY month") == [
+        (month, sum(v >= 9 for v in points), sum(v <= 6 for v in points),
+         100 * (sum(v >= 9 for v in points) - sum(v <= 6 for v in points)) / len(points))
+        for month, points in sorted(expected.items())
+    ]  # fmt: skip
+    assert query(tmp_path, "SELECT source_record_id, comment FROM feedback ORDER BY 1") == sorted(
+        (rid, text) for rid, _, _, text in SP_RESPONSES
+    )
+
+
+def test_a_real_qsf_file_reads_as_a_definition_with_its_nps_question(tmp_path):
+    """The same .qsf given to `cxbridge import` beside an export: its eleven NPS points keep their ids."""
+    definition = load_definition(SP_QSF)
+    nps = definition.questions["QID15"]
+    assert nps.kind == "nps" and [(cid, c.label) for cid, c in nps.choices.items()] == [(str(n), str(n)) for n in range(11)]
+    assert definition.questions["QID21"].choices == {}  # carried-forward choices: `"Choices": []`

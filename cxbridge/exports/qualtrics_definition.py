@@ -133,11 +133,11 @@ def _pascal_question(qid: str, payload: dict[str, Any]) -> Question:
     recodes = payload.get("RecodeValues") or {}
     choices = {
         str(cid): Choice(plain_text(c.get("Display", "")), _recode(recodes.get(str(cid), cid)))
-        for cid, c in (payload.get("Choices") or {}).items()
+        for cid, c in _keyed(payload.get("Choices")).items()
     }
     answers = {
         str(aid): Choice(plain_text(a.get("Display", "")), _recode(recodes.get(str(aid), aid)))
-        for aid, a in (payload.get("Answers") or {}).items()
+        for aid, a in _keyed(payload.get("Answers")).items()
     }
     if answers:  # in a matrix the recodes belong to the scale points, not the rows
         choices = {cid: Choice(choice.label, cid) for cid, choice in choices.items()}
@@ -145,6 +145,13 @@ def _pascal_question(qid: str, payload: dict[str, Any]) -> Question:
     text = plain_text(payload.get("QuestionText") or "") or plain_text(payload.get("QuestionDescription") or "")
     return Question(qid, text, payload.get("DataExportTag"), kind, choices, answers,
                     paragraph=_paragraph(payload.get("QuestionType"), payload.get("Selector")))  # fmt: skip
+
+
+def _keyed(choices: Any) -> dict[Any, dict[str, Any]]:
+    """Choices by id: an NPS question's are a list of its eleven points, each's id its place ("0"–"10")."""
+    if isinstance(choices, list):
+        return dict(enumerate(choices))
+    return choices or {}
 
 
 def _from_api(result: dict[str, Any]) -> SurveyDefinition:
