@@ -54,7 +54,7 @@ TYPEFORM = [("retrieve_responses_example_form.json", "retrieve_responses_example
             ("passculture_form_aBCdEF12.json", "passculture_responses_aBCdEF12.json"),
             ("passculture_form_AllTypes.json", "passculture_responses_AllTypes.json"),
             ("airbyte_form_VWO7mLtl.json", "airbyte_responses_VWO7mLtl.json")]  # fmt: skip
-QUALTRICS = ["poprox_export_record.json", "asist_export_record.json"]
+QUALTRICS = ["poprox_export_record.json", "asist_export_record.json", "rita_export_record.json"]
 QUESTIONPRO = ["get_response.json", "cx_responses.json", "cx_import.json"]
 SURVEYMONKEY = {"/surveys": VENDOR / "surveymonkey" / "roumaya_surveys.json",
                 "/surveys/318754279/details": SAMPLES / "roumaya_318754279_details.json",

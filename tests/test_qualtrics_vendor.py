@@ -321,3 +321,39 @@ def test_a_real_qsf_file_reads_as_a_definition_with_its_nps_question(tmp_path):
     nps = definition.questions["QID15"]
     assert nps.kind == "nps" and [(cid, c.label) for cid, c in nps.choices.items()] == [(str(n), str(n)) for n in range(11)]
     assert definition.questions["QID21"].choices == {}  # carried-forward choices: `"Choices": []`
+
+
+def test_a_recorded_pick_group_rank_and_labels_with_numbers_land_as_qualtrics_wrote_them(tmp_path, monkeypatch):
+    """A record of a real account's JSON export (rita_export_record.json, an ASIST team's agent):
+    a pick-group-rank question — `QID64_0_GROUP` the list of choice ids put in group 0 beside
+    its labels, `QID64_G0_13_RANK` each item's rank —, labels carrying their numbers
+    ("Strongly agree\\n5", "Effective  4 "), matrix rows `QID67_7`, and embedded data (`Q_URL`,
+    `surveyname`, `uniqueid`). The survey's definition was not recorded, so nothing is scored."""
+    monkeypatch.setattr(QualtricsSource, "sleep", staticmethod(lambda seconds: None))
+    monkeypatch.setenv("QUALTRICS_API_TOKEN", TOKEN)
+    record = json.loads((VENDOR / "rita_export_record.json").read_text(encoding="utf-8"))
+    values, labels = record["values"], record["labels"]
+    survey = "SV_3CAydNnS2D0UEaq"  # named by the record's Q_URL
+    account = QualtricsAccount()
+    account.add_survey(survey, values["surveyname"])
+    account.definitions = {survey: {"SurveyID": survey, "SurveyName": values["surveyname"], "Questions": {}}}
+    account.put(survey, record)
+    with qualtrics(account) as api:
+        result = sync(tmp_path, {"connector": "qualtrics", "api_token": "${QUALTRICS_API_TOKEN}", "surveys": [survey],
+                                 "base_url": api.url + ROOT})  # fmt: skip
+    assert (result.status, result.written, result.quarantined) == ("success", 1, 0), result.error
+    [(rid, submitted, status, answers, attributes, raw)] = query(
+        tmp_path, "SELECT source_record_id, submitted_at, status, answers, attributes, raw FROM feedback"
+    )
+    assert (rid, status, submitted) == (record["responseId"], "complete", values["recordedDate"].replace("Z", "000Z"))
+    stored = {key: (answer["value"], answer["label"]) for key, answer in json.loads(answers).items()}
+    asked = [key for key in values if key.startswith("QID")]
+    group = "QID64_0_GROUP"
+    assert stored == {
+        **{key: (values[key], labels.get(key)) for key in asked if key != group},
+        group: (labels[group], None),  # the items in the group, by label: ["RD", "RE", "RA", "RB", "RC"]
+    } and len(asked) == 17
+    assert stored["QID66"] == (5, "Strongly agree\n5") and stored["QID64_G0_14_RANK"] == (1, None)
+    assert json.loads(attributes) == {key: values[key] for key in ("Q_URL", "surveyname", "uniqueid")}
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback WHERE nps IS NOT NULL OR csat IS NOT NULL") == [(0,)]
+    assert not {"ipAddress", "locationLatitude", "locationLongitude"} & set(json.loads(raw)["values"])
