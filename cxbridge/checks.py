@@ -1,7 +1,9 @@
 """The check pass: every selected source's own checks (`Source.check`), run before any source
 reads or writes, so that a configuration that cannot work — a path that matches nothing, a
 mapped column missing from a header — stops the run with nothing moved, instead of failing one
-source after the others have written. `cxbridge check` runs the pass alone."""
+source after the others have written. `cxbridge check` runs the pass alone. A source its API
+refuses to serve (a token it does not accept) is no configuration problem of the run: that
+source alone fails, as it does where its check reads nothing from the API."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from cxbridge.errors import ConfigError, clauses
+from cxbridge.errors import ConfigError, FatalSourceError, clauses
 from cxbridge.masking import redact
 from cxbridge.respondents import RespondentKeys
 from cxbridge.sources import Source
@@ -40,12 +42,13 @@ class SourceCheck:
 
 def check_sources(
     sources: Mapping[str, Source], *, cursor_of: CursorOf | None = None, jobs: int = 1,
-    keys: RespondentKeys | None = None,
+    keys: RespondentKeys | None = None, before_run: bool = False,
 ) -> list[SourceCheck]:
     """Each source's checks (up to `jobs` at once: an API source's checks wait on the network),
     with the saved cursors when `cursor_of` gives them and the dataset's respondent keys when
-    known (`Source.respondent_keys`). Only a ConfigError is a problem; anything else a check
-    raises is logged and left to the run, where that source alone fails."""
+    known (`Source.respondent_keys`). A ConfigError is a problem; so is a FatalSourceError (the
+    API refused the credentials) unless `before_run`, where the run fails that source alone;
+    anything else a check raises is logged and left to the run, where that source alone fails."""
     for source in sources.values():
         source.respondent_keys = keys
     cursors = {
@@ -54,7 +57,7 @@ def check_sources(
     }  # read first, here: the destination's connection is not shared with the checks' threads
 
     def check(name: str) -> SourceCheck:
-        return _check(name, sources[name], cursors[name])
+        return _check(name, sources[name], cursors[name], before_run=before_run)
 
     if jobs <= 1 or len(sources) <= 1:
         return [check(name) for name in sources]
@@ -62,13 +65,18 @@ def check_sources(
         return list(pool.map(check, sources))
 
 
-def _check(name: str, source: Source, cursors: dict[str, Any]) -> SourceCheck:
+def _check(name: str, source: Source, cursors: dict[str, Any], *, before_run: bool) -> SourceCheck:
     """The source's check, its problem and warnings masked as a run's are (`redact`: secrets, and
     names holding an address as their key) in every format and for the API's caller alike."""
     try:
         warnings = source.check(cursors)
     except ConfigError as exc:
         return SourceCheck(name, source.name, redact(str(exc)))
+    except FatalSourceError as exc:
+        if not before_run:
+            return SourceCheck(name, source.name, redact(str(exc)))
+        log.debug("the check of source %s: %s; the run fails it alone", name, exc)
+        warnings = None
     except Exception as exc:  # a plugin's check must not stop the other sources
         log.debug("the check of source %s crashed:\n%s", name, traceback.format_exc())
         log.warning("%s (%s): its check failed, the run will tell: %s: %s", name, source.name, type(exc).__name__, exc)
@@ -81,7 +89,7 @@ def require_sound(
     keys: RespondentKeys | None = None,
 ) -> None:
     """The check pass before a run: a ConfigError naming every problem found, or nothing."""
-    found = check_sources(sources, cursor_of=cursor_of, jobs=jobs, keys=keys)
+    found = check_sources(sources, cursor_of=cursor_of, jobs=jobs, keys=keys, before_run=True)
     problems = [f"[sources.{check.source}] {check.problem}" for check in found if not check.ok]
     if problems:
         raise ConfigError(clauses([*problems, "nothing was read or written"]))

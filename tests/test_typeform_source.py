@@ -267,34 +267,46 @@ def test_a_responses_link_to_a_foreign_host_is_refused_and_gets_no_token(tmp_pat
 
 
 @pytest.mark.parametrize(
-    ("name", "change", "key", "expected"),
+    ("name", "change", "expected"),
     [
-        ("error_401", {"token": "${WRONG_TOKEN}"}, "sources.visits.token: GET ", "/forms/kX7pQ2Lm: "
-         "HTTP 401 (Authentication credentials not found on the Request Headers [AUTHENTICATION_FAILED]); Typeform did "
-         "not accept the personal access token (token): check it"),
-        ("error_404", {"forms": ["gone1234"]}, "sources.visits.forms: GET ", "/forms/gone1234: HTTP "
-         "404 (Non existing form with uid gone1234 [FORM_NOT_FOUND]); not found: check the form ids"),
-        ("error_403", {"forms": ["Priv4Form"]}, "sources.visits.forms: GET ", "/forms/Priv4Form: "
-         "HTTP 403 (You are not allowed to access this resource [FORBIDDEN]); the personal access token (token) "
-         "lacks permission for this: check its scopes and permissions"),
+        ("error_404", {"forms": ["gone1234"]}, "[sources.visits] forms: GET /forms/gone1234: HTTP 404 (Non existing "
+         "form with uid gone1234 [FORM_NOT_FOUND]); not found: check the form ids and base_url in the config"),
+        ("error_403", {"forms": ["Priv4Form"]}, "[sources.visits] forms: GET /forms/Priv4Form: HTTP 403 (You are not "
+         "allowed to access this resource [FORBIDDEN]); the personal access token (token) lacks permission for this: "
+         "check its scopes and permissions"),
     ],
 )  # fmt: skip
-def test_a_token_or_form_typeform_refuses_stops_the_run_before_anything_is_written(tmp_path, monkeypatch, no_waiting,
-                                                                                   name, change, key, expected):  # fmt: skip
+def test_a_form_typeform_refuses_stops_the_run_before_anything_is_written(tmp_path, no_waiting, name, change, expected):
     """The check pass (Source.check) reads the forms' definitions before any source of the run
-    reads or writes: a refused token or form is a configuration error, never retried."""
-    monkeypatch.setenv("WRONG_TOKEN", "tfp_revoked")
+    reads or writes: a refused form is a configuration error, named once by its key (before
+    2026-12-07 `[sources.visits] sources.visits.forms: …`), never retried."""
     account = store_account()
     account.add_form(store_form("Priv4Form"))
     account.private.add("Priv4Form")
     with cassette(name, account) as recorded:
         with pytest.raises(ConfigError) as refused:
             sync(tmp_path, entry(recorded.base_url, **change))
-    message = str(refused.value)
-    assert f"[sources.visits] {key}" in message and expected in message, message
-    assert message.endswith("nothing was read or written")
+    message = str(refused.value).replace(recorded.base_url, "")
+    assert message == f"{expected}; nothing was read or written"
     assert len(recorded.requests) == 1 and no_waiting == []  # failed fast: never retried
     assert not (tmp_path / "cxbridge.db").exists()
+
+
+def test_a_token_typeform_refuses_fails_this_source_alone_never_retried(tmp_path, monkeypatch, no_waiting):
+    """Before 2026-12-07 the check pass made it a configuration error that stopped every source of
+    the run (exit code 2); now the source fails as a refused Zendesk or QuestionPro token does
+    (tests/test_refused_credentials.py), and `cxbridge check` still names it."""
+    monkeypatch.setenv("WRONG_TOKEN", "tfp_revoked")
+    with cassette("error_401", store_account()) as recorded:
+        [found] = cxbridge.check(config_from_dict({"sources": {"visits": entry(recorded.base_url, token="${WRONG_TOKEN}")}},
+                                                  create_host(), path=tmp_path / "cxbridge.toml"))  # fmt: skip
+        result = sync(tmp_path, entry(recorded.base_url, token="${WRONG_TOKEN}"))
+    refusal = (f"GET {recorded.base_url}/forms/{FORM}: HTTP 401 (Authentication credentials not found on the Request "
+               "Headers [AUTHENTICATION_FAILED]); Typeform did not accept the personal access token (token): check it")  # fmt: skip
+    assert found.problem == refusal
+    assert (result.status, result.error, result.read) == ("failed", refusal, 0)
+    assert calls(recorded) == [f"/forms/{FORM}"] * 3  # cxbridge check's, the sync's check's, its read's
+    assert no_waiting == []  # failed fast: never retried
 
 
 def test_the_check_reads_each_definition_once_for_the_whole_run(tmp_path):
@@ -311,7 +323,7 @@ def test_cxbridge_check_names_a_form_typeform_does_not_know_without_reading_resp
                                   path=tmp_path / "cxbridge.toml")  # fmt: skip
         [found] = cxbridge.check(config)
         asked = api.paths()
-    assert found.problem is not None and found.problem.startswith("sources.visits.forms: GET ")
+    assert found.problem is not None and found.problem.startswith("forms: GET ")
     assert "Non existing form with uid gone1234" in found.problem
     assert asked == [f"/forms/{FORM}", "/forms/gone1234"]
 
@@ -606,6 +618,6 @@ def test_a_scale_the_form_defines_otherwise_stops_the_run_naming_both(tmp_path):
         with pytest.raises(ConfigError) as refused:
             sync(tmp_path, entry(api.url, questions=wrong))
         sync(tmp_path, entry(api.url, questions={"satisfaction": {"metric": "csat", "scale": [1, 5]}}))
-    assert ("sources.visits.questions.Sat2AbCdEf02.scale: [1, 7], but form kX7pQ2Lm defines 'How satisfied are you "
+    assert ("[sources.visits] questions.Sat2AbCdEf02.scale: [1, 7], but form kX7pQ2Lm defines 'How satisfied are you "
             "with your visit?' as 1–5: remove scale, or write [1, 5]") in str(refused.value)  # fmt: skip
     assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month") == [(4, 75.0)]

@@ -58,17 +58,16 @@ class TypeformSource(ApiSource):
         self._definitions: dict[str, dict[str, Any]] = {}
 
     def check(self, cursors: Mapping[str, Any]) -> None:
-        """A token Typeform refuses, or a listed form it does not know or does not let the token
-        read, is a configuration error: found here, before any source of the run reads or writes
-        (the definitions read stay for the run)."""
+        """A listed form Typeform does not know or does not let the token read is a configuration
+        error: found here, before any source of the run reads or writes (the definitions read
+        stay for the run). A token it refuses fails this source alone (`cxbridge.checks`)."""
         try:
             for form_id in self.form_ids():
                 self.definition(form_id)
         except FatalSourceError as exc:
-            key = {401: "token", 403: "forms", 404: "forms"}.get(exc.status_code or 0)
-            if key is None:
+            if exc.status_code not in (403, 404):
                 raise
-            raise ConfigError(f"sources.{self.context.name}.{key}: {exc}") from None
+            raise ConfigError(f"forms: {exc}") from None
         if problems := [problem for form_id in self.form_ids() for problem in self._other_scales(form_id)]:
             raise ConfigError("; ".join(problems))
 
@@ -83,7 +82,7 @@ class TypeformSource(ApiSource):
                 continue
             if tuple(map(float, override.scale)) != question.scale:
                 given, defined = (f"[{_end(low)}, {_end(high)}]" for low, high in (override.scale, question.scale))
-                yield (f"sources.{self.context.name}.questions.{key}.scale: {given}, but form {form_id} defines "
+                yield (f"questions.{key}.scale: {given}, but form {form_id} defines "
                        f"{question.text!r} as {_end(question.scale[0])}–{_end(question.scale[1])}: remove scale, "
                        f"or write {defined}")  # fmt: skip
 
