@@ -15,7 +15,7 @@ from cxbridge.http import tls
 from cxbridge.http.errors import ApiErrors, check
 from cxbridge.http.pagination import MAX_PAGES, PageRequest, Paginator, paginate
 from cxbridge.http.ratelimit import RateLimiter
-from cxbridge.http.retries import STREAM, Retryable, RetryingTransport, RetryPolicy, Sleep, gave_up, retrying
+from cxbridge.http.retries import STREAM, Retryable, RetryingTransport, RetryPolicy, Sleep, gave_up, retrying, telling
 from cxbridge.http.wire_log import public_url
 from cxbridge.json_input import parsed_json
 
@@ -41,13 +41,16 @@ class ApiClient:
         limiter: RateLimiter | None = None,
         sleep: Sleep = time.sleep,
         transport: httpx.BaseTransport | None = None,
+        name: str | None = None,
     ):
         self.errors = errors or ApiErrors()
+        self.name = name
         self.policy = policy or RetryPolicy()
         self.sleep = sleep
         self.run = run
         self.transport = RetryingTransport(
-            transport, policy=self.policy, sleep=sleep, limiter=limiter, errors=self.errors, deadline=deadline, run=run
+            transport, policy=self.policy, sleep=sleep, limiter=limiter, errors=self.errors, deadline=deadline, run=run,
+            name=name,
         )
         self.http = httpx.Client(
             base_url=base_url,
@@ -90,7 +93,7 @@ class ApiClient:
         that breaks off; returns the number of bytes. SourceError past `max_bytes`."""
         request = self.http.build_request("GET", url, extensions={STREAM: True})
         try:
-            for attempt in retrying(self.policy, self.sleep):
+            for attempt in retrying(self.policy, self.sleep, told=telling(self.name, request, self.policy.attempts)):
                 with attempt:
                     return self._download_once(request, into, max_bytes)
         except Retryable as exc:

@@ -5,6 +5,7 @@ never wait and nothing patches `time.sleep`."""
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from collections.abc import Callable
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from cxbridge.http.errors import ApiErrors
     from cxbridge.http.ratelimit import RateLimiter
 
+log = logging.getLogger("cxbridge.http")
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 STREAM = "cxbridge.stream"
 """Request extension: the caller reads the body itself (a large download), so the transport
@@ -65,8 +67,9 @@ class Retryable(Exception):
         self.retry_after = retry_after
 
 
-def retrying(policy: RetryPolicy, sleep: Sleep) -> Retrying:
-    """A tenacity loop over `Retryable` failures, honouring `Retry-After` over the backoff."""
+def retrying(policy: RetryPolicy, sleep: Sleep, *, told: Callable[[RetryCallState], None] | None = None) -> Retrying:
+    """A tenacity loop over `Retryable` failures, honouring `Retry-After` over the backoff;
+    `told` is called before each wait (`telling`)."""
 
     def wait(state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
@@ -79,8 +82,23 @@ def retrying(policy: RetryPolicy, sleep: Sleep) -> Retrying:
         wait=wait,
         retry=retry_if_exception_type(Retryable),
         sleep=sleep,
+        before_sleep=told,
         reraise=True,
     )
+
+
+def telling(name: str | None, request: httpx.Request, attempts: int) -> Callable[[RetryCallState], None]:
+    """One warning per wait before a retry — whose request, how long, why — shown at the default
+    verbosity: a sync under cron that waits out a 429 (Zendesk's 10 exports a minute) says so."""
+
+    def tell(state: RetryCallState) -> None:
+        failure = state.outcome.exception() if state.outcome else None
+        seconds = state.next_action.sleep if state.next_action else 0.0
+        why = "as the API asks" if isinstance(failure, Retryable) and failure.retry_after is not None else "before trying again"
+        log.warning("%s%s %s: %s; waiting %.3g s %s, then attempt %d of %d", f"{name}: " if name else "",
+                    request.method, public_url(request.url), failure, seconds, why, state.attempt_number + 1, attempts)  # fmt: skip
+
+    return tell
 
 
 def gave_up(request: httpx.Request, exc: Retryable, attempts: int) -> TransientSourceError:
@@ -105,8 +123,10 @@ class RetryingTransport(httpx.BaseTransport):
         errors: ApiErrors | None = None,
         deadline: float | None = None,
         run: RunDeadline | None = None,
+        name: str | None = None,
     ):
         self.wrapped = wrapped or tls.transport()
+        self.name = name  # whose requests: named in the line each retry wait logs
         self.policy = policy or RetryPolicy()
         self.sleep = sleep
         self.limiter = limiter
@@ -119,7 +139,8 @@ class RetryingTransport(httpx.BaseTransport):
         if self.watchdog is not None:
             request.extensions["trace"] = _both(request.extensions.get("trace"), self.watchdog.trace)
         try:
-            for attempt in retrying(self.policy, self._sleep_within_run if self.run else self.sleep):
+            sleep = self._sleep_within_run if self.run else self.sleep
+            for attempt in retrying(self.policy, sleep, told=telling(self.name, request, self.policy.attempts)):
                 with attempt:
                     return self._send_once(request)
         except Retryable as exc:

@@ -107,6 +107,7 @@ class ApiSource(Source):
             limiter=limiter if (per_second or per_minute or self.budget) else None,
             sleep=self.sleep,
             transport=self.transport,
+            name=self.context.name,
         )
 
     def chosen(self, found: list[Chosen], *, what: str, rule: str) -> list[Chosen]:

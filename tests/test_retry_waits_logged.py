@@ -1,0 +1,63 @@
+"""Every wait before a retry is one warning line on stderr — whose source, how long, why — so that
+a sync run from cron, where no terminal shows progress, does not sit silent for a minute behind
+Zendesk's 10-a-minute export limit; the same line, from the one transport, for every API
+connector, and never the credential."""
+
+from __future__ import annotations
+
+import base64
+import logging
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from cxbridge.plugins.typeform.source import TypeformSource
+from tests.conftest import ROOT
+from tests.local_api import Reply
+from tests.sqlite_runs import sync_source
+from tests.typeform_api import TOKEN, store_account, typeform
+from tests.zendesk_api import API_TOKEN, EMAIL, support_account, zendesk
+
+EXPORT = "/api/v2/incremental/tickets/cursor.json"
+EXPORT_LIMIT = "Number of allowed incremental export API requests per minute exceeded"
+
+
+def test_a_zendesk_export_429_is_waited_out_saying_so_on_stderr_under_cron(tmp_path: Path):
+    (tmp_path / "cxbridge.toml").write_text(
+        '[sources.support]\nconnector = "zendesk"\nbase_url = "{url}"\nemail = "' + EMAIL + '"\n'
+        'api_token = "${ZENDESK_API_TOKEN}"\nstart_date = "2026-03-01T00:00:00Z"\n', encoding="utf-8")  # fmt: skip
+    with zendesk(support_account()) as api:
+        api.fail(Reply(429, EXPORT_LIMIT, headers={"Retry-After": "1"}), match="incremental")
+        config = tmp_path / "cxbridge.toml"
+        config.write_text(config.read_text().replace("{url}", api.url), encoding="utf-8")
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "ZENDESK_API_TOKEN": API_TOKEN}
+        done = subprocess.run([sys.executable, "-m", "cxbridge", "sync"], cwd=tmp_path, env=env, capture_output=True,
+                              stdin=subprocess.DEVNULL, text=True, timeout=120)  # fmt: skip
+        asked = api.paths()
+    assert done.returncode == 0, done.stderr
+    exports = [path for path in asked if path.startswith(EXPORT)]
+    assert exports[0] == exports[1]  # the refused request, once more after the wait
+    assert f"support: GET {api.url}{EXPORT}: HTTP 429; waiting 1 s as the API asks, then attempt 2 of 5" in done.stderr
+    basic = base64.b64encode(f"{EMAIL}/token:{API_TOKEN}".encode()).decode()
+    assert API_TOKEN not in done.stderr + done.stdout and basic not in done.stderr + done.stdout
+
+
+def test_typeform_says_the_same_of_its_429_and_of_a_5xx_backoff(tmp_path: Path, monkeypatch, caplog):
+    waits: list[float] = []
+    monkeypatch.setattr(TypeformSource, "sleep", staticmethod(waits.append))
+    monkeypatch.setenv("TYPEFORM_TOKEN", TOKEN)
+    entry = {"connector": "typeform", "token": "${TYPEFORM_TOKEN}", "forms": ["kX7pQ2Lm"]}
+    with typeform(store_account()) as api, caplog.at_level(logging.WARNING, logger="cxbridge"):
+        api.fail(Reply(429, {"code": "RATE_LIMITED"}, headers={"Retry-After": "7"}), match="/responses")
+        api.fail(Reply(503), match="/responses")
+        result = sync_source(tmp_path, {**entry, "base_url": api.url}, name="visits")
+    assert result.status == "success", result.error
+    responses = f"GET {api.url}/forms/kX7pQ2Lm/responses"
+    told = [message for message in caplog.messages if "waiting" in message]
+    assert told[0] == f"visits: {responses}: HTTP 429; waiting 7 s as the API asks, then attempt 2 of 5"
+    assert re.fullmatch(rf"visits: {re.escape(responses)}: HTTP 503; waiting (2|2\.\d+) s before trying again, "
+                        "then attempt 3 of 5", told[1])  # the 2 s backoff and up to a quarter of jitter  # fmt: skip
+    assert len(told) == 2 and 7.0 in waits
+    assert TOKEN not in caplog.text
