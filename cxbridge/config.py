@@ -283,18 +283,20 @@ def parse_config(text: str, host: PluginHost, *, path: Path | None = None, build
     except tomllib.TOMLDecodeError as exc:
         hint = _QUOTES if str(exc).startswith("Invalid value") else ""
         raise ConfigError(f"{label}: not valid TOML: {exc}{hint}") from None
-    return config_from_dict(data, host, path=path, builds_connectors=builds_connectors)
+    return config_from_dict(data, host, path=path, builds_connectors=builds_connectors, text=text)
 
 
 def config_from_dict(
-    data: dict[str, Any], host: PluginHost, *, path: Path | None = None, builds_connectors: bool = True
+    data: dict[str, Any], host: PluginHost, *, path: Path | None = None, builds_connectors: bool = True,
+    text: str | None = None,
 ) -> Config:
     """Validate a config given as the dict `cxbridge.toml` parses into (for the API and tests).
     `builds_connectors=False` is for a command that builds no source or loop action (report,
     status, cases): one whose `${NAME}` is not set loads without its own keys, and raises the
-    error a full load does only if built (`SourceEntry.unset_secret`)."""
+    error a full load does only if built (`SourceEntry.unset_secret`). `text`, the file's text,
+    gives the line of each `${NAME}` not set."""
     label = str(path) if path else CONFIG_FILENAME
-    data, unset = resolve_references(data, host, label=label, builds_connectors=builds_connectors)
+    data, unset = resolve_references(data, host, label=label, builds_connectors=builds_connectors, text=text)
     file = validate_model(_ConfigFile, data, label=label, prefix="")
     sources = _source_entries(file.sources, host, label, unset)
     try:

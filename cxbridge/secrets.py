@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 from pydantic import AfterValidator, BeforeValidator, SecretStr
 
@@ -71,11 +71,20 @@ Secret = Annotated[SecretStr, BeforeValidator(_from_reference), AfterValidator(_
 
 
 def substitute(value: Any, resolve: Callable[[str], str | None], *, path: str = "") -> Any:
-    """Replace every `${NAME}` in the strings of a parsed config; `$${` stays a literal `${`."""
+    """Replace every `${NAME}` in the strings of a parsed config; `$${` stays a literal `${`.
+    MissingSecretError names every reference not set, in the order of the config."""
+    missing: list[Unset] = []
+    resolved = _substituted(value, resolve, path, missing)
+    if missing:
+        raise MissingSecretError(missing)
+    return resolved
+
+
+def _substituted(value: Any, resolve: Callable[[str], str | None], path: str, missing: list[Unset]) -> Any:
     if isinstance(value, dict):
-        return {key: substitute(item, resolve, path=f"{path}.{key}" if path else key) for key, item in value.items()}
+        return {key: _substituted(item, resolve, f"{path}.{key}" if path else key, missing) for key, item in value.items()}
     if isinstance(value, list):
-        return [substitute(item, resolve, path=f"{path}[{index}]") for index, item in enumerate(value)]
+        return [_substituted(item, resolve, f"{path}[{index}]", missing) for index, item in enumerate(value)]
     if not isinstance(value, str) or "${" not in value:
         return value
     escaped = value.replace("$${", "\0")
@@ -86,15 +95,48 @@ def substitute(value: Any, resolve: Callable[[str], str | None], *, path: str = 
         name = match.group(1)
         resolved = resolve(name)
         if resolved is None:
-            raise MissingSecretError(path, name)
+            missing.append(Unset(path, name))
+            return ""
         redact_value(resolved)
         return resolved.strip()  # a value read from a file often ends with a line break
 
     return ResolvedStr(_REFERENCE.sub(lookup, escaped).replace("\0", "${"), value)
 
 
+class Unset(NamedTuple):
+    """A `${NAME}` no secret store resolves, the config key (`sources.tf.token`) that holds it
+    and, when known, its line in the config file."""
+
+    path: str
+    name: str
+    line: int | None = None
+
+
 class MissingSecretError(LookupError):
-    def __init__(self, path: str, name: str):
-        super().__init__(f"{path}: ${{{name}}} is not set; export {name} or provide it through a secret plugin")
-        self.path = path
-        self.name = name
+    """Every `${NAME}` of a config that is not set, in the order of the config."""
+
+    def __init__(self, unset: list[Unset]):
+        self.unset = unset
+        super().__init__(unset_message(unset))
+
+    def on_lines(self, text: str) -> list[Unset]:
+        """`unset`, each with its line in the config's `text`: the k-th unset `${NAME}` on the
+        k-th line (outside comments) holding `${NAME}`, as keys come in the order of the file."""
+        lines: dict[str, list[int]] = {}
+        for number, line in enumerate(text.splitlines(), 1):
+            if not line.lstrip().startswith("#"):
+                for name in dict.fromkeys(_REFERENCE.findall(line.replace("$${", ""))):
+                    lines.setdefault(name, []).append(number)
+        located = []
+        for miss in self.unset:
+            left = lines.get(miss.name, [])
+            located.append(miss._replace(line=left.pop(0) if left else None))
+        return located
+
+
+def unset_message(unset: list[Unset]) -> str:
+    """`sources.tf.token: ${TYPEFORM_TOKEN} is not set (line 9); …; export …`: every key named."""
+    named = [f"{miss.path}: ${{{miss.name}}} is not set" + (f" (line {miss.line})" if miss.line else "") for miss in unset]
+    names = list(dict.fromkeys(miss.name for miss in unset))
+    them, it = (" and ".join(names), "them") if len(names) > 1 else (names[0], "it")
+    return "; ".join(named) + f"; export {them} or provide {it} through a secret plugin"

@@ -31,9 +31,11 @@ expected_every = "1d"
 type = "slack"
 url = "${SLACK_WEBHOOK_URL}"
 """
-UNSET_TOKEN = (
-    "sources.tf.token: ${TYPEFORM_TOKEN} is not set; export TYPEFORM_TOKEN or provide it through a secret plugin"
-)
+
+
+def line_of(config: Path, text: str) -> int:
+    """The line of the config that holds `text`, as an error about it names it."""
+    return next(number for number, line in enumerate(config.read_text(encoding="utf-8").splitlines(), 1) if text in line)
 
 
 @pytest.fixture
@@ -118,15 +120,19 @@ def test_a_command_that_needs_a_credential_stops_before_any_data_moves(project, 
     before = project.table("sync_runs"), project.table("feedback"), project.table("loop_outbox")
     without_credentials(monkeypatch)
     code, out = run(*command, "--config", str(project.config))
-    assert (code, out) == (2, f"error: {project.config}: {UNSET_TOKEN}\n")
+    token, url = line_of(project.config, "${TYPEFORM_TOKEN}"), line_of(project.config, "${SLACK_WEBHOOK_URL}")
+    assert (code, out) == (2, f"error: {project.config}: sources.tf.token: ${{TYPEFORM_TOKEN}} is not set (line {token}); "
+                              f"loop.actions.team_chat.url: ${{SLACK_WEBHOOK_URL}} is not set (line {url}); export "
+                              "TYPEFORM_TOKEN and SLACK_WEBHOOK_URL or provide them through a secret plugin\n")  # fmt: skip
     assert (project.table("sync_runs"), project.table("feedback"), project.table("loop_outbox")) == before
 
 
 def test_the_action_s_credential_is_named_when_only_it_is_missing(project, monkeypatch):
     monkeypatch.delenv("SLACK_WEBHOOK_URL")
     code, out = run("cases", "deliver", "--all", "--config", str(project.config))
+    url = line_of(project.config, "${SLACK_WEBHOOK_URL}")
     assert (code, out) == (2, f"error: {project.config}: loop.actions.team_chat.url: ${{SLACK_WEBHOOK_URL}} is not "
-                              "set; export SLACK_WEBHOOK_URL or provide it through a secret plugin\n")  # fmt: skip
+                              f"set (line {url}); export SLACK_WEBHOOK_URL or provide it through a secret plugin\n")  # fmt: skip
     assert run("cases", "list", "--config", str(project.config))[0] == 0
 
 
@@ -153,7 +159,8 @@ def test_the_destination_s_password_stays_required(workspace, monkeypatch):
     destination = '[destination]\nurl = "postgresql://cx:${PGPASSWORD}@db/cx"\n'
     workspace.config.write_text(workspace.config.read_text() + destination, encoding="utf-8")
     code, out = run("report", "--config", str(workspace.config))
-    assert (code, out) == (2, f"error: {workspace.config}: destination.url: ${{PGPASSWORD}} is not set; "
+    line = line_of(workspace.config, "${PGPASSWORD}")
+    assert (code, out) == (2, f"error: {workspace.config}: destination.url: ${{PGPASSWORD}} is not set (line {line}); "
                               "export PGPASSWORD or provide it through a secret plugin\n")  # fmt: skip
 
 
@@ -169,5 +176,33 @@ def test_a_reference_in_a_key_every_source_has_stops_a_reading_command_too(proje
     monkeypatch.delenv("TF_EVERY", raising=False)
     project.config.write_text(project.config.read_text().replace('"1d"', '"${TF_EVERY}"'), encoding="utf-8")
     code, out = run("status", "--stale", "--config", str(project.config))
-    assert (code, out) == (2, f"error: {project.config}: sources.tf.expected_every: ${{TF_EVERY}} is not set; "
-                              "export TF_EVERY or provide it through a secret plugin\n")  # fmt: skip
+    line = line_of(project.config, "${TF_EVERY}")
+    assert (code, out) == (2, f"error: {project.config}: sources.tf.expected_every: ${{TF_EVERY}} is not set (line "
+                              f"{line}); export TF_EVERY or provide it through a secret plugin\n")  # fmt: skip
+
+
+TWO_API_SOURCES = """
+[sources.zd]
+connector = "zendesk"
+subdomain = "acme"
+email = "cx-bot@acme.example"
+api_token = "${ZENDESK_TOKEN}"
+
+[sources.tf]
+connector = "typeform"
+token = "${TYPEFORM_TOKEN}"
+"""
+
+
+def test_every_unset_variable_is_named_at_once_with_its_line(workspace, monkeypatch):
+    """Before 2026-12-07 only the first was named: export it, run again, meet the next."""
+    for name in ("ZENDESK_TOKEN", "TYPEFORM_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    workspace.config.write_text(workspace.config.read_text() + TWO_API_SOURCES, encoding="utf-8")
+    lines = workspace.config.read_text(encoding="utf-8").splitlines()
+    zendesk, typeform = lines.index('api_token = "${ZENDESK_TOKEN}"') + 1, lines.index('token = "${TYPEFORM_TOKEN}"') + 1
+    code, out = run("sync", "--config", str(workspace.config))
+    assert (code, out) == (2, f"error: {workspace.config}: sources.zd.api_token: ${{ZENDESK_TOKEN}} is not set (line "
+                              f"{zendesk}); sources.tf.token: ${{TYPEFORM_TOKEN}} is not set (line {typeform}); export "
+                              "ZENDESK_TOKEN and TYPEFORM_TOKEN or provide them through a secret plugin\n")  # fmt: skip
+    assert not workspace.db.exists()

@@ -204,7 +204,7 @@ def test_missing_environment_variable_is_named(host, monkeypatch):
     monkeypatch.delenv("CXBRIDGE_TEST_SALT", raising=False)
     message = error_of('[settings]\nrespondent_salt = "${CXBRIDGE_TEST_SALT}"\n' + GOOD, host)
     assert message == (
-        "cxbridge.toml: settings.respondent_salt: ${CXBRIDGE_TEST_SALT} is not set; "
+        "cxbridge.toml: settings.respondent_salt: ${CXBRIDGE_TEST_SALT} is not set (line 2); "
         "export CXBRIDGE_TEST_SALT or provide it through a secret plugin"
     )
 
