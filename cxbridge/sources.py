@@ -140,8 +140,9 @@ class Source(ABC):
         writes (`cxbridge check` runs this alone); return what works but the user should know
         (`cxbridge check` shows it; a sync gives its own warnings once the source ran). `cursors` holds each stream's saved cursor
         by stream name (empty on a first or full-refresh run and in `cxbridge check`), so a
-        check may pass over what an earlier run read with the same configuration. It runs on
-        every sync: keep it quick."""
+        check may pass over what an earlier run read with the same configuration. A
+        FatalSourceError let through (credentials the API refuses) fails this source alone in a
+        sync and is a problem in `cxbridge check`. It runs on every sync: keep it quick."""
 
     def close(self) -> None:
         """Release connections and files; called once after the source's streams ran."""
