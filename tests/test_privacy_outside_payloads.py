@@ -59,7 +59,8 @@ QUESTIONPRO = ["get_response.json", "cx_responses.json", "cx_import.json"]
 SURVEYMONKEY = {"/surveys": VENDOR / "surveymonkey" / "roumaya_surveys.json",
                 "/surveys/318754279/details": SAMPLES / "roumaya_318754279_details.json",
                 "/surveys/318754279/responses/bulk": SAMPLES / "roumaya_318754279_responses_bulk.json"}  # fmt: skip
-ZENDESK = ["satisfaction_ratings_airbyte.json", "satisfaction_ratings_offered_airbyte.json", "tickets_airbyte.json"]
+ZENDESK = ["satisfaction_ratings_airbyte.json", "satisfaction_ratings_offered_airbyte.json", "tickets_airbyte.json",
+           "ticket_bad_rating_justeat.json"]  # fmt: skip
 FRESHDESK = ["satisfaction_ratings_example.json", "tickets_airbyte.json"]
 HUBSPOT = ["feedback_submission_example.json", "search_contacts_example.json"]
 SECRETS = {"TYPEFORM_TOKEN": TYPEFORM_TOKEN, "QUALTRICS_API_TOKEN": QUALTRICS_TOKEN, "QUESTIONPRO_API_KEY": API_KEY,
@@ -224,11 +225,15 @@ def questionpro_account() -> QuestionProAccount:
 
 
 def zendesk_account() -> ZendeskAccount:
-    """Airbyte's recorded ratings and tickets; ours rate the recorded tickets, as tests/test_zendesk_source.py's do."""
-    recorded, offered, tickets = (load(path) for path in vendor("zendesk", ZENDESK))
+    """Airbyte's recorded ratings and tickets; ours rate the recorded tickets, as tests/test_zendesk_source.py's do;
+    Just Eat's recorded ticket with its embedded `bad` rating listed as tests/test_zendesk_source.py lists it."""
+    recorded, offered, tickets, just_eat = (load(path) for path in vendor("zendesk", ZENDESK))
     at = {"created_at": "2023-04-01T10:00:00Z", "updated_at": "2023-04-01T10:00:00Z"}
     ours = [zendesk_rating(n, ticket=ticket["id"]) | at for n, ticket in enumerate(tickets, 1)]
-    account = ZendeskAccount(ratings=recorded["satisfaction_ratings"] + offered + ours, tickets=tickets)
+    bad = just_eat["satisfaction_rating"] | {"ticket_id": just_eat["id"], "requester_id": just_eat["requester_id"],
+                                             "created_at": just_eat["updated_at"], "updated_at": just_eat["updated_at"]}  # fmt: skip
+    ratings = recorded["satisfaction_ratings"] + offered + ours + [bad]
+    account = ZendeskAccount(ratings=ratings, tickets=[*tickets, just_eat])
     account.filters_scores = False
     return account
 

@@ -271,6 +271,32 @@ def test_zendesks_own_recorded_good_rating_is_read_from_its_offset_page_as_sent(
                      str(recorded["assignee_id"]), str(recorded["group_id"]), recorded["created_at"])]  # fmt: skip
     assert query(tmp_path, "SELECT responses, satisfied, csat_pct FROM csat_by_month") == [(1, 1, 100.0)]
 
+
+def test_just_eats_recorded_bad_rating_is_a_dissatisfied_csat_with_its_comment_reason_and_ticket(tmp_path):
+    """A ticket Just Eat recorded from its own account (justeat/ZendeskApiClient, tests/data/vendor/zendesk),
+    served by the incremental export, and its embedded `bad` rating — score, comment, reason and
+    reason_id as recorded — listed as the ratings endpoint gives it, with the ticket's id and
+    requester, at the ticket's last update. One dissatisfied two-point CSAT, 0 %: the customer's
+    comment word for word (its trailing space trimmed, as every answer's), the reason beside it, the agent, group, organization and tags the ticket's."""
+    recorded = vendor("ticket_bad_rating_justeat.json")
+    embedded = recorded["satisfaction_rating"]
+    listed = embedded | {"ticket_id": recorded["id"], "requester_id": recorded["requester_id"],
+                         "created_at": recorded["updated_at"], "updated_at": recorded["updated_at"]}  # fmt: skip
+    account = ZendeskAccount(ratings=[listed], tickets=[recorded])
+    with zendesk(account) as api:
+        result = sync(tmp_path, entry(api.url, start_date="2018-12-01T00:00:00Z"))
+    assert (result.status, result.written, result.quarantined) == ("success", 1, 0), result.error
+    rows = query(tmp_path, "SELECT source_record_id, csat, csat_normalized, comment, ticket_id, agent_id, team, channel, "
+                           "json_extract(attributes, '$.reason'), json_extract(attributes, '$.reason_id'), "
+                           "json_extract(attributes, '$.organization_id'), json_extract(attributes, '$.tags'), "
+                           "submitted_at FROM feedback")  # fmt: skip
+    assert rows == [(str(embedded["id"]), 1.0, 0.0, embedded["comment"].strip(), str(recorded["id"]),
+                     str(recorded["assignee_id"]), str(recorded["group_id"]), "other", embedded["reason"],
+                     embedded["reason_id"], str(recorded["organization_id"]), json.dumps(recorded["tags"], separators=(",", ":")),
+                     recorded["updated_at"])]  # fmt: skip
+    assert query(tmp_path, "SELECT responses, satisfied, csat_pct FROM csat_by_month") == [(1, 0, 0.0)]
+
+
 def test_airbytes_recorded_tickets_give_their_ratings_channel_agent_and_tags(tmp_path):
     """Three tickets Airbyte recorded from its test account, as the incremental export serves them:
     a voicemail (`via.channel` voice), Zendesk's sample ticket (`sample_ticket`: no channel of ours)
