@@ -11,6 +11,7 @@ from functools import partial
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 
@@ -270,6 +271,32 @@ def test_zendesks_own_recorded_good_rating_is_read_from_its_offset_page_as_sent(
     assert rows == [(str(recorded["id"]), 2.0, 100.0, recorded["comment"], str(recorded["ticket_id"]),
                      str(recorded["assignee_id"]), str(recorded["group_id"]), recorded["created_at"])]  # fmt: skip
     assert query(tmp_path, "SELECT responses, satisfied, csat_pct FROM csat_by_month") == [(1, 1, 100.0)]
+
+
+def test_a_go_clients_two_pages_of_offered_ratings_are_read_to_has_more_false_and_left_out(tmp_path):
+    """aaronellington/zendesk-go's two cursor pages (tests/data/vendor/zendesk), served as stored but
+    for the host: three `offered` ratings, two with a comment a custom integration wrote, as an
+    account that does not apply `score=received` lists them. The second page is asked for with the
+    first's `links.next`, and no third: it says `has_more` false though its `links.next` is a link.
+    All three are surveys sent and not answered — skipped and counted, none written or quarantined."""
+    pages = [vendor(f"satisfaction_ratings_zendesk_go_page{n}.json") for n in (1, 2)]
+    account = ZendeskAccount()
+    with fake_api() as api:
+        served = [json.loads(json.dumps(page).replace("https://company.zendesk.com", api.url)) for page in pages]
+        by_cursor = {None: served[0], served[0]["meta"]["after_cursor"]: served[1]}  # any other cursor: a 404
+        api.route("GET", r"/api/v2/satisfaction_ratings(?:\.json)?")(
+            lambda seen, _: by_cursor.get(seen.query.get("page[after]"), Reply(404, {"error": "InvalidCursor"})))  # fmt: skip
+        account.serve(api)
+        result = sync(tmp_path, entry(api.url, start_date="2024-01-01T00:00:00Z"))
+        asked = [path for path in api.paths() if "satisfaction_ratings" in path]
+    offered = [rating for page in pages for rating in page["satisfaction_ratings"]]
+    assert {rating["score"] for rating in offered} == {"offered"}
+    assert (result.status, result.read, result.written, result.skipped, result.quarantined) == (
+        "success", len(offered), 0, len(offered), 0), result.error  # fmt: skip
+    assert result.left_out == {"ratings offered but not answered (score offered, unoffered or none)": len(offered)}
+    second = unquote(pages[0]["links"]["next"].removeprefix("https://company.zendesk.com"))
+    assert len(asked) == 2 and asked[1] == second, asked
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback") == [(0,)]
 
 
 def test_just_eats_recorded_bad_rating_is_a_dissatisfied_csat_with_its_comment_reason_and_ticket(tmp_path):
