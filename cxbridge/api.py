@@ -194,9 +194,12 @@ def sync(
         engine.emit(EventKind.RUN_STARTED, **about)
         if exists and not dry_run:  # new rules ([identity], same_as) apply to what was stored before
             with dest.exclusive("identity"):
-                engine.identity.reconcile(run_id=engine.run_id, before_links=engine.linking_copies)
+                result.warn(engine.identity.reconcile(run_id=engine.run_id, before_links=engine.linking_copies))
         with fewer_collections():
             result.results = run_sources(engine, built, jobs=jobs)
+        if not exists and not dry_run:  # the rules its records were compared under, when not the default
+            with dest.exclusive("identity"):
+                engine.identity.remember(run_id=engine.run_id)
         _finish_run(engine, dest, cfg, result, about=about)
     return result
 

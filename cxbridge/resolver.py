@@ -139,31 +139,33 @@ class IdentityResolver:
                         new[row["record_id"]] = Copy.of(row)
         return new
 
-    def reconcile(self, *, run_id: str, before_links: Callable[[], None] | None = None) -> int:
+    def reconcile(self, *, run_id: str, before_links: Callable[[], None] | None = None) -> str | None:
         """A full pass when the rules changed since the last one (or none ran yet) and records of
-        more than one source are stored — or, of one source, pointers the rules no longer set
-        (rows repeated in its export files, linked before `merge_exact_copies` was turned off);
-        returns how many pointers changed."""
+        more than one source are stored — or of one source, unless exact copies are merged and no
+        other rules were ever saved (`remember`): its batches set every pointer then. Returns what
+        a source alone is told when the pass links its rows (stored while merging was off)."""
         passed = self.destination.get_cursor(STATE_SOURCE, STATE_STREAM)
         if passed == self.rules.fingerprint():
-            return 0
-        sources = len(self.destination.stored_sources())
-        if sources == 0 or (sources == 1 and passed is None and not self._stale_pointers()):
-            return 0
-        return self.full_pass(run_id=run_id, before_links=before_links)
+            return None
+        sources = self.destination.stored_sources()
+        if not sources or (len(sources) == 1 and passed is None and Match.EXACT in self.rules.merged):
+            return None
+        linked = self.full_pass(run_id=run_id, before_links=before_links, counted=True)
+        return _linked_alone(next(iter(sources)), linked) if len(sources) == 1 and linked else None
 
-    def _stale_pointers(self) -> bool:
-        """Whether a source alone has pointers stored that its batches, compared under these rules,
-        would not have set: only a repeated row's, and only when exact copies are not merged."""
-        if Match.EXACT in self.rules.merged:
-            return False
-        table = self.destination.qualified("feedback")
-        return bool(self.destination.query(f"SELECT record_id FROM {table} WHERE duplicate_of IS NOT NULL LIMIT 1"))
+    def remember(self, *, run_id: str) -> None:
+        """After a new dataset's first sync, the rules its batches were compared under, when exact
+        copies are not merged: turned on later, a pass links the rows repeated in a source's files
+        (`reconcile`), which a dataset of one source would otherwise link only when read again."""
+        if Match.EXACT not in self.rules.merged:
+            cursor = CursorUpdate(STATE_SOURCE, STATE_STREAM, self.rules.fingerprint())
+            self.destination.write_batch(Batch(run_id=run_id, source=STATE_SOURCE, stream=STATE_STREAM, cursor=cursor))
 
-    def full_pass(self, *, run_id: str, before_links: Callable[[], None] | None = None) -> int:
+    def full_pass(self, *, run_id: str, before_links: Callable[[], None] | None = None, counted: bool = False) -> int:
         """Every record more than one source holds under one key, and every pointer set, compared
         again under the rules; the pointers that change are written with the rules' fingerprint
-        (`before_links` called first when any does). Returns how many changed."""
+        (`before_links` called first when any does). Returns how many changed — with `counted`,
+        how many were set: records no longer counted."""
         stored = candidates(self.destination, self.rules, likely=self.rules.settings.merge_likely_duplicates)
         wanted = duplicate_pointers(stored.values(), self.rules)
         links = {rid: wanted.get(rid) for rid, copy in stored.items() if wanted.get(rid) != copy.duplicate_of}
@@ -173,7 +175,15 @@ class IdentityResolver:
         self.destination.write_batch(Batch(run_id=run_id, source=STATE_SOURCE, stream=STATE_STREAM, links=links, cursor=cursor))
         if links:
             log.info("identity: %d duplicate_of pointers set or cleared under the current rules", len(links))
-        return len(links)
+        return sum(pointer is not None for pointer in links.values()) if counted else len(links)
+
+
+def _linked_alone(source: str, linked: int) -> str:
+    """What a dataset of one source is told when a pass links its stored rows: its figures change."""
+    rows = f"{linked:,} row{'s' * (linked != 1)}"
+    return (f"{rows} repeated in the export files of source {source!r} (the same respondent, submitted time and "
+            f"answers), stored while exact copies were not merged (`merge_exact_copies = false`, or before "
+            "2026-12-07), now count once, as exact copies: nothing to run; `cxbridge duplicates` lists them (docs/identity.md#when-it-is-decided)")  # fmt: skip
 
 
 def candidates(destination: Destination, rules: IdentityRules, *, likely: bool) -> dict[str, Copy]:

@@ -132,6 +132,24 @@ def test_turning_merge_exact_copies_off_counts_a_single_sources_repeated_rows_ag
     assert figures(tmp_path) == expected(JANUARY + FEBRUARY), "and once more when it is turned back on"
 
 
+def test_turning_merge_exact_copies_on_after_a_first_sync_without_it_counts_repeated_rows_once_and_says_so_once(tmp_path):
+    """A dataset of one source synced with merging off from its first sync kept counting each copy
+    once merging was turned on, in silence: only `--full-refresh` linked them. A change of the
+    rules is applied by one pass at the next sync (docs/identity.md#when-it-is-decided)."""
+    (tmp_path / "cxbridge.toml").write_text(CONFIG + "\n[identity]\nmerge_exact_copies = false\n", encoding="utf-8")
+    (tmp_path / "exports").mkdir()
+    download(tmp_path / "exports" / "responses_2026-01.csv", JANUARY)
+    download(tmp_path / "exports" / "responses_2026-02.csv", JANUARY + FEBRUARY)
+    run(tmp_path, "sync")
+    assert figures(tmp_path)["2026-01"] == nps_figures([10, 3, 8] * 2)
+    (tmp_path / "cxbridge.toml").write_text(CONFIG, encoding="utf-8")
+    printed = CliRunner().invoke(cli, ["sync", "--config", str(tmp_path / "cxbridge.toml")]).stderr
+    assert figures(tmp_path) == expected(JANUARY + FEBRUARY)
+    assert printed.count("3 rows repeated in the export files of source 'forms'") == 1, printed
+    again = CliRunner().invoke(cli, ["sync", "--config", str(tmp_path / "cxbridge.toml")]).stderr
+    assert "repeated in the export files" not in again, "said once"
+
+
 # -- rows naming nobody: told of, each copy counted ----------------------------------------------
 
 NAMELESS = [(f"2026-01-{day:02d} 10:{day:02d}:{day + 7:02d}", f"S{day % 2}", score)
