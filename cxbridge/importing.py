@@ -162,8 +162,10 @@ def inspect(
                 item.question_matches.append(match)
     proposed = propose_shared_sources(inspections, matches)
     for shared in proposed:
+        kept = shared.primaries_kept()
         for item in shared.members:
             item.shared_source = shared
+            item.notes += [kept[item.path.name]] if item.path.name in kept else []
     told = apart(inspections, proposed, matches)
     for item in inspections:
         if item.path.name in told:

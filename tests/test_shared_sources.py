@@ -15,6 +15,7 @@ from cxbridge import api
 from cxbridge.cli.main import cli
 from cxbridge.config import config_from_dict
 from cxbridge.plugins_host import create_host
+from tests.conftest import nps_figures
 from tests.workbooks import write_xlsx
 
 YEARS = range(2021, 2026)
@@ -213,3 +214,44 @@ def test_a_sync_names_the_comment_column_a_renamed_group_title_took_from_the_map
         "under another header — to keep it as their comment, list both under comments (before the others) and "
         "leave columns.comment out (docs/files.md, Yearly files as one source)"
     ]
+
+
+STORE_NPS = "How likely are you to recommend this store to a friend?"
+BRAND_NPS = "How likely are you to recommend the Acme brand to a friend?"
+STORE_ANSWERS = {2023: [10, 9, 3, 8], 2024: [10, 9, 3, 8]}
+BRAND_ANSWERS = {2023: [9, 9, 9, 1], 2024: [2, 3, 10, 6]}
+
+
+def write_two_recommends(folder: Path, year: int, first: str) -> Path:
+    """A year's workbook asking about recommending the store and the brand, `first` listed first:
+    the question its own mapping takes as the primary nps."""
+    headers = [first, *({STORE_NPS, BRAND_NPS} - {first})]
+    answers = {STORE_NPS: STORE_ANSWERS[year], BRAND_NPS: BRAND_ANSWERS[year]}
+    rows = [[f"{year}-{n}", f"{year}-03-1{n}", "Berlin", *(answers[header][n] for header in headers)] for n in range(4)]
+    return write_xlsx(folder / f"survey_{year}.xlsx", {"Answers": [["ID", "Date", "Store", *headers], *rows]})
+
+
+def test_a_later_file_listing_another_recommend_question_first_keeps_the_first_files_primary_and_says_so(tmp_path: Path):
+    """survey_2024.xlsx lists the brand question first, which its own mapping takes as the record's
+    nps: the one source kept the store question of 2023 as the primary, in silence. It still does
+    — one question behind a source's nps over the years (DESIGN.md: nps_by_month) — and says so."""
+    write_two_recommends(tmp_path, 2023, STORE_NPS)
+    write_two_recommends(tmp_path, 2024, BRAND_NPS)
+    sources = written_mapping(tmp_path, "survey_*.xlsx")
+    assert list(sources) == ["survey"]
+    assert [m["column"] for m in sources["survey"]["metrics"] if m.get("primary")] == [STORE_NPS]
+    config = config_from_dict({"sources": sources}, create_host(), path=tmp_path / "mapping.toml")
+    cxbridge.sync(config, destination=f"sqlite:///{tmp_path / 'cx.db'}", host=create_host())
+    with sqlite3.connect(tmp_path / "cx.db") as db:
+        by_month = db.execute("SELECT month, responses, nps FROM nps_by_month ORDER BY month").fetchall()
+    assert by_month == [(f"{year}-03", *nps_figures(STORE_ANSWERS[year])) for year in (2023, 2024)]
+    assert nps_figures(STORE_ANSWERS[2024]) != nps_figures(BRAND_ANSWERS[2024])
+    told = [note for item in api.inspect([str(tmp_path / "survey_*.xlsx")]) for note in item.notes if "primary" in note]
+    assert told == [
+        f"survey_2024.xlsx takes {BRAND_NPS!r} as its primary nps, survey_2023.xlsx {STORE_NPS!r}: "
+        f"the one source keeps {STORE_NPS!r} the primary in every file, so the record's nps (and nps_by_month) "
+        f"follows one question over the years, {BRAND_NPS!r} kept as another question of it (feedback_scores); "
+        f"if {BRAND_NPS!r} is the survey's nps, mark its [[metrics]] entry primary = true instead (every year's "
+        "nps then reads it), or keep a source each (docs/files.md#yearly-files-as-one-source)"
+    ]
+

@@ -61,6 +61,25 @@ class SharedSource:
         listed = "; ".join(f"{column!r} only in {', '.join(names)}" for column, names in some.items())
         return f" (scored in some of them only: {listed})" if listed else ""
 
+    def primaries_kept(self) -> dict[str, str]:
+        """Per later member (by name) whose own mapping takes another question as a metric's primary
+        (`nps`, `csat`, `ces`): that the first member's stays the primary in every file, and why —
+        a source's record column follows one question over the years — and what to set instead."""
+        first, *others = [(item.path.name, _primaries(item)) for item in self.members]
+        told: dict[str, str] = {}
+        for name, primaries in others:
+            for metric, column in primaries.items():
+                kept = first[1].get(metric)
+                if kept is not None and self.keys.get(kept, kept) != self.keys.get(column, column):
+                    field = PRIMARY_COLUMN_OF[metric]
+                    told[name] = (f"{name} takes {column!r} as its primary {metric}, {first[0]} {kept!r}: the one "
+                                  f"source keeps {kept!r} the primary in every file, so the record's {field} (and "
+                                  f"{field}_by_month) follows one question over the years, {column!r} kept as another "
+                                  f"question of it (feedback_scores); if {column!r} is the survey's {metric}, mark its "
+                                  "[[metrics]] entry primary = true instead (every year's "
+                                  f"{metric} then reads it), or keep a source each (docs/files.md#yearly-files-as-one-source)")  # fmt: skip
+        return told
+
     def entry(self, *, path: str) -> dict[str, Any]:
         """The `[sources.NAME]` entry reading every member: the first one's, with the metrics of
         columns only the others hold, the lists (comments, questions …) of all, and each matched
@@ -94,16 +113,21 @@ def propose_shared_sources(inspections: list[Inspection], matches: list[Question
     """One source for each set of two or more files of one folder and one layout, where a glob
     finds them and nothing else in the folder."""
     keys, same = _question_keys(matches), _same(inspections, matches)
-    groups: dict[Any, list[Inspection]] = {}
-    for item in inspections:
-        groups.setdefault((item.path.parent, _layout(item, same)), []).append(item)
     proposed = []
-    for (folder, _), members in groups.items():
+    for (folder, _), members in _groups(inspections, same).items():
         pattern = _pattern(folder, [item.path.name for item in members])
         if len(members) > 1 and pattern is not None and _settings_agree(members) and not _scores_apart(members, same):
             used = {column: key for item in members for column, key in keys.items() if column in _columns(item)}
             proposed.append(SharedSource(_name(pattern), pattern, members, used))
     return proposed
+
+
+def _groups(inspections: list[Inspection], same: dict[str, str]) -> dict[Any, list[Inspection]]:
+    """The files of one folder and one layout (`_layout`), in the order given."""
+    groups: dict[Any, list[Inspection]] = {}
+    for item in inspections:
+        groups.setdefault((item.path.parent, _layout(item, same)), []).append(item)
+    return groups
 
 
 def apart(inspections: list[Inspection], proposed: list[SharedSource], matches: list[QuestionMatch]) -> dict[str, str]:
@@ -124,6 +148,16 @@ def apart(inspections: list[Inspection], proposed: list[SharedSource], matches: 
                 told[item.path.name] = (f"{first.path.name} and {item.path.name} share a yearly name ({pattern}) but are "
                                         f"not proposed as one source: {'; '.join(why)}")  # fmt: skip
     return told
+
+
+def _primaries(item: Inspection) -> dict[str, str]:
+    """Of each metric filling a record column (nps, csat, ces), the column the file's own mapping
+    takes as its primary: the one marked so, else the first listed."""
+    primaries: dict[str, str] = {}
+    for metric in source_entry(item, path="")["metrics"]:
+        if PRIMARY_COLUMN_OF.get(metric["metric"]) is not None and (metric.get("primary") or metric["metric"] not in primaries):
+            primaries[metric["metric"]] = metric["column"]
+    return primaries
 
 
 def _question_keys(matches: list[QuestionMatch]) -> dict[str, str]:
