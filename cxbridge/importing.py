@@ -21,7 +21,7 @@ from cxbridge.detection.inspector import Hints, Inspection, inspect_file, propos
 from cxbridge.detection.mapping_file import read_mapping, write_mapping
 from cxbridge.detection.profile import PROFILED_ROWS
 from cxbridge.detection.question_matches import propose_question_matches
-from cxbridge.detection.shared_sources import apart, propose_shared_sources
+from cxbridge.detection.shared_sources import apart, one_layout_notes, propose_shared_sources
 from cxbridge.errors import ConfigError, CxbridgeError
 from cxbridge.events import SyncEvent
 from cxbridge.local_files import refuse_a_missing_folder, written_by_name
@@ -167,6 +167,8 @@ def inspect(
             item.shared_source = shared
             item.notes += [kept[item.path.name]] if item.path.name in kept else []
     told = apart(inspections, proposed, matches)
+    for name, note in one_layout_notes(inspections, matches).items():
+        told[name] = f"{told[name]}; {note}" if name in told else note
     for item in inspections:
         if item.path.name in told:
             item.notes.append(told[item.path.name])

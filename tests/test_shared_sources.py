@@ -255,3 +255,59 @@ def test_a_later_file_listing_another_recommend_question_first_keeps_the_first_f
         "nps then reads it), or keep a source each (docs/files.md#yearly-files-as-one-source)"
     ]
 
+
+def layout_notes(folder: Path, pattern: str) -> list[str]:
+    return [note for item in api.inspect([str(folder / pattern)]) for note in item.notes if "one layout" in note]
+
+
+def test_yearly_files_whose_names_carry_no_year_are_one_source_and_told_their_years_and_read_order(tmp_path: Path):
+    """`export.xlsx` (2023) and `export (1).xlsx` (2024), two downloads of one survey: one source,
+    in silence, though only the dates inside tell the years apart and a sync reads the 2024 file first."""
+    write_year(tmp_path, 2023, name="export.xlsx")
+    write_year(tmp_path, 2024, name="export (1).xlsx")
+    assert {name: entry["path"] for name, entry in written_mapping(tmp_path, "export*.xlsx").items()} == {
+        "export": "export*.xlsx"}  # fmt: skip
+    assert layout_notes(tmp_path, "export*.xlsx") == [
+        "export (1).xlsx and export.xlsx are one layout read as one source (path = 'export*.xlsx'), but their names "
+        "carry no year: only the dates inside tell them apart (export (1).xlsx from 2024, export.xlsx from 2023), a "
+        "sync reads them in name order (export (1).xlsx first: where one id is in both, the file read last gives its "
+        "row), and any file the glob finds later is read with them — to keep each year's file named by its year, "
+        "rename them (export_2023.xlsx, export_2024.xlsx) and inspect them again"
+    ]
+
+
+def test_files_of_one_layout_and_one_year_are_not_told_of_years(tmp_path: Path):
+    """Two kiosks' files of 2024: not yearly files, whatever their names."""
+    write_year(tmp_path, 2024, name="kiosk north.xlsx")
+    write_year(tmp_path, 2024, name="Filiale Süd.xlsx")
+    assert layout_notes(tmp_path, "*.xlsx") == []
+
+
+def test_yearly_files_no_glob_finds_alone_are_told_why_they_are_a_source_each(tmp_path: Path):
+    """`Umfrage.xlsx` (2023) and `Kundenstimmen.xlsx` (2024) of one layout: a source each, and
+    nothing said of why, nor of what would make them one."""
+    write_year(tmp_path, 2023, name="Umfrage.xlsx")
+    write_year(tmp_path, 2024, name="Kundenstimmen.xlsx")
+    assert list(written_mapping(tmp_path, "Umfrage.xlsx", "Kundenstimmen.xlsx")) == ["umfrage", "kundenstimmen"]
+    assert layout_notes(tmp_path, "*.xlsx") == [
+        "Kundenstimmen.xlsx and Umfrage.xlsx are one layout (their headers and mapping match) but are proposed as a "
+        "source each: no glob finds them and no other file in their folder (never '*.xlsx', which would read any "
+        "file saved there later) — to read them as one source, give them one name carrying the year (from the "
+        "dates inside: Kundenstimmen.xlsx from 2024, Umfrage.xlsx from 2023), e.g. kundenstimmen_2024.xlsx and "
+        "kundenstimmen_2023.xlsx, and inspect them again"
+    ]
+
+
+def test_yearly_files_whose_dates_read_in_two_orders_are_told_why_they_are_a_source_each(tmp_path: Path):
+    """One year's file saved with day-first dates, the next with month-first: a source each, in silence."""
+    for year, date in ((2023, "2{n}/0{m}/2023"), (2024, "0{m}/2{n}/2024")):
+        rows = [["ID", "Datum", "Filiale", "Weiterempfehlung (0-10)"],
+                *[[f"{year}-{n}", date.format(n=n, m=n + 1), "Berlin", n + 6] for n in range(4)]]  # fmt: skip
+        write_xlsx(tmp_path / ("export.xlsx" if year == 2023 else "export (1).xlsx"), {"Antworten": rows})
+    assert list(written_mapping(tmp_path, "export*.xlsx")) == ["export_1", "export"]
+    assert layout_notes(tmp_path, "export*.xlsx") == [
+        "export (1).xlsx and export.xlsx are one layout (their headers and mapping match) but are proposed as a "
+        "source each: their dates read in two orders (date_order 'mdy' in export (1).xlsx, 'dmy' in export.xlsx), "
+        "and a source reads its files in one — keep a source each, or save the file whose dates are the odd ones out "
+        "with the others' and inspect them again"
+    ]

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 _YEARS = re.compile(r"\d+")  # what varies between a yearly name's files
 _VARYING_END = re.compile(r"\d+$")  # a year or a number ending the names' common start: the part that varies
 _VARYING_START = re.compile(r"^\d+")
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")  # a year in a file name or a date
 
 
 @dataclass
@@ -122,12 +123,69 @@ def propose_shared_sources(inspections: list[Inspection], matches: list[Question
     return proposed
 
 
+def one_layout_notes(inspections: list[Inspection], matches: list[QuestionMatch]) -> dict[str, str]:
+    """Per file (by name), the last of a folder's files of one layout whose dates start in other
+    years: what an operator needs to know of them that their names do not say — one source though
+    the names carry no year, or a source each as no glob finds them alone, or as their dates read
+    in two orders."""
+    same = _same(inspections, matches)
+    told = {}
+    for (folder, _), members in _groups(inspections, same).items():
+        years = [year for item in members if (year := _first_year(item))]
+        if len(members) > 1 and len(set(years)) == len(members) and not _scores_apart(members, same):
+            if note := _yearly_note(folder, members, years):
+                told[members[-1].path.name] = note
+    return told
+
+
+def _yearly_note(folder: Path, members: list[Inspection], years: list[str]) -> str | None:
+    names = [item.path.name for item in members]
+    held = ", ".join(f"{name} from {year}" for name, year in zip(names, years, strict=True))
+    if (pattern := _pattern(folder, names)) is None:
+        renamed = " and ".join(f"{_name(names[0])}_{year}{Path(name).suffix}" for name, year in zip(names, years, strict=True))
+        why = (f"no glob finds them and no other file in their folder (never '*{Path(names[0]).suffix}', which would "
+               "read any file saved there later) — to read them as one source, give them one name carrying the year "
+               f"(from the dates inside: {held}), e.g. {renamed}, and inspect them again")  # fmt: skip
+    elif orders := _orders_apart(members):
+        why = (f"their dates read in two orders (date_order {orders}), and a source reads its files in one — keep a "
+               "source each, or save the file whose dates are the odd ones out with the others' and inspect them again")  # fmt: skip
+    elif not all(_YEAR.search(name) for name in names):
+        renamed = ", ".join(sorted(f"{_name(pattern)}_{year}{Path(names[0]).suffix}" for year in years))
+        kept = ": where one id is in both, the file read last gives its row" if "id" in _reading(members[0], {})["columns"] else ""
+        return (f"{_listed(names)} are one layout read as one source (path = {pattern!r}), but their names carry no "
+                f"year: only the dates inside tell them apart ({held}), a sync reads them in name order ({names[0]} "
+                f"first{kept}), and any file the glob finds later is read with them — to keep each year's file named "
+                f"by its year, rename them ({renamed}) and inspect them again")  # fmt: skip
+    else:
+        return None
+    return f"{_listed(names)} are one layout (their headers and mapping match) but are proposed as a source each: {why}"
+
+
 def _groups(inspections: list[Inspection], same: dict[str, str]) -> dict[Any, list[Inspection]]:
     """The files of one folder and one layout (`_layout`), in the order given."""
     groups: dict[Any, list[Inspection]] = {}
     for item in inspections:
         groups.setdefault((item.path.parent, _layout(item, same)), []).append(item)
     return groups
+
+
+def _listed(names: list[str]) -> str:
+    return f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _orders_apart(members: list[Inspection]) -> str:
+    """`'mdy' in a.xlsx, 'dmy' in b.xlsx` where the files' dates decide two orders; else empty."""
+    decided = {item.path.name: item.settings["date_order"] for item in members
+               if "date_order" in item.settings and "date_order" not in item.assumed}  # fmt: skip
+    return ", ".join(f"{order!r} in {name}" for name, order in decided.items()) if len(set(decided.values())) > 1 else ""
+
+
+def _first_year(item: Inspection) -> str | None:
+    """The year of the first dated row the file shows (its submitted time), of its first rows."""
+    column = next((p.column for p in item.chosen if p.target == "submitted_at"), None)
+    if column is None:
+        return None
+    return next((found[0] for row in item.table.preview() if (found := _YEAR.search(str(row.values.get(column))))), None)
 
 
 def apart(inspections: list[Inspection], proposed: list[SharedSource], matches: list[QuestionMatch]) -> dict[str, str]:
