@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from cxbridge.detection import labels as builtin
+from cxbridge.detection.defined_scale import another_scale
 from cxbridge.detection.meaning import (
     answered_directions, choice_value, labels_direction, no_score_values, numbers_shown, read_backwards, read_numbers,
     read_options, recoded_choice, set_against_words, shows_scale, value_range,
@@ -51,6 +52,8 @@ class Question:
     marks_no_answer: bool = False  # its definition flags the options that carry no score (SurveyMonkey's
     # `is_na`): a negative value is a score (a weight), not a no-answer code
     paragraph: bool = False  # a long free text (a paragraph, an essay box): `record_comment.explaining` prefers it
+    weighed: tuple[float, float] | None = None  # a rating scored by its options' ranks: their weights' range,
+    # which a configured scale may name instead (SurveyMonkey's 0/25/…/100: `meaning.scores_ranks`)
 
 
 class QuestionOverride(BaseModel):
@@ -117,6 +120,11 @@ def _words_by_direction(question: Question, direction: Direction | None) -> dict
     return again if again != question.choices else {}
 
 
+def _scored(value: Any, label: str | None, spec: MetricSpec) -> bool:
+    """Whether an answer carries a score: not blank, N/A or a configured `ignore_values`."""
+    return value not in (None, "") and not (label and builtin.is_no_score(label)) and value not in spec.ignore_values
+
+
 def _short(text: str, limit: int = 60) -> str:
     return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
@@ -151,6 +159,7 @@ class Reading:
     question_key: str | None = None  # declared in the override
     labels: Mapping[str, float] = field(default_factory=dict)  # by `index_labels`: they score the label shown
     by_shown: bool = False  # scored by the numbers its choices show (`numbers_shown`): N/A told by its label
+    another_scale: str | None = None  # why its configured scale is none its definition gives (`defined_scale`)
 
 
 def survey_overrides(given: Mapping[str, QuestionOverride], survey_id: str) -> dict[str, QuestionOverride]:
@@ -277,8 +286,11 @@ class QuestionPlan:
         (the parent question of a matrix row)."""
         if question.id in self._readings:
             return self._readings[question.id]
-        override = next((self.overrides[key] for key in (question.id, *also) if key in self.overrides), None)
+        key = next((key for key in (question.id, *also) if key in self.overrides), None)
+        override = self.overrides[key] if key is not None else None
         found = None if override is not None and override.ignore else self._read(question, override)
+        if found is not None and override is not None and key is not None:
+            found = replace(found, another_scale=self._another_scale(question, override, found.spec, key))
         self._readings[question.id] = found
         return found
 
@@ -300,6 +312,9 @@ class QuestionPlan:
             self._check_order(question, reading.spec, value, label)
         elif reading.spec is not None and (coded := answer_code(value, reading.spec)) is not None:
             value, label = coded, str(whole_number(value)).strip()  # the code as written: 3.0 is "3"
+        if reading.another_scale is not None and reading.spec is not None and _scored(value, label, reading.spec):
+            raise DataError(f"question {question.id!r} ({_short(question.text)}): {reading.another_scale}",
+                            field=question.id, kind="point-of-another-scale")  # fmt: skip
         return AnswerInput(
             question_id=question.id, question_text=question.text, value=whole_number(value), label=label,
             spec=reading.spec, is_comment=reading.is_comment, is_primary=self._is_primary(reading),
@@ -346,6 +361,15 @@ class QuestionPlan:
             question, spec, comment, override.primary, override.question_key, labels if spec is not None else {},
             by_shown=bool(shown) and spec is not None,
         )
+
+    def _another_scale(self, question: Question, override: QuestionOverride, spec: MetricSpec | None,
+                       key: str) -> str | None:  # fmt: skip
+        """Why the `scale` of the override keyed `key` scores no answer of the question: its
+        definition gives them another range (`defined_scale.another_scale`). Its `labels` say what
+        each answer is, and NPS is 0–10 whatever the scale."""
+        if spec is None or override.scale is None or override.labels or spec.metric in NPS_METRICS:
+            return None
+        return another_scale(question, override.scale, ignored=spec.ignore_values, table=self._override_table(key))
 
     def _answered_direction(self, question: Question, bounds: tuple[float, float]) -> Direction | None:
         """The direction the answers a sync saw write beside their numbers (`Question.answered`) give

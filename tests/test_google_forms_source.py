@@ -549,3 +549,27 @@ def test_a_key_file_that_cannot_be_read_names_the_config_file_its_key_and_what_t
     assert said.startswith(f"error: {config}: sources.feedback_form.credentials_file: "
                            + problem.format(key=project / "keys" / "sa.json")), said  # fmt: skip
     assert "relative to the config's folder" in said and "leave credentials_file out" in said, said
+
+
+def test_a_scale_other_than_the_form_s_rating_quarantines_its_answers_naming_the_scale_to_set(tmp_path, user_key):
+    """The checkout rating 2a3b4c5d is five stars (ratingScaleLevel 5: 1–5); the config says
+    `scale = [1, 7]`. Before, its answers were read as points of 1–7 — a 4 of 5 stars a neutral 4
+    of 7, CSAT % 0.0 where the stars make 75.0 — and nothing was said. A scale that agrees reads them."""
+    stars = [5, 4, 2, 4]
+    account = FormsAccount()
+    account.add_form(store_form(), *(form_response(n, stars=given) for n, given in enumerate(stars, start=1)))
+    rating = {"metric": "csat", "primary": True}
+    with google_forms(account) as api:
+        wrong = sync(tmp_path, entry(api.url, user_key, questions={"2a3b4c5d": rating | {"scale": [1, 7]}}))
+        right = sync(tmp_path, entry(api.url, user_key, questions={"2a3b4c5d": rating | {"scale": [1, 5]}}), db="right.db")
+    assert (wrong.written, wrong.quarantined) == (0, len(stars)), wrong.error
+    assert query(tmp_path, "SELECT DISTINCT kind, error FROM quarantine") == [(
+        "point-of-another-scale",
+        "question '2a3b4c5d' ('How would you rate the checkout?'): its survey's definition gives its answers as 1–5, "
+        "not scale = [1, 7], so none of them is scored on it; set scale = [1, 5] (or remove scale: the definition's "
+        "own is read) in [sources.visits.questions.2a3b4c5d], then `cxbridge sync --full-refresh` reads the answers "
+        "stored before on it too")]  # fmt: skip
+    satisfied = sum(given >= 4 for given in stars)
+    assert (right.written, right.quarantined) == (len(stars), 0), right.error
+    assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month", db="right.db") == [
+        (len(stars), half_up(Fraction(100 * satisfied, len(stars))))]  # fmt: skip

@@ -873,3 +873,32 @@ def test_an_acknowledged_weight_that_names_no_weight_is_a_config_error_naming_th
     with pytest.raises(ConfigError) as refused:
         sync(tmp_path, entry("http://127.0.0.1:9", acknowledged_weights=acknowledged))
     assert message in str(refused.value)
+
+
+def test_a_scale_other_than_the_choices_recodes_quarantines_its_answers_naming_the_scale_to_set(tmp_path):
+    """QID2 lists five choices, "Very dissatisfied" … "Very satisfied", recoded 1 … 5 (the survey
+    definition's Choices); the config says `scale = [1, 7]`. Before, each answer was read as a point
+    of 1–7 — a "Satisfied" 4 a neutral 4 of 7, CSAT % 0.0 where the answers make 75.0 — and nothing
+    was said. A scale that agrees reads them."""
+    shown = {5: "Very satisfied", 4: "Satisfied", 2: "Dissatisfied"}
+    given = [5, 4, 2, 4]
+    account = QualtricsAccount()
+    account.add_survey("SV_store1", "Store visit NPS 2026")
+    for n, csat in enumerate(given, start=1):
+        record = response(n, csat=csat)
+        record["labels"]["QID2"] = shown[csat]
+        account.put("SV_store1", record)
+    with qualtrics(account) as api:
+        wrong = sync(tmp_path, entry(api.url, questions={"QID2": {"metric": "csat", "scale": [1, 7]}}))
+        right = sync(tmp_path, entry(api.url, questions={"QID2": {"metric": "csat", "scale": [1, 5]}}), db="right.db")
+    assert (wrong.written, wrong.quarantined) == (0, len(given)), wrong.error
+    assert query(tmp_path, "SELECT DISTINCT kind, error FROM quarantine") == [(
+        "point-of-another-scale",
+        "question 'QID2' ('Overall, how satisfied were you with your visit?'): its survey's definition gives its "
+        "answers as 1–5, not scale = [1, 7], so none of them is scored on it; set scale = [1, 5] (or remove scale: "
+        "the definition's own is read) in [sources.stores.questions.QID2], then `cxbridge sync --full-refresh` "
+        "reads the answers stored before on it too")]  # fmt: skip
+    satisfied = sum(csat >= 4 for csat in given)
+    assert (right.written, right.quarantined) == (len(given), 0), right.error
+    assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month", db="right.db") == [
+        (len(given), half_up(Fraction(100 * satisfied, len(given))))]  # fmt: skip

@@ -8,6 +8,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
+from fractions import Fraction
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from cxbridge.plugins.surveymonkey.source import SurveyMonkeySource
 from cxbridge.respondents import RespondentKeys
 from cxbridge.testing import HttpSourceConformance, SourceUnderTest
 from cxbridge.testing.cassettes import api_cassette
+from tests.conftest import half_up
 from tests.local_api import Reply, cut_midway
 from tests.sqlite_runs import SHARED_SALT, query, records, sync_source
 from tests.weight_warnings import weight_warning
@@ -569,3 +571,27 @@ def test_a_custom_variable_naming_a_weight_is_warned_of_once_per_sync(tmp_path, 
     ]
     assert caplog.text.count("custom variable 'rim_weight' holds") == 1
     assert records(tmp_path)["13400000002"]["attributes"]["rim_weight"] == "1.4"
+
+
+def test_a_scale_other_than_the_ratings_weights_quarantines_its_answers_naming_the_scale_to_set(tmp_path):
+    """Question 102 rates support on five options weighed 1 … 5 (details' answers.choices); the
+    config says `scale = [1, 7]`. Before, each weight was read as a point of 1–7 — a "Satisfied" 4 a
+    neutral 4 of 7, CSAT % 0.0 where the answers make 75.0 — and nothing was said. A scale that
+    agrees reads them."""
+    speeds = [5, 4, 2, 4]
+    account = SurveyMonkeyAccount()
+    account.responses[SURVEY] = [sm_response(n, speed=speed, friendliness=speed) for n, speed in enumerate(speeds, 1)]
+    with surveymonkey(account) as api:
+        wrong = sync(tmp_path, entry(api.url, questions={"102": {"metric": "csat", "scale": [1, 7]}}))
+        right = sync(tmp_path, entry(api.url, questions={"102": {"metric": "csat", "scale": [1, 5]}}), db="right.db")
+    assert (wrong.written, wrong.quarantined) == (0, len(speeds)), wrong.error
+    assert query(tmp_path, "SELECT DISTINCT kind, error FROM quarantine") == [(
+        "point-of-another-scale",
+        "question '102_2001' ('How satisfied are you with our support? - Speed of the answ…'): its survey's "
+        "definition gives its answers as 1–5, not scale = [1, 7], so none of them is scored on it; set scale = [1, 5] "
+        "(or remove scale: the definition's own is read) in [sources.support.questions.102], then `cxbridge sync "
+        "--full-refresh` reads the answers stored before on it too")]  # fmt: skip
+    satisfied = sum(speed >= 4 for speed in speeds)
+    assert (right.written, right.quarantined) == (len(speeds), 0), right.error
+    assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month", db="right.db") == [
+        (len(speeds), half_up(Fraction(100 * satisfied, len(speeds))))]  # fmt: skip

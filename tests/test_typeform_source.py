@@ -371,6 +371,7 @@ def test_an_answer_off_its_scale_is_quarantined_and_replayed_with_a_fixed_overri
         result = sync(tmp_path, entry(api.url))
         assert (result.written, result.quarantined) == (4, 1)
         assert query(tmp_path, "SELECT source_record_id FROM quarantine") == [(f"{FORM}|kx7pq2lmresp000008",)]
+        account.forms[FORM]["fields"][1]["properties"]["steps"] = 7  # the form now says what its 6 was: a 1–7 scale
         (tmp_path / "cxbridge.toml").write_text(
             f'[sources.visits]\nconnector = "typeform"\nbase_url = "{api.url}"\ntoken = "${{TYPEFORM_TOKEN}}"\n'
             f'forms = ["{FORM}"]\n[sources.visits.questions.satisfaction]\nscale = [1, 7]\n', encoding="utf-8",

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cxbridge.detection import labels as builtin
@@ -157,7 +157,8 @@ def _part(question: dict[str, Any], key: str, text: str, family: str, subtype: s
         labelled = display.get("display_type") != "emoji" and all(choice.label for choice in scored)
         scored_as = _question(key, text, "choice", weighted, scale=scale) if labelled else Question(key, text, "scale",
                                                                                                    scale=scale)  # fmt: skip
-        return Part(scored_as, str(question["id"]), weighted, is_rating=True)
+        weighed = _bounds(choice.weight for choice in scored if choice.weight is not None)
+        return Part(replace(scored_as, weighed=weighed), str(question["id"]), weighted, is_rating=True)
     if family == "open_ended" and display.get("display_type") == "slider":
         return Part(Question(key, text, "scale", scale=_slider_range(question)), str(question["id"]))
     if family in ("single_choice", "multiple_choice", "matrix"):
