@@ -39,7 +39,6 @@ class ResponseReader:
         self._positions: dict[str, set[str]] = {}  # recommend question → how its numbers were placed: see warnings()
         self.options: dict[str, list[str]] | None = None  # each question's answer options, when the API gave them
         self._off_scale: dict[str, str | None] = {}  # question → why its options are on no built-in scale
-        self._other_size: dict[str, str | None] = {}  # question → why its options are on a scale of another size
         self.weights = WeightFields("custom variable", acknowledged=acknowledged)
         self._answered: dict[str, dict[str, float]] = {}  # question → its answers written beside numbers: see `learn`
         self._learnt: dict[str, Direction] = {}  # question → the direction earlier syncs took from them: see `recall`
@@ -188,7 +187,6 @@ class ResponseReader:
         spec = reading.spec if reading is not None else None
         if spec is None:
             return label
-        self._check_points(question.id, spec, label)
         found = spec.label_index.get(builtin.label_key(label))
         if found is None:
             self._check_degrees(question.id, spec, label)
@@ -211,18 +209,6 @@ class ResponseReader:
         if why is not None and not builtin.is_no_score(label):
             advice = degrees_advice(f"[{self.plan.where}.questions.{qid}]", "`cxbridge sync --full-refresh`")
             raise DataError(f"question {qid!r}: {why}; {advice}", field=qid, kind="graded-beyond-scale")
-
-    def _check_points(self, qid: str, spec: MetricSpec, label: str) -> None:
-        """A DataError for every labelled answer of a question whose listed options are all the
-        points of a built-in scale of another size than its declared `scale` (five answers on
-        [1, 7], which read as the points 1–5 of 1–7: "Satisfied" neutral, CSAT % 0)."""
-        if qid not in self._other_size:
-            options = (self.options or {}).get(qid) or []
-            override = self.plan.overrides.get(qid)
-            own = override is not None and bool(override.labels)  # the config's labels say what each answer is
-            self._other_size[qid] = None if own else _other_points(options, spec, f"[{self.plan.where}.questions.{qid}]")
-        if (why := self._other_size[qid]) is not None and not builtin.is_no_score(label):
-            raise DataError(f"question {qid!r}: {why}", field=qid, kind="point-of-another-scale")
 
     def _question(self, qid: str, text: str, options: list[str]) -> Question:
         """The question, as the fields of an answer choosing at most one option show it: typed text
@@ -275,20 +261,3 @@ def _position(item: dict[str, Any]) -> float | None:
     [answer] = [a for a in item.get("answerValues") or [] if str(a.get("answerText") or "").strip()]
     return parse_number(str((answer.get("value") or {}).get("scale") or ""))
 
-
-def _other_points(options: list[str], spec: MetricSpec, where: str) -> str | None:
-    """Why answer options that are every point of the built-in scale of their own number of points
-    are not scored on a declared scale of another number of points, with the scale to declare;
-    None when they fit, or without listed options."""
-    scored = [option for option in options if not builtin.is_no_score(option)]
-    low, high = spec.scale_bounds
-    if len(scored) < 2 or not float(low).is_integer() or not float(high).is_integer():
-        return None
-    size, points = len(scored), int(high - low) + 1
-    theirs = builtin.builtin_labels(spec.metric, (1.0, float(size)), spec.direction)
-    if size == points or {theirs.get(builtin.label_key(option)) for option in scored} != set(range(1, size + 1)):
-        return None
-    return (f"its {size} answers are the {size} points of the built-in 1–{size} {spec.metric} scale, not the {points} "
-            f"of scale = [{int(low)}, {int(high)}]: that scale is not the survey's, and none of its answers is scored "
-            f"on it; set scale = [1, {size}] in {where}, then `cxbridge sync --full-refresh` reads the answers "
-            "stored before on it too")
