@@ -622,3 +622,19 @@ def test_a_scale_the_form_defines_otherwise_stops_the_run_naming_both(tmp_path):
     assert ("[sources.visits] questions.Sat2AbCdEf02.scale: [1, 7], but form kX7pQ2Lm defines 'How satisfied are you "
             "with your visit?' as 1–5: remove scale, or write [1, 5]") in str(refused.value)  # fmt: skip
     assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month") == [(4, 75.0)]
+
+
+def test_labels_mapping_an_opinion_scale_from_zero_onto_the_configured_scale_pass_the_check(tmp_path):
+    """The opinion scale Sat2AbCdEf02 counted from 0 (5 steps: 0–4) stands for a 1–5 satisfaction
+    scale: `labels` map each step ("0" = 1 … "4" = 5) under `scale = [1, 5]`, as a Google Forms
+    0–4 linear scale's do. Before, the check stopped the run — the scale not the form's 0–4 —
+    though the labels say what each answer is; the other connectors check no override with labels."""
+    account = store_account()
+    account.forms[FORM]["fields"][1]["properties"]["start_at_one"] = False
+    labels = {str(step): step + 1 for step in range(5)}
+    with typeform(account) as api:
+        result = sync(tmp_path, entry(api.url, questions={"satisfaction": {"metric": "csat", "scale": [1, 5],
+                                                                           "labels": labels}}))  # fmt: skip
+    assert (result.written, result.quarantined) == (4, 0), result.error
+    steps = [4, 2, 4, 4]  # the steps responses 1–4 chose (the 5th, partial, is not written): each its label's 1–5
+    assert query(tmp_path, "SELECT csat FROM feedback ORDER BY source_record_id") == [(step + 1.0,) for step in steps]
