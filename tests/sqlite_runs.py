@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from pydantic import SecretStr
 import cxbridge
 from cxbridge.config import config_from_dict
 from cxbridge.plugins_host import create_host
+from tests.conftest import half_up
 
 SAMPLES = Path(__file__).parent / "data" / "samples"
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -82,3 +84,15 @@ def records(folder: Path, *, db: str = "cxbridge.db") -> dict[str, dict[str, Any
             data[key] = json.loads(data[key]) if data[key] else None
         found[row["source_record_id"]] = data
     return found
+
+
+def assert_other_scale_refused(folder: Path, wrong: Any, right: Any, *, reason: str, scores: list[int]) -> None:
+    """`wrong`, synced into cxbridge.db under a `scale` its definition does not give, quarantined
+    the answers `scores` as point-of-another-scale with `reason`; `right`, into right.db under the
+    definition's 1–5, wrote them, CSAT % the share of 4s and 5s, worked out here."""
+    assert (wrong.written, wrong.quarantined) == (0, len(scores)), wrong.error
+    assert query(folder, "SELECT DISTINCT kind, error FROM quarantine") == [("point-of-another-scale", reason)]
+    assert (right.written, right.quarantined) == (len(scores), 0), right.error
+    satisfied = sum(score >= 4 for score in scores)
+    assert query(folder, "SELECT responses, csat_pct FROM csat_by_month", db="right.db") == [
+        (len(scores), half_up(Fraction(100 * satisfied, len(scores))))]  # fmt: skip

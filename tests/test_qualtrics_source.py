@@ -26,7 +26,7 @@ from cxbridge.testing import HttpSourceConformance, SourceUnderTest
 from cxbridge.testing.cassettes import api_cassette
 from tests.conftest import half_up
 from tests.local_api import Reply, cut_midway
-from tests.sqlite_runs import query, sync_source
+from tests.sqlite_runs import assert_other_scale_refused, query, sync_source
 from tests.weight_warnings import weight_warning
 from tests.qualtrics_api import (
     REAL_HOST, ROOT, TOKEN, QualtricsAccount, error, qualtrics, response, store_account, store_definition, zipped,
@@ -891,14 +891,8 @@ def test_a_scale_other_than_the_choices_recodes_quarantines_its_answers_naming_t
     with qualtrics(account) as api:
         wrong = sync(tmp_path, entry(api.url, questions={"QID2": {"metric": "csat", "scale": [1, 7]}}))
         right = sync(tmp_path, entry(api.url, questions={"QID2": {"metric": "csat", "scale": [1, 5]}}), db="right.db")
-    assert (wrong.written, wrong.quarantined) == (0, len(given)), wrong.error
-    assert query(tmp_path, "SELECT DISTINCT kind, error FROM quarantine") == [(
-        "point-of-another-scale",
+    assert_other_scale_refused(tmp_path, wrong, right, scores=given, reason=(
         "question 'QID2' ('Overall, how satisfied were you with your visit?'): its survey's definition gives its "
         "answers as 1–5, not scale = [1, 7], so none of them is scored on it; set scale = [1, 5] (or remove scale: "
         "the definition's own is read) in [sources.stores.questions.QID2], then `cxbridge sync --full-refresh` "
-        "reads the answers stored before on it too")]  # fmt: skip
-    satisfied = sum(csat >= 4 for csat in given)
-    assert (right.written, right.quarantined) == (len(given), 0), right.error
-    assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month", db="right.db") == [
-        (len(given), half_up(Fraction(100 * satisfied, len(given))))]  # fmt: skip
+        "reads the answers stored before on it too"))  # fmt: skip

@@ -8,7 +8,6 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
-from fractions import Fraction
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -21,9 +20,8 @@ from cxbridge.plugins.surveymonkey.source import SurveyMonkeySource
 from cxbridge.respondents import RespondentKeys
 from cxbridge.testing import HttpSourceConformance, SourceUnderTest
 from cxbridge.testing.cassettes import api_cassette
-from tests.conftest import half_up
 from tests.local_api import Reply, cut_midway
-from tests.sqlite_runs import SHARED_SALT, query, records, sync_source
+from tests.sqlite_runs import assert_other_scale_refused, SHARED_SALT, query, records, sync_source
 from tests.weight_warnings import weight_warning
 from tests.surveymonkey_api import (NOW, REAL_HOST, SATISFACTION, SURVEY, TOKEN, SurveyMonkeyAccount, _question,
                                     sm_error, sm_response, support_account, support_details, surveymonkey)  # fmt: skip
@@ -584,14 +582,8 @@ def test_a_scale_other_than_the_ratings_weights_quarantines_its_answers_naming_t
     with surveymonkey(account) as api:
         wrong = sync(tmp_path, entry(api.url, questions={"102": {"metric": "csat", "scale": [1, 7]}}))
         right = sync(tmp_path, entry(api.url, questions={"102": {"metric": "csat", "scale": [1, 5]}}), db="right.db")
-    assert (wrong.written, wrong.quarantined) == (0, len(speeds)), wrong.error
-    assert query(tmp_path, "SELECT DISTINCT kind, error FROM quarantine") == [(
-        "point-of-another-scale",
+    assert_other_scale_refused(tmp_path, wrong, right, scores=speeds, reason=(
         "question '102_2001' ('How satisfied are you with our support? - Speed of the answ…'): its survey's "
         "definition gives its answers as 1–5, not scale = [1, 7], so none of them is scored on it; set scale = [1, 5] "
         "(or remove scale: the definition's own is read) in [sources.support.questions.102], then `cxbridge sync "
-        "--full-refresh` reads the answers stored before on it too")]  # fmt: skip
-    satisfied = sum(speed >= 4 for speed in speeds)
-    assert (right.written, right.quarantined) == (len(speeds), 0), right.error
-    assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month", db="right.db") == [
-        (len(speeds), half_up(Fraction(100 * satisfied, len(speeds))))]  # fmt: skip
+        "--full-refresh` reads the answers stored before on it too"))  # fmt: skip
