@@ -58,9 +58,15 @@ CHANGES = (
            {"questionpro", "salesforce"}),
     Change(1, "responses never rated are left out; ratings gain their requester's respondent key",
            {"freshdesk", "zendesk"}),
+    Change(1, "answers under a configured scale of another size than the form's are refused, not scored on it",
+           {"questionpro", "typeform"}),
+    Change(2, "answers under a configured scale that is not the question's own range in the survey are quarantined "
+              "(point-of-another-scale), not scored on the configured range",
+           {"google_forms", "qualtrics", "questionpro", "surveymonkey"}),
 )  # fmt: skip
 """Every change to a stored meaning, oldest first. A commit that changes what a record read
-again would hold adds its line here, numbered one more than the last line's (`READING` follows)."""
+again would hold adds its line here, under the reading of the next release: one more than the
+last release's (`READING` follows)."""
 
 READING = max(change.reading for change in CHANGES)
 """The reading of this cxbridge."""
