@@ -1022,3 +1022,37 @@ def test_five_listed_answers_are_not_placed_on_a_seven_point_scale_the_config_de
     assert (right.written, right.quarantined) == (4, 0), right.error
     assert query(tmp_path, "SELECT csat, csat_normalized FROM feedback ORDER BY csat", db="right.db") == [
         (1.0, 0.0), (4.0, 75.0), (4.0, 75.0), (4.0, 75.0)]  # fmt: skip
+
+
+@pytest.mark.parametrize("options", [
+    ["Very Dissatisfied", "Dissatisfied", "Neutral", "Satisfied", "Very Satisfied"],
+    ["1 - Very Dissatisfied", "2 - Dissatisfied", "3 - Neutral", "4 - Satisfied", "5 - Very Satisfied"],
+    ["1", "2", "3", "4", "5"],
+], ids=["words", "numbered words", "numbers"])  # fmt: skip
+@pytest.mark.parametrize("scale", [[1, 3], [1, 7]])
+def test_five_listed_answers_under_a_scale_of_another_size_are_quarantined_naming_the_scale_they_make(
+    tmp_path, options, scale
+):
+    """Question 9002 lists five answers, by words, numbers beside words or numbers alone, under a
+    configured scale too small ([1, 3]) or too large ([1, 7]). Before, numbered answers were read as
+    their numbers on the declared scale: under [1, 3] the 4s were quarantined as off the scale
+    (asking for `ignore_values`) and the 1 stored as CSAT 1 of 1–3; under [1, 7] the 4s were stored
+    as a 50 normalized where the survey's 4 of 5 is 75, silently. Now every answer is quarantined
+    naming the scale the options make, whichever way they are written."""
+    account = support_account()
+    account.questions = {7654321: [qp_question(9002, "Q2", "How satisfied are you with our service?", options)]}
+    for response in account.responses[7654321]:
+        [answer] = [item for item in response["responseSet"] if item["questionID"] == 9002][0]["answerValues"]
+        answer["answerText"] = options[int(answer["value"]["scale"]) - 1]
+    with questionpro(account) as api:
+        wrong = sync(tmp_path, entry(api.url, questions={"9002": {"metric": "csat", "scale": scale}}))
+        right = sync(tmp_path, entry(api.url), db="right.db")
+    assert (wrong.written, wrong.quarantined) == (0, 4), wrong.error
+    [(reason,)] = query(tmp_path, "SELECT DISTINCT error FROM quarantine")
+    assert reason.startswith("question '9002' ('How satisfied are you with our service?'): its survey's definition "
+                             f"gives its answers as 1–5, not scale = [1, {scale[1]}]")  # fmt: skip
+    assert "[1, 5]" in reason and "[sources.support.questions.9002]" in reason
+    assert "ignore_values" not in reason
+    assert (right.written, right.quarantined) == (4, 0), right.error
+    assert query(tmp_path, "SELECT csat, csat_normalized FROM feedback ORDER BY csat", db="right.db") == [
+        (1.0, 0.0), (4.0, 75.0), (4.0, 75.0), (4.0, 75.0)]  # fmt: skip
