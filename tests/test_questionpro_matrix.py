@@ -8,6 +8,7 @@ itself, into real SQLite files."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -116,3 +117,72 @@ def test_a_matrix_row_takes_its_scale_from_seven_columns_of_satisfaction_words(t
                                         ("70000002", 7, "higher_is_better", "satisfied"),
                                         ("70000003", 2, "higher_is_better", "dissatisfied")]  # fmt: skip
     assert query(tmp_path, "SELECT DISTINCT scale_min, scale_max FROM feedback_scores") == [(1, 7)]
+
+
+NUMBERED = qp_matrix(9200, "Q4", "How would you rate…", {9201: "…the speed of the reply", 9202: "…our staff"},
+                     ["1", "2", "3", "4", "5"])  # fmt: skip
+
+
+def numbered_account() -> QuestionProAccount:
+    """The support survey asking matrix 9200, whose columns are bare numbers (nothing but the config
+    says what its rows measure): row 9201 answered 5, 4, 2 and 1, row 9202 3 each time."""
+    responses = []
+    for n, answer in enumerate(["5", "4", "2", "1"], start=1):
+        response = qp_response(n)
+        response["responseSet"] = [qp_row_answer(NUMBERED, 9201, answer), qp_row_answer(NUMBERED, 9202, "3")]
+        responses.append(response)
+    return QuestionProAccount(responses={7654321: responses}, questions={7654321: [NUMBERED]})
+
+
+@pytest.mark.parametrize("key", ["9200", "7654321/9200"])
+def test_an_override_keyed_by_the_matrix_reaches_each_row_a_row_s_own_winning(tmp_path, key):
+    """`metric = "csat"` keyed by matrix 9200 scores its rows as each row's own key would; row
+    9202's own override (a 1–5 rating) wins over the matrix's. Before, nothing keyed row 9201, so
+    the matrix's override was ignored without a word: csat_by_month counted no CSAT where row
+    9201's answers 5, 4, 2 and 1 make 50.0 % (two of four in the best two boxes of 1–5)."""
+    config = {key: {"metric": "csat", "scale": [1, 5]}, "9202": {"metric": "rating", "scale": [1, 5]}}
+    with questionpro(numbered_account()) as api:
+        result = sync(tmp_path, entry(api.url, questions=config))
+    assert (result.status, result.written, result.quarantined) == ("success", 4, 0), result.error
+    answers = [5, 4, 2, 1]
+    assert [value for _, value, _, _ in scored(tmp_path, "9201")] == answers
+    assert query(tmp_path, "SELECT DISTINCT metric, value FROM feedback_scores WHERE question_id = '9202'") == [
+        ("rating", 3)]  # fmt: skip
+    satisfied = sum(answer >= 4 for answer in answers)
+    assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month") == [
+        (len(answers), round(100 * satisfied / len(answers), 1))]  # fmt: skip
+
+
+def test_an_ignored_matrix_keeps_none_of_its_rows(tmp_path):
+    """`ignore = true` keyed by the matrix: no row's answer is stored, in `answers` or `raw`.
+    Before, both rows' answers were kept."""
+    with questionpro(matrix_account()) as api:
+        result = sync(tmp_path, entry(api.url, questions={"9100": {"ignore": True}}))
+    assert (result.status, result.written, result.quarantined) == ("success", 4, 0), result.error
+    stored = query(tmp_path, "SELECT answers || raw FROM feedback")
+    assert len(stored) == 4 and not any("9101" in text or "9102" in text for (text,) in stored)
+
+
+@pytest.mark.parametrize("key", ["9020", "7654321/9020"])
+def test_an_override_keyed_by_no_question_of_the_survey_is_named_with_the_ids_it_has(tmp_path, key):
+    """A typo (9020 for 9002) keys no question: the sync says so, naming the key and the survey's
+    question ids (the matrix's, its rows' and those its responses answer). Before, the override was
+    ignored without a word and question 9002 stored unscored."""
+    account = matrix_account()
+    account.questions[7654321].append(qp_question(9002, "Q2", "How satisfied are you with us?", BEST_FIRST))
+    with questionpro(account) as api:
+        result = sync(tmp_path, entry(api.url, questions={key: {"metric": "csat", "scale": [1, 5]}}))
+    assert result.status == "success", result.error
+    assert [warning for warning in result.warnings if "9020" in warning] == [
+        f"survey 7654321: [sources.support.questions.{key if key.isdigit() else json.dumps(key)}] names no question of the survey, whose "
+        "question ids are 9002, 9100 (a matrix: its rows 9101, 9102): it is read by no answer; key it by one of them"]
+
+
+def test_primary_keyed_by_a_matrix_is_refused_naming_its_rows(tmp_path):
+    """`primary` names the one question filling the record's column: keyed by a matrix, which is
+    several questions, it is refused before any response is stored, naming the rows to key instead."""
+    with questionpro(numbered_account()) as api:
+        result = sync(tmp_path, entry(api.url, questions={"9200": {"metric": "csat", "primary": True}}))
+    assert (result.status, result.written) == ("failed", 0)
+    assert ("sources.support.questions.9200: primary names one question, and matrix 9200 is the questions of its "
+            "rows 9201, 9202: set primary = true under one row's table") in result.error  # fmt: skip

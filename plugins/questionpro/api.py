@@ -93,23 +93,41 @@ def responses(client: ApiClient, survey_id: int, page_size: int) -> Iterator[dic
         yield from response_list(page)
 
 
-def question_options(client: ApiClient, survey_id: int, page_size: int) -> dict[str, list[str]]:
+@dataclass(frozen=True)
+class QuestionList:
+    """A survey's question list: the ids of its questions, each one's answer options (a matrix's by
+    row), and each matrix's rows, by the matrix's id."""
+
+    questions: set[str]
+    options: dict[str, list[str]]
+    rows: dict[str, list[str]]
+
+    def ids(self) -> set[str]:
+        """Every id the list names: its questions' (matrices' too) and its matrices' rows'."""
+        return self.questions | {row for rows in self.rows.values() for row in rows}
+
+
+def question_list(client: ApiClient, survey_id: int, page_size: int) -> QuestionList:
     """Each question's answer options as the survey lists them (GET …/questions, api_reference
     §3.3), by question id: a question's `answers[].text`, the shape create-question documents; a
     matrix's by row (`rows[{rowID, text, columns[{columnID, text}]}]`, as public clients read it):
     its columns' texts, else the matrix's `columns`, keyed by the `rowID` — each row a question of
     its own, as a response lists the rows of a contact block (its own `questionID`, code `Q2_1`)."""
     first = PageRequest(f"/a/api/v2/surveys/{survey_id}/questions", {"page": 1, "perPage": page_size})
-    found: dict[str, list[str]] = {}
+    found = QuestionList(set(), {}, {})
     for page in client.pages(first, Pages(page_size)):
         for question in (item for item in response_list(page) if isinstance(item, dict)):
-            answers = question.get("answers")
-            if isinstance(answers, list) and question.get("questionID") is not None:
-                found[str(question["questionID"])] = _texts(answers)
-            for row in question.get("rows") if isinstance(question.get("rows"), list) else []:
-                columns = (row.get("columns") or question.get("columns")) if isinstance(row, dict) else None
-                if isinstance(columns, list) and columns and row.get("rowID") is not None:
-                    found[str(row["rowID"])] = _texts(columns)
+            qid = None if question.get("questionID") is None else str(question["questionID"])
+            listed = question.get("rows") if isinstance(question.get("rows"), list) else []
+            rows = [row for row in listed if isinstance(row, dict) and row.get("rowID") is not None]
+            if qid is not None:
+                found.questions.add(qid)
+                found.rows.update({qid: [str(row["rowID"]) for row in rows]} if rows else {})
+            if isinstance(answers := question.get("answers"), list) and qid is not None:
+                found.options[qid] = _texts(answers)
+            for row in rows:
+                if isinstance(columns := row.get("columns") or question.get("columns"), list) and columns:
+                    found.options[str(row["rowID"])] = _texts(columns)
     return found
 
 

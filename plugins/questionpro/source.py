@@ -4,22 +4,22 @@ first time and then through the filter endpoint in date windows from the latest 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import httpx
 
 from cxbridge.detection.fields import asks_for_personal_data
-from cxbridge.errors import DataError
+from cxbridge.errors import ConfigError, DataError
 from cxbridge.http import ApiSource, HeaderToken
-from cxbridge.metrics import NPS_METRICS
 from cxbridge.plugins.questionpro import api
 from cxbridge.plugins.questionpro.config import HOSTS, QuestionProConfig
 from cxbridge.plugins.questionpro.responses import ResponseReader
 from cxbridge.plugins.questionpro.timestamps import response_time
 from cxbridge.privacy import PersonalFields, ignored_questions
-from cxbridge.questions import QuestionPlan
+from cxbridge.normalize import toml_key
+from cxbridge.questions import QuestionOverride, QuestionPlan, survey_overrides
 from cxbridge.records import FeedbackRecord
 from cxbridge.sources import Stream
 from cxbridge.timestamps import parse_timestamp
@@ -27,6 +27,7 @@ from cxbridge.timestamps import parse_timestamp
 FILTER_FORMAT = "%Y-%m-%dT%H:%M:%S"
 LEARNT = "learnt"  # the cursor's key of what was learnt from answers, by survey (`ResponseReader.learnt`)
 COMPLETED, EVERY_RESPONSE = 2, 0  # the filter's resultMode
+NO_ANSWER = ": it is read by no answer; key it by one of them"
 
 
 class QuestionProSource(ApiSource):
@@ -76,18 +77,24 @@ class Responses(Stream):
         super().__init__(source)
         self.source: QuestionProSource = source
         self.readers: dict[str, ResponseReader] = {}  # by survey: see `reader`
+        self.lists: dict[str, api.QuestionList] = {}  # by survey: its question list, read when the config keys questions
+        self.answered: dict[str, set[str]] = {}  # by survey: the question ids its responses read answer
         self.learnt: dict[str, Any] = {}  # by survey: what the saved cursor keeps under `LEARNT` (`restore`)
         self._unlearnt: list[str] = []  # warnings: surveys learning directions whose cursor, saved before, keeps none
 
     def reader(self, survey_id: str) -> ResponseReader:
         """The survey's reader: which of its questions fills a record's nps/csat/ces column is
         decided within the survey, never between two surveys' questions, and a configured `primary`
-        is its own survey's (keyed by the question id, or "<survey id>/<question id>")."""
+        is its own survey's (keyed by the question id, or "<survey id>/<question id>"). A matrix's
+        override reaches its rows, as the question list names them (`_lists`)."""
         if survey_id not in self.readers:
-            config = self.source.config
-            plan = QuestionPlan(config.questions, where=f"sources.{self.source.context.name}", survey=survey_id)
+            config, listed = self.source.config, self.lists.get(survey_id)
+            where = f"sources.{self.source.context.name}"
+            overrides = rows_overrides(config.questions, survey_id, listed.rows if listed else {}, where=where)
+            plan = QuestionPlan(overrides, where=where, survey=survey_id)
             self.readers[survey_id] = ResponseReader(plan, config.columns.mapped(), config.timezone_abbreviations,
                                                      acknowledged=config.acknowledged_weights)  # fmt: skip
+            self.readers[survey_id].options = listed.options if listed else None
             self.readers[survey_id].recall(self.learnt.get(survey_id) or {})
         return self.readers[survey_id]
 
@@ -101,8 +108,9 @@ class Responses(Stream):
         keep = self.source.context.keep_personal_data
         self.restore(cursor)
         for survey_id in self.source.survey_ids():
-            self._learn_options(survey_id)
+            self._list(survey_id)
             reader, since = self.reader(str(survey_id)), (cursor or {}).get(str(survey_id))
+            ignored = {qid for qid, override in reader.plan.overrides.items() if override.ignore}
             if since and LEARNT not in cursor and reader.undirected():
                 self._unlearnt.append(self._unlearnt_warning(survey_id, reader.undirected()))
             since = since or _utc(self.source.start_time())
@@ -114,6 +122,8 @@ class Responses(Stream):
             if reader.undirected():  # all its answers decide a direction: read before any is kept
                 kept = reader.learn(list(kept))
             for response in kept:
+                response = without_questions(response, ignored)
+                self.answered.setdefault(str(survey_id), set()).update(answered(response))
                 yield {"surveyID": survey_id, **(response if keep else without_names(response))}
 
     def _unlearnt_warning(self, survey_id: int, undirected: set[str]) -> str:
@@ -124,14 +134,14 @@ class Responses(Stream):
                 "read: this sync decided from its own answers alone; run cxbridge sync --full-refresh --source "
                 f"{self.source.context.name} once to decide from all of them")  # fmt: skip
 
-    def _learn_options(self, survey_id: int) -> None:
-        """The survey's answer options (`api.question_options`), read once before its responses when
-        the config scores a question other than NPS: a labelled answer's scale is decided from all of
-        them. A question the list gives no options of has each answer told by itself."""
-        reader = self.reader(str(survey_id))
-        scored = any(o.metric is not None and o.metric not in NPS_METRICS for o in reader.plan.overrides.values())
-        if reader.options is None and scored:
-            reader.options = api.question_options(self.source.client, survey_id, self.source.config.page_size)
+    def _list(self, survey_id: int) -> None:
+        """The survey's question list (`api.question_list`), read once before its responses and its
+        reader when the config keys any of its questions: a labelled answer's scale is decided from
+        all of its options, a matrix's override reaches its rows, and a key naming no question is
+        told (`_unknown_keys`). A question the list gives no options of has each answer told by itself."""
+        survey = str(survey_id)
+        if survey not in self.lists and survey not in self.readers and survey_overrides(self.source.config.questions, survey):
+            self.lists[survey] = api.question_list(self.source.client, survey_id, self.source.config.page_size)
 
     def _windows(self, survey_id: int, since: datetime) -> Iterator[dict[str, Any]]:
         """Non-overlapping windows of `window_days` from `since` (inclusive) to now."""
@@ -148,7 +158,25 @@ class Responses(Stream):
 
     def warnings(self) -> list[str]:
         return [f"survey {survey_id}: {warning}" for survey_id, reader in self.readers.items()
-                for warning in [*reader.plan.warnings, *reader.warnings()]] + self._unlearnt  # fmt: skip
+                for warning in [*reader.plan.warnings, *reader.warnings()]] + self._unlearnt + self._unknown_keys()  # fmt: skip
+
+    def _unknown_keys(self) -> list[str]:
+        """The config's question keys naming no question of the surveys read — by their lists, or the
+        answers of the responses read — each with the ids there are: a typo is read by no answer."""
+        known = {survey: listed.ids() | self.answered.get(survey, set()) for survey, listed in self.lists.items()}
+        where, found = f"sources.{self.source.context.name}.questions", []
+        for key in sorted(self.source.config.questions):
+            survey, _, qid = key.rpartition("/")
+            surveys = [survey] if survey else sorted(known)
+            if not known or any(qid.removesuffix("_other") in known.get(each, {qid}) for each in surveys):
+                continue
+            if len(surveys) == 1:
+                ids = f"survey {surveys[0]}: [{where}.{toml_key(key)}] names no question of the survey, whose question ids are "
+                found.append(ids + _ids_text(self.lists[surveys[0]], known[surveys[0]]) + NO_ANSWER)
+            else:
+                ids = "; ".join(f"survey {each}: {_ids_text(self.lists[each], known[each])}" for each in surveys)
+                found.append(f"[{where}.{toml_key(key)}] names no question of the surveys read ({ids}){NO_ANSWER}")
+        return found
 
     def final_cursor(self, cursor: Any) -> Any:
         """The cursor with what the surveys read learnt from their answers, and what it kept of
@@ -192,6 +220,45 @@ class Responses(Stream):
             personal=frozenset({"ipAddress", "latitude", "longitude"}),
             ignored_items=(("questionID", ignored_questions(config.questions, by_survey=True)),),
         )
+
+
+def rows_overrides(given: Mapping[str, QuestionOverride], survey_id: str, rows: Mapping[str, list[str]], *,
+                   where: str) -> dict[str, QuestionOverride]:  # fmt: skip
+    """The config's overrides, each matrix's (of `rows`, by matrix id) reaching its rows as if keyed
+    the same way by each row's id, unless the row's own override, keyed either way, replaces it;
+    ConfigError for a matrix's `primary`, which names one question of its rows, not all."""
+    found = dict(given)
+    for matrix, its_rows in rows.items():
+        key = next((key for key in (f"{survey_id}/{matrix}", matrix) if key in given), None)
+        if key is None:
+            continue
+        if given[key].primary:
+            raise ConfigError(f"{where}.questions.{key}: primary names one question, and matrix {matrix} is the "
+                              f"questions of its rows {', '.join(its_rows)}: set primary = true under one row's table")
+        found |= {key.removesuffix(matrix) + row: given[key] for row in its_rows
+                  if row not in given and f"{survey_id}/{row}" not in given}  # fmt: skip
+    return found
+
+
+def without_questions(response: dict[str, Any], ids: set[str]) -> dict[str, Any]:
+    """The response without its answers to the questions `ids` (ignored: the config's, and the rows
+    of an ignored matrix, which the scrubber does not know of)."""
+    answers = response.get("responseSet")
+    if not ids or not isinstance(answers, list):
+        return response
+    return response | {"responseSet": [a for a in answers if not (isinstance(a, dict) and str(a.get("questionID")) in ids)]}
+
+
+def answered(response: dict[str, Any]) -> set[str]:
+    answers = response.get("responseSet")
+    return {str(a.get("questionID")) for a in answers if isinstance(a, dict)} if isinstance(answers, list) else set()
+
+
+def _ids_text(listed: api.QuestionList, ids: set[str]) -> str:
+    """The question ids, in order, a matrix's followed by its rows' ("9100 (a matrix: its rows 9101, 9102)")."""
+    rows = {row for its_rows in listed.rows.values() for row in its_rows}
+    return ", ".join(qid + (f" (a matrix: its rows {', '.join(listed.rows[qid])})" if qid in listed.rows else "")
+                     for qid in sorted(ids - rows, key=lambda qid: (len(qid), qid)))  # fmt: skip
 
 
 def without_names(response: dict[str, Any]) -> dict[str, Any]:
