@@ -78,3 +78,62 @@ def test_the_store_column_beside_them_is_still_the_store(tmp_path: Path, store, 
     makes a rating, not the numbers."""
     columns = inspected(survey(tmp_path, store, stores))["mapping"]["columns"]
     assert {target: column for target, column in columns.items() if target.startswith("location")} == {field: store}
+
+
+def one_column(folder: Path, header: str, values: list) -> Path:
+    """Twelve rows of an id, a date and `header` holding `values` in turn."""
+    rows = [[f"2024-{n}", f"{n % 28 + 1:02d}.0{n % 9 + 1}.2024", values[n % len(values)]] for n in range(12)]
+    return write_xlsx(folder / "survey_2024.xlsx", {"Antworten": [["ID", "Datum", header], *rows]})
+
+
+def imported(path: Path, *extra: str) -> sqlite3.Connection:
+    result = CliRunner().invoke(cli, ["import", str(path), "--destination", f"sqlite:///{path.parent / 'cx.db'}",
+                                      *extra], catch_exceptions=False)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return sqlite3.connect(path.parent / "cx.db")
+
+
+@pytest.mark.parametrize("header", ["Filiale (1-5)", "Store (1-5)"])
+def test_a_header_naming_a_scale_over_names_of_places_is_the_store_not_a_rating(tmp_path: Path, header):
+    """The other direction of the rule: "Filiale (1-5)" holding 'Berlin', 'München', … names a scale
+    its cells are not on: the store column, its names no answers off a 1–5 scale (no quarantine)."""
+    path = one_column(tmp_path, header, TOWNS)
+    found = inspected(path)
+    assert [(row["field"], row["column"]) for row in found["proposals"] if row["column"] == header] == [
+        ("location_name", header)]  # fmt: skip
+    with imported(path) as db:
+        assert {name for (name,) in db.execute("SELECT location_name FROM feedback")} == set(TOWNS)
+        assert db.execute("SELECT count(*) FROM quarantine").fetchone() == (0,)
+        assert db.execute("SELECT count(*) FROM feedback_scores").fetchone() == (0,)
+
+
+WORDS = ["gut", "schlecht", "sehr gut", "gut", "mittel", "7"]
+
+
+def test_a_score_header_naming_its_scale_over_words_says_they_are_off_it_and_keeps_them_as_text(tmp_path: Path):
+    """"Score (0-10)" holding words (one 7 among them): the header names its scale, so inspect says
+    so and that the words are off it — before, it said the header named no maximum and asked for
+    scale = [0, MAX] — and the words are kept as text, unscored, never quarantined one by one."""
+    path = one_column(tmp_path, "Score (0-10)", WORDS)
+    [proposal] = [row for row in inspected(path)["proposals"] if row["column"] == "Score (0-10)"]
+    assert proposal["field"] == "(question)"
+    assert proposal["evidence"].startswith("the header names a 0–10 scale ('Score (0-10)'), but 10 of 12 answers are "
+                                           "off it (")  # fmt: skip
+    assert "not their maximum" not in proposal["evidence"] and "MAX" not in proposal["evidence"]
+    with imported(path) as db:
+        assert db.execute("SELECT count(*) FROM quarantine").fetchone() == (0,)
+        assert db.execute("SELECT count(*) FROM feedback_scores").fetchone() == (0,)
+        kept = {json.loads(text)["Score (0-10)"] for (text,) in db.execute("SELECT attributes FROM feedback")}
+    assert kept == set(WORDS)
+
+
+def test_a_score_header_naming_its_scale_over_numbers_on_it_is_a_score_of_that_scale(tmp_path: Path):
+    """"Score (0-10)" answered 0–10: in a mystery-shop program the visit's score on 0–10; in a VoC
+    survey a rating whose scale the header names. Before, a second proposal said the header named
+    no maximum (scale = [0, MAX]) and a mystery-shop import kept the score unscored."""
+    path = one_column(tmp_path, "Score (0-10)", [7, 9, 3, 10, 0, 6])
+    evidence = [row["evidence"] for row in inspected(path)["proposals"] if row["column"] == "Score (0-10)"]
+    assert evidence and not any("not their maximum" in text or "MAX" in text for text in evidence)
+    with imported(path, "--program", "mystery_shop") as db:
+        scores = db.execute("SELECT metric, scale_min, scale_max, count(*) FROM feedback_scores GROUP BY 1").fetchall()
+    assert scores == [("mystery_shop", 0, 10, 12)]

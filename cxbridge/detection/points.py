@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from cxbridge.detection import labels as builtin
+from cxbridge.detection.declared_scale import named_scale
 from cxbridge.detection.evidence import Proposal
 from cxbridge.detection.keywords import elsewhen, mentions, says_percent
 from cxbridge.detection.profile import ColumnProfile, answers_shown
@@ -36,13 +37,23 @@ _TOTAL = ("total", "overall", "final", "łącznie", "razem", "итог", "общ
 @dataclass(frozen=True)
 class PointsReading:
     """What a points column's header and values say: its scale (None when the header names
-    points but not their maximum), why, and the answers off the scale."""
+    points but not their maximum, or answers off the one it names: `named`), why, and the answers
+    off the scale."""
 
     scale: tuple[float, float] | None
     evidence: list[str]
     odd: Counter[str] = field(default_factory=Counter)
     total: bool = False  # the header says it is the total (overall) score
     codes: tuple[int, ...] = ()  # no-answer codes (99: `tolerance.no_answer_codes`), not in `odd`
+    named: tuple[float, float] | None = None  # the scale the header names, too many answers off it
+
+    def scale_fix(self, metric: str | None = None) -> str:
+        """How to score the column, whose scale is not known: by `metric`, else its own."""
+        fix = f"to score it, map it under [[metrics]] with {'its metric' if metric is None else f'metric = {metric!r}'}"
+        if self.named is None:
+            return f"{fix} and scale = [0, MAX]"
+        low, high = self.named
+        return f"{fix} and scale = [{_fmt(low)}, {_fmt(high)}], with labels for its answers written in words"
 
     def describe_scale(self) -> str:
         low, high = self.scale or (0, 0)
@@ -84,6 +95,9 @@ def read_points(profile: ColumnProfile) -> PointsReading | None:
     if says_percent(header) or (written and len(written) * 2 >= profile.answered):
         return _percentages(profile, numbers, header, written=bool(written), total=total)
     if stem := mentions(header, "points"):
+        if (named := named_scale(header)) is not None:  # "Score (0-10)": its ends, as a maximum is
+            return _fitted(profile, numbers, (float(named[0]), float(named[1])),
+                           f"the header names a {named[0]}–{named[1]} scale ({header!r})", total=total)  # fmt: skip
         why = (f"the header names points ({stem!r}) but not their maximum, and the values ({profile.example(typed=True)}) are "
                "not percentages, so its scale is not known")  # fmt: skip
         return PointsReading(None, [why], total=total)
@@ -117,7 +131,7 @@ def _fitted(profile: ColumnProfile, numbers: list[float], scale: tuple[float, fl
         shown = answers_shown(list(odd)[:3])
         many = f", {far} more than a point off, too many for typos" if far > slips(answered) else ""
         return PointsReading(None, [f"{why}, but {count} of {answered} answers are off it ({shown}){many}, "
-                                    "so its scale is not known"], total=total)  # fmt: skip
+                                    "so its scale is not known"], total=total, named=scale)  # fmt: skip
     evidence = [why, f"answers {_fmt(min(given))}–{_fmt(max(given))} ({profile.example(typed=True)})"]
     evidence += [code_note(code, numbers.count(code)) for code in codes]
     if odd:
@@ -154,10 +168,9 @@ def propose_points(profile: ColumnProfile, reading: PointsReading, program: str 
     shown by `inspect` as left out of the mapping, unwarned)."""
     if reading.scale is None:
         if program not in POINTS_PROGRAMS:
-            why = f"{'; '.join(reading.evidence)}; kept in attributes, unscored; {_SCALE_FIX}"
+            why = f"{'; '.join(reading.evidence)}; kept in attributes, unscored; {reading.scale_fix()}"
             return Proposal("question", profile.key, 0.3, [why])
-        fix = f"to score it, map it under [[metrics]] with metric = {program!r} and scale = [0, MAX]"
-        return _note(profile, f"{'; '.join(reading.evidence)}; kept as an answer, unscored; {fix}")
+        return _note(profile, f"{'; '.join(reading.evidence)}; kept as an answer, unscored; {reading.scale_fix(program)}")
     if program not in POINTS_PROGRAMS:
         return _note(profile, f"{'; '.join(reading.evidence)}: {reading.describe_scale()}, the score of a mystery-shop "
                               f"visit or an audit, but the program is {program or 'voc'}; kept as an answer, unscored; "
@@ -169,7 +182,6 @@ def propose_points(profile: ColumnProfile, reading: PointsReading, program: str 
     return Proposal(program, profile.key, 0.8 if reading.odd else 0.85, evidence, spec)
 
 
-_SCALE_FIX = "to score it, map it under [[metrics]] with its metric and scale = [0, MAX]"
 _PROGRAM_FIX = ("if the rows are mystery-shop visits or audits, import with --program mystery_shop (or audit), or set "
                 "program in the source, to score it")  # fmt: skip
 _VISIT = {"mystery_shop": "mystery-shop visit", "audit": "audit"}
