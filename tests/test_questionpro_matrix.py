@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+import cxbridge
 from cxbridge.testing.cassettes import api_cassette
 from tests.questionpro_api import (
     API_KEY, REAL_HOST, QuestionProAccount, qp_matrix, qp_question, qp_response, qp_row_answer, questionpro,
@@ -186,3 +187,25 @@ def test_primary_keyed_by_a_matrix_is_refused_naming_its_rows(tmp_path):
     assert (result.status, result.written) == ("failed", 0)
     assert ("sources.support.questions.9200: primary names one question, and matrix 9200 is the questions of its "
             "rows 9201, 9202: set primary = true under one row's table") in result.error  # fmt: skip
+
+
+def test_a_replayed_response_reads_its_rows_by_the_matrix_s_override(tmp_path):
+    """Response 70000004, whose row 9101 answer numbers the scale against the columns, is quarantined
+    under the matrix's override; once the matrix's table says higher_is_better, `cxbridge quarantine
+    replay` (which reads no question list) scores its rows by it, as a sync does: the sync's cursor
+    keeps the matrix's rows. Before, the replay knew no rows of 9100 and stored them unscored."""
+    with questionpro(matrix_account()) as api:
+        first = sync(tmp_path, entry(api.url, questions={"9100": {"metric": "csat", "scale": [1, 5]}}))
+        config = tmp_path / "cxbridge.toml"
+        config.write_text(
+            f'[sources.support]\nconnector = "questionpro"\nbase_url = "{api.url}"\n'
+            'api_key = "${QUESTIONPRO_API_KEY}"\nsurveys = [7654321]\n'
+            '[sources.support.questions.9100]\nmetric = "csat"\nscale = [1, 5]\ndirection = "higher_is_better"\n',
+            encoding="utf-8",
+        )  # fmt: skip
+        replayed = cxbridge.quarantine_replay(config, destination=f"sqlite:///{tmp_path / 'cxbridge.db'}")
+    assert (first.written, first.quarantined) == (3, 1), first.error
+    assert (replayed.results[0].written, replayed.results[0].quarantined) == (1, 0)
+    assert query(tmp_path, "SELECT s.question_id, s.value, s.direction, s.category FROM feedback_scores s JOIN "
+                           "feedback f USING (record_id) WHERE f.source_record_id = '70000004' ORDER BY 1") == [
+        ("9101", 1, "higher_is_better", "dissatisfied"), ("9102", 3, "higher_is_better", "neutral")]  # fmt: skip

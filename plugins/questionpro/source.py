@@ -26,6 +26,7 @@ from cxbridge.timestamps import parse_timestamp
 
 FILTER_FORMAT = "%Y-%m-%dT%H:%M:%S"
 LEARNT = "learnt"  # the cursor's key of what was learnt from answers, by survey (`ResponseReader.learnt`)
+MATRICES = "matrices"  # the cursor's key of each matrix's rows, by survey: a replay reads no question list
 COMPLETED, EVERY_RESPONSE = 2, 0  # the filter's resultMode
 NO_ANSWER = ": it is read by no answer; key it by one of them"
 
@@ -68,7 +69,8 @@ class QuestionProSource(ApiSource):
 class Responses(Stream):
     """Every response of the surveys; the cursor holds each survey's latest response time and,
     under `LEARNT`, the directions its questions took from their answers, which later syncs and
-    replays keep (a cursor an earlier release saved has none)."""
+    replays keep (a cursor an earlier release saved has none), and under `MATRICES` the rows of its
+    matrices, which a matrix's override reaches in a replay too."""
 
     name = "responses"
     primary_key = ("responseID",)
@@ -80,6 +82,7 @@ class Responses(Stream):
         self.lists: dict[str, api.QuestionList] = {}  # by survey: its question list, read when the config keys questions
         self.answered: dict[str, set[str]] = {}  # by survey: the question ids its responses read answer
         self.learnt: dict[str, Any] = {}  # by survey: what the saved cursor keeps under `LEARNT` (`restore`)
+        self.matrices: dict[str, dict[str, list[str]]] = {}  # by survey: what the saved cursor keeps under `MATRICES`
         self._unlearnt: list[str] = []  # warnings: surveys learning directions whose cursor, saved before, keeps none
 
     def reader(self, survey_id: str) -> ResponseReader:
@@ -90,7 +93,8 @@ class Responses(Stream):
         if survey_id not in self.readers:
             config, listed = self.source.config, self.lists.get(survey_id)
             where = f"sources.{self.source.context.name}"
-            overrides = rows_overrides(config.questions, survey_id, listed.rows if listed else {}, where=where)
+            rows = listed.rows if listed else self.matrices.get(survey_id, {})
+            overrides = rows_overrides(config.questions, survey_id, rows, where=where)
             plan = QuestionPlan(overrides, where=where, survey=survey_id)
             self.readers[survey_id] = ResponseReader(plan, config.columns.mapped(), config.timezone_abbreviations,
                                                      acknowledged=config.acknowledged_weights)  # fmt: skip
@@ -102,6 +106,7 @@ class Responses(Stream):
         """What the saved cursor keeps under `LEARNT`, for the readers made from now on: before a
         read, and before `cxbridge quarantine replay` normalizes responses without one."""
         self.learnt = dict((cursor or {}).get(LEARNT) or {})
+        self.matrices = dict((cursor or {}).get(MATRICES) or {})
 
     def read(self, cursor: Any) -> Iterator[dict[str, Any]]:
         config, client = self.source.config, self.source.client
@@ -179,11 +184,16 @@ class Responses(Stream):
         return found
 
     def final_cursor(self, cursor: Any) -> Any:
-        """The cursor with what the surveys read learnt from their answers, and what it kept of
-        the others: a survey's new state lands with the last batch of its responses."""
+        """The cursor with what the surveys read learnt from their answers and the rows of their
+        matrices, and what it kept of the others: a survey's new state lands with the last batch of
+        its responses."""
         learnt = {survey: state for survey, state in self.learnt.items() if survey not in self.readers}
         learnt |= {survey: state for survey, reader in self.readers.items() if (state := reader.learnt())}
-        return cursor if cursor is None and not learnt else {**(cursor or {}), LEARNT: learnt}
+        matrices = {survey: rows for survey, rows in self.matrices.items() if survey not in self.lists}
+        matrices |= {survey: listed.rows for survey, listed in self.lists.items() if listed.rows}
+        if cursor is None and not learnt and not matrices:
+            return cursor
+        return {**(cursor or {}), LEARNT: learnt, **({MATRICES: matrices} if matrices else {})}
 
     def advance_cursor(self, cursor: Any, raw: dict[str, Any]) -> Any:
         try:
@@ -198,7 +208,7 @@ class Responses(Stream):
 
     def parts_read(self, cursor: Any) -> list[str] | None:
         """The surveys the cursor keeps a time of: each one a response was read of."""
-        return sorted(set(cursor) - {LEARNT}) if isinstance(cursor, dict) else None
+        return sorted(set(cursor) - {LEARNT, MATRICES}) if isinstance(cursor, dict) else None
 
     part = "survey"
 
