@@ -13,12 +13,12 @@ import httpx
 from cxbridge.detection.fields import asks_for_personal_data
 from cxbridge.errors import ConfigError, DataError
 from cxbridge.http import ApiSource, HeaderToken
+from cxbridge.normalize import toml_key
 from cxbridge.plugins.questionpro import api
 from cxbridge.plugins.questionpro.config import HOSTS, QuestionProConfig
 from cxbridge.plugins.questionpro.responses import ResponseReader
 from cxbridge.plugins.questionpro.timestamps import response_time
 from cxbridge.privacy import PersonalFields, ignored_questions
-from cxbridge.normalize import toml_key
 from cxbridge.questions import QuestionOverride, QuestionPlan, survey_overrides
 from cxbridge.records import FeedbackRecord
 from cxbridge.sources import Stream
@@ -89,7 +89,7 @@ class Responses(Stream):
         """The survey's reader: which of its questions fills a record's nps/csat/ces column is
         decided within the survey, never between two surveys' questions, and a configured `primary`
         is its own survey's (keyed by the question id, or "<survey id>/<question id>"). A matrix's
-        override reaches its rows, as the question list names them (`_lists`)."""
+        override reaches its rows, as the question list (`_list`) or the saved cursor names them."""
         if survey_id not in self.readers:
             config, listed = self.source.config, self.lists.get(survey_id)
             where = f"sources.{self.source.context.name}"
@@ -260,6 +260,7 @@ def without_questions(response: dict[str, Any], ids: set[str]) -> dict[str, Any]
 
 
 def answered(response: dict[str, Any]) -> set[str]:
+    """The question ids the response answers: ids a key may name though the question list does not."""
     answers = response.get("responseSet")
     return {str(a.get("questionID")) for a in answers if isinstance(a, dict)} if isinstance(answers, list) else set()
 
