@@ -137,3 +137,20 @@ def test_a_score_header_naming_its_scale_over_numbers_on_it_is_a_score_of_that_s
     with imported(path, "--program", "mystery_shop") as db:
         scores = db.execute("SELECT metric, scale_min, scale_max, count(*) FROM feedback_scores GROUP BY 1").fetchall()
     assert scores == [("mystery_shop", 0, 10, 12)]
+
+
+@pytest.mark.parametrize(("header", "values"), [("How likely are you to recommend us (0-10)", TOWNS),
+                                                ("Weiterempfehlung (0-10)", ["ja", "nein", "vielleicht"]),
+                                                ("Weiterempfehlung (0-10)", ["ja", "nein", "1"])])  # fmt: skip
+def test_a_recommend_header_over_words_is_not_told_to_map_them_on_zero_to_one(tmp_path: Path, header, values):
+    """Words under a recommend header naming 0–10 are no NPS: kept unscored, and the advice names no
+    span their numbers make — there are none, or too few (one "1") to make one. Before, it said "if it is a likelihood to recommend
+    asked 0–1, map it … scale = [0, 1]" (every one of no numbers lies in 0–1)."""
+    path = one_column(tmp_path, header, values)
+    [proposal] = [row for row in inspected(path)["proposals"] if row["column"] == header and row["field"] == "(nps)"]
+    assert proposal["evidence"].startswith("the header asks about recommending (")
+    assert "asked 0–1," not in proposal["evidence"] and "[0, 1]" not in proposal["evidence"]
+    assert "map it under [[metrics]] with metric = 'rating' and its scale" in proposal["evidence"]
+    with imported(path) as db:
+        assert db.execute("SELECT count(*) FROM quarantine").fetchone() == (0,)
+        assert db.execute("SELECT count(*) FROM feedback_scores").fetchone() == (0,)

@@ -26,10 +26,11 @@ def nps_result(profile: ColumnProfile, header: str, *, says_nps: bool) -> str | 
 
 def another_quantity(profile: ColumnProfile, metric: str, answer: str) -> str:
     """What to do with numbers under a metric's header that fit none of its scales: map them on the
-    scale they span (0–1, 0–100) if they are its answers, else keep them without the warning — an
+    scale they span (0–1, 0–100; most answers numbers, else they span none) if they are its answers,
+    else keep them without the warning — an
     "OSAT" may be oxygen saturation, an "LTR score" a learning-to-rank score."""
-    span = next(((low, high) for low, high in ((0, 1), (0, 100)) if all(low <= n <= high for n in profile.numbers)),
-                None)  # fmt: skip
+    spans = ((low, high) for low, high in ((0, 1), (0, 100)) if all(low <= n <= high for n in profile.numbers))
+    span = next(spans, None) if 2 * len(profile.numbers) > profile.answered else None  # words make no span
     asked, scale = (f" asked {span[0]}–{span[1]}", f"scale = [{span[0]}, {span[1]}]") if span else ("", "its scale")
     direction = " and its direction" if metric == "ces" else ""
     return (f"to score it, if it is {answer}{asked}, map it under [[metrics]] with metric = {metric!r} and "
