@@ -209,3 +209,18 @@ def test_a_replayed_response_reads_its_rows_by_the_matrix_s_override(tmp_path):
     assert query(tmp_path, "SELECT s.question_id, s.value, s.direction, s.category FROM feedback_scores s JOIN "
                            "feedback f USING (record_id) WHERE f.source_record_id = '70000004' ORDER BY 1") == [
         ("9101", 1, "higher_is_better", "dissatisfied"), ("9102", 3, "higher_is_better", "neutral")]  # fmt: skip
+
+
+def test_a_key_without_a_survey_naming_no_question_of_any_survey_lists_each_survey_s_ids(tmp_path):
+    """Keyed by the question id alone, a key may be any survey's: it is told only when it names no
+    question of any survey read, with each survey's ids; one naming a question of either is not."""
+    account = matrix_account()
+    account.surveys[7654322], account.responses[7654322] = "Delivery CSAT", []
+    account.questions[7654322] = [qp_question(9301, "Q1", "How satisfied are you with us?", BEST_FIRST)]
+    questions = {"9020": {"metric": "csat"}, "9301": {"metric": "csat"}, "9101": {"metric": "csat"}}
+    with questionpro(account) as api:
+        result = sync(tmp_path, entry(api.url, surveys=[7654321, 7654322], questions=questions))
+    assert result.status == "success", result.error
+    assert [warning for warning in result.warnings if "names no question" in warning] == [
+        "[sources.support.questions.9020] names no question of the surveys read (survey 7654321: 9100 (a matrix: its "
+        "rows 9101, 9102); survey 7654322: 9301): it is read by no answer; key it by one of them"]  # fmt: skip
