@@ -179,14 +179,19 @@ def test_an_override_keyed_by_no_question_of_the_survey_is_named_with_the_ids_it
         "question ids are 9002, 9100 (a matrix: its rows 9101, 9102): it is read by no answer; key it by one of them"]
 
 
-def test_primary_keyed_by_a_matrix_is_refused_naming_its_rows(tmp_path):
-    """`primary` names the one question filling the record's column: keyed by a matrix, which is
-    several questions, it is refused before any response is stored, naming the rows to key instead."""
+@pytest.mark.parametrize(("setting", "written"), [({"primary": True}, "primary = true"),
+                                                  ({"question_key": "speed"}, "question_key = 'speed'")])  # fmt: skip
+def test_a_setting_of_one_question_keyed_by_a_matrix_is_refused_naming_its_rows(tmp_path, setting, written):
+    """`primary` (the one question filling the record's column) and `question_key` (the one logical
+    question a question continues) name one question: keyed by a matrix, which is several, they are
+    refused before any response is stored, naming the rows to key instead. Before, the matrix's
+    override was ignored; reaching every row, they would have made every row the primary, or one
+    question of all the rows' answers."""
     with questionpro(numbered_account()) as api:
-        result = sync(tmp_path, entry(api.url, questions={"9200": {"metric": "csat", "primary": True}}))
+        result = sync(tmp_path, entry(api.url, questions={"9200": {"metric": "csat", **setting}}))
     assert (result.status, result.written) == ("failed", 0)
-    assert ("sources.support.questions.9200: primary names one question, and matrix 9200 is the questions of its "
-            "rows 9201, 9202: set primary = true under one row's table") in result.error  # fmt: skip
+    assert (f"sources.support.questions.9200: {written} names one question, and matrix 9200 is the questions of "
+            f"its rows 9201, 9202: set it under one row's table") in result.error  # fmt: skip
 
 
 def test_a_replayed_response_reads_its_rows_by_the_matrix_s_override(tmp_path):

@@ -236,18 +236,25 @@ def rows_overrides(given: Mapping[str, QuestionOverride], survey_id: str, rows: 
                    where: str) -> dict[str, QuestionOverride]:  # fmt: skip
     """The config's overrides, each matrix's (of `rows`, by matrix id) reaching its rows as if keyed
     the same way by each row's id, unless the row's own override, keyed either way, replaces it;
-    ConfigError for a matrix's `primary`, which names one question of its rows, not all."""
+    ConfigError for a matrix's `primary` or `question_key`, which name one question, not all its rows."""
     found = dict(given)
     for matrix, its_rows in rows.items():
         key = next((key for key in (f"{survey_id}/{matrix}", matrix) if key in given), None)
         if key is None:
             continue
-        if given[key].primary:
-            raise ConfigError(f"{where}.questions.{key}: primary names one question, and matrix {matrix} is the "
-                              f"questions of its rows {', '.join(its_rows)}: set primary = true under one row's table")
+        if one := _of_one_question(given[key]):
+            raise ConfigError(f"{where}.questions.{key}: {one} names one question, and matrix {matrix} is the "
+                              f"questions of its rows {', '.join(its_rows)}: set it under one row's table")
         found |= {key.removesuffix(matrix) + row: given[key] for row in its_rows
                   if row not in given and f"{survey_id}/{row}" not in given}  # fmt: skip
     return found
+
+
+def _of_one_question(override: QuestionOverride) -> str | None:
+    """The setting of the override that names one question (`primary`, `question_key`), as written."""
+    if override.primary:
+        return "primary = true"
+    return f"question_key = {override.question_key!r}" if override.question_key else None
 
 
 def without_questions(response: dict[str, Any], ids: set[str]) -> dict[str, Any]:
