@@ -357,3 +357,108 @@ def test_a_recorded_pick_group_rank_and_labels_with_numbers_land_as_qualtrics_wr
     assert json.loads(attributes) == {key: values[key] for key in ("Q_URL", "surveyname", "uniqueid")}
     assert query(tmp_path, "SELECT COUNT(*) FROM feedback WHERE nps IS NOT NULL OR csat IS NOT NULL") == [(0,)]
     assert not {"ipAddress", "locationLatitude", "locationLongitude"} & set(json.loads(raw)["values"])
+
+
+STAR_QSF = VENDOR / "five_star_rating_slider.qsf"  # thiagobottoni/Qualtrics-Library's 5-star slider (README.md)
+STARS = [5, 4, 4, 3, 2, 1, 5, 4]  # stars given to its one row, "Produto" (answer key QID1_1)
+
+
+def star_survey(tmp_path, monkeypatch, answers: list[dict[str, Any]], *, change: dict[str, Any] | None = None,
+                questions: dict[str, Any] | None = None):  # fmt: skip
+    """The real star slider's survey (`QID1`: "Quão satisfeito(a) você está com o nosso produto?",
+    `Slider`/`STAR`, `StarCount` 5, discrete stars) served as its survey-definitions answer, its
+    question's payload updated by `change`; one JSON-export response per dict of answers."""
+    monkeypatch.setattr(QualtricsSource, "sleep", staticmethod(lambda seconds: None))
+    monkeypatch.setenv("QUALTRICS_API_TOKEN", TOKEN)
+    qsf = json.loads(STAR_QSF.read_text(encoding="utf-8"))
+    [slider] = [e["Payload"] for e in qsf["SurveyElements"] if e["Element"] == "SQ"]
+    survey = qsf["SurveyEntry"]["SurveyID"]
+    account = QualtricsAccount()
+    account.add_survey(survey, qsf["SurveyEntry"]["SurveyName"])
+    account.definitions = {survey: {"SurveyID": survey, "SurveyName": qsf["SurveyEntry"]["SurveyName"],
+                                    "Questions": {"QID1": slider | (change or {})}}}  # fmt: skip
+    account.put(survey, *[export_record(f"R_star{n}", f"2022-11-{n + 14}T10:00:00Z", given)
+                          for n, given in enumerate(answers)])  # fmt: skip
+    with qualtrics(account) as api:
+        return sync(tmp_path, {"connector": "qualtrics", "api_token": "${QUALTRICS_API_TOKEN}", "surveys": [survey],
+                               "base_url": api.url + ROOT, **({"questions": questions} if questions else {})})
+
+
+def test_a_real_star_slider_asking_how_satisfied_is_csat_on_one_to_its_stars(tmp_path, monkeypatch):
+    """Its words ask satisfaction, so its stars are a CSAT on 1–5 (as a Typeform or Google Forms
+    star rating so worded is): the month's CSAT % is the share of four and five stars. It was kept
+    unscored, with a warning calling its row "Produto" an answer label."""
+    result = star_survey(tmp_path, monkeypatch, [{"QID1_1": stars} for stars in STARS])
+    assert (result.status, result.written, result.quarantined) == ("success", len(STARS), 0), result.error
+    satisfied, dissatisfied = sum(v >= 4 for v in STARS), sum(v <= 2 for v in STARS)
+    assert query(tmp_path, "SELECT responses, satisfied, neutral, dissatisfied, csat_pct FROM csat_by_month") == [
+        (len(STARS), satisfied, len(STARS) - satisfied - dissatisfied, dissatisfied, 100 * satisfied / len(STARS)),
+    ]  # fmt: skip
+    assert query(tmp_path, "SELECT DISTINCT question_id, question_text, scale_min, scale_max FROM feedback_scores") == [
+        ("QID1_1", "Quão satisfeito(a) você está com o nosso produto? - Produto", 1.0, 5.0),
+    ]
+    assert result.warnings == []
+
+
+def test_each_row_of_a_star_slider_is_its_own_question_key(tmp_path, monkeypatch):
+    """A star slider of three rows answers each under its own key (`QID1_1` … `QID1_3`, one column
+    per slider bar): each row scored on its own, titled with its row; the first is the record's csat."""
+    rows = {"1": {"Display": "Produto"}, "2": {"Display": "Entrega"}, "3": {"Display": "Atendimento"}}
+    answers = [{"QID1_1": 5, "QID1_2": 2, "QID1_3": 4}, {"QID1_1": 3, "QID1_2": 1, "QID1_3": 5}]
+    result = star_survey(tmp_path, monkeypatch, answers, change={"Choices": rows, "ChoiceOrder": [1, 2, 3]})
+    assert (result.status, result.written, result.quarantined) == ("success", 2, 0), result.error
+    scored = query(tmp_path, "SELECT question_id, question_text, value, category FROM feedback_scores "
+                             "JOIN feedback USING (record_id) ORDER BY source_record_id, question_id")  # fmt: skip
+    category = {5: "satisfied", 4: "satisfied", 3: "neutral", 2: "dissatisfied", 1: "dissatisfied"}
+    text = "Quão satisfeito(a) você está com o nosso produto?"
+    assert scored == [(key, f"{text} - {rows[key[-1]]['Display']}", float(stars), category[stars])
+                      for given in answers for key, stars in given.items()]  # fmt: skip
+    assert query(tmp_path, "SELECT csat FROM feedback ORDER BY source_record_id") == [(5.0,), (3.0,)]
+
+
+def test_a_star_slider_whose_words_name_no_metric_is_kept_unscored_saying_what_it_is(tmp_path, monkeypatch):
+    """Worded as the survey's own English version asks it ("Please rate our product"), the stars name
+    no metric: kept as answers, and the warning says it is a 5-star slider, not an answer label."""
+    result = star_survey(tmp_path, monkeypatch, [{"QID1_1": stars} for stars in STARS],
+                         change={"QuestionText": "Please rate our product"})  # fmt: skip
+    assert (result.status, result.written) == ("success", len(STARS)), result.error
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback_scores") == [(0,)]
+    assert result.warnings == [
+        "survey SV_0VerIwEzyJbhCNU: question QID1_1 ('Please rate our product - Produto'): a 5-star slider, not "
+        'scored: its words name no metric; to score it, set metric (e.g. "csat" or "rating") and scale = [1, 5] '
+        "under [sources.qualtrics_samples.questions.QID1]"
+    ]
+    [(answers,)] = query(tmp_path, "SELECT answers FROM feedback WHERE source_record_id = 'R_star0'")
+    assert json.loads(answers) == {"QID1_1": {"text": "Please rate our product - Produto", "value": 5, "label": None}}
+
+
+def test_a_bar_slider_asking_how_satisfied_says_its_range_is_not_read_as_a_scale(tmp_path, monkeypatch):
+    """The same question as a plain slider (0–100, the payload's CSSliderMin/Max) is not scored: the
+    warning says so, with the scale to set, and no longer calls its row an answer label."""
+    result = star_survey(tmp_path, monkeypatch, [{"QID1_1": 80}], change={"Selector": "HSLIDER"})
+    assert (result.status, result.written) == ("success", 1), result.error
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback_scores") == [(0,)]
+    assert result.warnings == [
+        "survey SV_0VerIwEzyJbhCNU: question QID1_1 ('Quão satisfeito(a) você está com o nosso produto? - Produto'): "
+        "a slider from 0 to 100, not scored: a slider's range is not read as a scale; to score it, set metric "
+        '(e.g. "csat" or "rating") and scale = [0, 100] under [sources.qualtrics_samples.questions.QID1]'
+    ]
+
+
+def test_a_configured_scale_other_than_the_stars_quarantines_the_answers_naming_both(tmp_path, monkeypatch):
+    """scale = [1, 7] on 5 stars would read a 5-star answer as a neutral point of 1–7: every answer
+    is refused, naming the stars and the scale to set (`point-of-another-scale`); [0, 5] is taken,
+    for a survey whose respondents may drag to 0 stars."""
+    result = star_survey(tmp_path, monkeypatch, [{"QID1_1": 5}, {"QID1_1": 4}],
+                         questions={"QID1": {"metric": "csat", "scale": [1, 7]}})  # fmt: skip
+    assert (result.written, result.quarantined) == (0, 2)
+    assert query(tmp_path, "SELECT DISTINCT kind, field, error FROM quarantine") == [(
+        "point-of-another-scale", "QID1_1",
+        "question 'QID1_1': a 5-star slider answers 1 to 5 stars, not the points of scale = [1, 7], and none of its "
+        "answers is scored on that; set scale = [1, 5] under [sources.qualtrics_samples.questions.QID1] (or remove "
+        "scale), then `cxbridge sync --full-refresh` reads the answers stored before on it too",
+    )]  # fmt: skip
+    zero = star_survey(tmp_path / "zero", monkeypatch, [{"QID1_1": 0}, {"QID1_1": 5}],
+                       questions={"QID1": {"metric": "csat", "scale": [0, 5]}})  # fmt: skip
+    assert (zero.written, zero.quarantined) == (2, 0), zero.error
+    assert query(tmp_path / "zero", "SELECT value, normalized FROM feedback_scores ORDER BY value") == [(0.0, 0.0), (5.0, 100.0)]

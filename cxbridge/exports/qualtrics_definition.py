@@ -25,10 +25,12 @@ class Question:
     qid: str
     text: str
     export_tag: str | None = None
-    kind: str = "other"  # nps, choice, multi, matrix, matrix_multi, text, other
+    kind: str = "other"  # nps, choice, multi, matrix, matrix_multi, slider, text, other
     choices: dict[str, Choice] = field(default_factory=dict)  # choice id → label and recode
     answers: dict[str, Choice] = field(default_factory=dict)  # matrix scale points: answer id → label, recode
     paragraph: bool = False  # a multi-line or essay text entry (TE, selector ML or ESTB): a comment box
+    stars: int | None = None  # a star slider's StarCount: each row is answered 0 to that many stars
+    slider: tuple[float, float] | None = None  # a bar or slider's CSSliderMin–CSSliderMax
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,8 @@ class ColumnMeaning:
     choices: dict[str, float]  # answer label → value (numeric recodes only)
     marks_no_answer: bool = False  # the definition flags its no-answer options: a negative value is a score
     paragraph: bool = False  # a multi-line or essay text entry
+    stars: int | None = None  # a star slider's row: rated 1 to this many stars
+    slider: tuple[float, float] | None = None  # a bar or slider's row: its range
 
 
 @dataclass
@@ -59,10 +63,10 @@ class SurveyDefinition:
 
     def answer_keys(self) -> list[str]:
         """The keys a response's single answers go under, in the definition's order: a
-        question's id, one per row of a matrix (`QID5_2`), a text entry's `QID19_TEXT`."""
+        question's id, one per row of a matrix or a slider (`QID5_2`), a text entry's `QID19_TEXT`."""
         keys = []
         for question in self.questions.values():
-            if question.kind in ("matrix", "matrix_multi"):
+            if question.kind in ("matrix", "matrix_multi", "slider"):
                 keys += [f"{question.qid}_{row}" for row in question.choices]
             elif question.kind == "text":
                 keys.append(f"{question.qid}_TEXT")
@@ -87,6 +91,10 @@ class SurveyDefinition:
         return self._choice_meaning(question, first, second)
 
     def _choice_meaning(self, question: Question, first: str | None, second: str | None) -> ColumnMeaning:
+        if question.kind == "slider" and first is not None:  # a row's answer is a number: stars, or a point of 0–100
+            row = question.choices.get(first)
+            text = f"{question.text} - {row.label}" if row and row.label else question.text
+            return ColumnMeaning(question.qid, text, "scale", {}, stars=question.stars, slider=question.slider)
         if question.kind in ("matrix", "matrix_multi") and first is not None:
             row = question.choices.get(first)
             text = f"{question.text} - {row.label}" if row else question.text
@@ -144,7 +152,26 @@ def _pascal_question(qid: str, payload: dict[str, Any]) -> Question:
     kind = _kind(payload.get("QuestionType"), payload.get("Selector"), payload.get("SubSelector"))
     text = plain_text(payload.get("QuestionText") or "") or plain_text(payload.get("QuestionDescription") or "")
     return Question(qid, text, payload.get("DataExportTag"), kind, choices, answers,
-                    paragraph=_paragraph(payload.get("QuestionType"), payload.get("Selector")))  # fmt: skip
+                    paragraph=_paragraph(payload.get("QuestionType"), payload.get("Selector")),
+                    stars=_stars(payload) if kind == "slider" else None,
+                    slider=_slider_range(payload) if kind == "slider" else None)  # fmt: skip
+
+
+def _stars(payload: dict[str, Any]) -> int | None:
+    """A star slider's number of stars (`Selector` STAR, `Configuration.StarCount`); None for a bar or a slider."""
+    count = (payload.get("Configuration") or {}).get("StarCount")
+    if payload.get("Selector") != "STAR" or isinstance(count, bool) or not isinstance(count, int | str):
+        return None
+    return int(count) if str(count).isdigit() and int(count) >= 2 else None
+
+
+def _slider_range(payload: dict[str, Any]) -> tuple[float, float] | None:
+    """A bar or slider's `Configuration.CSSliderMin`–`CSSliderMax`; None for stars, or without both."""
+    configuration = payload.get("Configuration") or {}
+    ends = [_recode(configuration.get(end)) for end in ("CSSliderMin", "CSSliderMax")]
+    if payload.get("Selector") == "STAR" or not all(isinstance(end, int | float) for end in ends):
+        return None
+    return (ends[0], ends[1]) if ends[0] < ends[1] else None  # type: ignore[return-value]
 
 
 def _keyed(choices: Any) -> dict[Any, dict[str, Any]]:
@@ -180,7 +207,7 @@ def _kind(question_type: str | None, selector: str | None, sub_selector: str | N
         return "matrix_multi" if sub_selector == "MultipleAnswer" else "matrix"
     if question_type == "TE":
         return "text"
-    return "other"
+    return "slider" if question_type == "Slider" else "other"
 
 
 def _paragraph(question_type: str | None, selector: str | None) -> bool:

@@ -24,6 +24,7 @@ from cxbridge.questions import Question, QuestionPlan
 from cxbridge.records import FeedbackRecord
 from cxbridge.tables import RecordRows
 from cxbridge.tabular import values as coerce
+from cxbridge.tabular.cells import whole_number
 from cxbridge.timestamps import parse_timestamp
 
 FIELD_DEFAULTS = {
@@ -33,7 +34,7 @@ FIELD_DEFAULTS = {
 SKIPPED = fields.PERSONAL | {"_recordId", "responseId", "startDate", "endDate", "recordedDate", "status", "finished",
                              "progress", "duration"}  # fmt: skip
 _QUESTION_KEY = re.compile(r"^QID\d+")
-_KINDS = {"nps": "nps", "choice": "choice", "multi": "multi", "text": "text"}
+_KINDS = {"nps": "nps", "choice": "choice", "multi": "multi", "text": "text", "scale": "scale"}
 
 
 class SurveyReader:
@@ -63,9 +64,11 @@ class SurveyReader:
         self._submitted_text: str | None = None  # `_submitted`'s
         self.weights = WeightFields("embedded data", acknowledged=acknowledged)
         keys = definition.answer_keys() if definition else []
-        keys += [key for key in plan.overrides if _QUESTION_KEY.match(key) and key not in keys]
+        rows = {key.rsplit("_", 1)[0] for key in keys}  # a matrix's or slider's: its override reads its rows
+        keys += [key for key in plan.overrides if _QUESTION_KEY.match(key) and key not in keys and key not in rows]
         questions = [found for key in keys if key not in self.mapped and (found := self._question(key)) is not None]
         plan.decide_primaries(questions)
+        self.sliders = [note for question, also in questions if (note := self._unscored_slider(question, also))]
         self.comment_questions = () if "comment" in columns else explaining(
             plan.reading(question, also=also) for question, also in questions
         )  # fmt: skip
@@ -239,13 +242,50 @@ class SurveyReader:
         except DataError as exc:
             raise exc.restated(f"{key}: {exc}", field=key) from None
 
+    def _unscored_slider(self, question: Question, also: tuple[str, ...]) -> str | None:
+        """What a slider row kept unscored is, and the setting that scores it, when no override decides
+        it: a star slider whose words name no metric, or a bar or slider, whose range is not read as a scale."""
+        meaning = self.definition.meaning(question.id) if self.definition else None
+        if meaning is None or meaning.kind != "scale" or any(key in self.plan.overrides for key in (question.id, *also)):
+            return None  # fmt: skip
+        if (reading := self.plan.reading(question, also=also)) is None or reading.spec is not None:
+            return None
+        if meaning.stars:
+            what, why, scale = f"a {meaning.stars}-star slider", "its words name no metric", (1, meaning.stars)
+        elif meaning.slider:
+            low, high = (whole_number(end) for end in meaning.slider)
+            what, why, scale = f"a slider from {low} to {high}", "a slider's range is not read as a scale", meaning.slider
+        else:
+            return None
+        table = f"[{self.plan.where}.questions.{meaning.qid}]"
+        low, high = (whole_number(end) for end in scale)
+        return (f"question {question.id} ({question.text!r}): {what}, not scored: {why}; to score it, set metric "
+                f'(e.g. "csat" or "rating") and scale = [{low}, {high}] under {table}')  # fmt: skip
+
+    def _off_stars(self, question: Question, also: tuple[str, ...]) -> str | None:
+        """Why a star slider's answers are not scored on the scale the config gives it: one that
+        stops short of its stars or past them (4 stars of 5 neutral on [1, 7]); None when it fits."""
+        if question.scale is None or (reading := self.plan.reading(question, also=also)) is None or reading.spec is None:
+            return None  # fmt: skip
+        low, high = reading.spec.scale_bounds
+        stars = int(question.scale[1])  # only a star slider's row has a scale here: 1 to its stars
+        if high == stars and low in (0, 1):  # 0 stars can be chosen (by dragging) when the survey lets it
+            return None
+        table = next((f"[{self.plan.where}.questions.{key}]" for key in (question.id, *also) if key in self.plan.overrides),
+                     f"[{self.plan.where}.questions.{question.id}]")  # fmt: skip
+        return (f"question {question.id!r}: a {stars}-star slider answers 1 to {stars} stars, not the points of scale = "
+                f"[{whole_number(low)}, {whole_number(high)}], and none of its answers is scored on that; set "
+                f"scale = [1, {stars}] under {table} (or remove scale), then `cxbridge sync --full-refresh` reads the "
+                "answers stored before on it too")  # fmt: skip
+
     def _question(self, key: str) -> tuple[Question, tuple[str, ...]] | None:
         """The question an answer key belongs to (None: embedded data), cached per key."""
         if key not in self._questions:
             meaning = self.definition.meaning(key) if self.definition else None
             if meaning is not None:
                 kind = _KINDS.get(meaning.kind, "other")
-                question = Question(id=key, text=meaning.text, kind=kind, choices=meaning.choices,
+                scale = (1.0, float(meaning.stars)) if meaning.stars else None  # a star slider: 1 to its stars
+                question = Question(id=key, text=meaning.text, kind=kind, scale=scale, choices=meaning.choices,
                                     paragraph=meaning.paragraph)  # fmt: skip
                 self._questions[key] = (question, (meaning.qid,) if meaning.qid != key else ())
             elif _QUESTION_KEY.match(key):  # not in the definition: a `…_TEXT` key is still a text entry
@@ -260,6 +300,8 @@ class SurveyReader:
         chosen (`fields.chosen`)."""
         value, label = fields.chosen(value, label)
         shown = _shown(label)
+        if (why := self._off_stars(found[0], found[1])) is not None:
+            raise DataError(why, field=key, kind="point-of-another-scale")
         if not (self.remembered and _rememberable(value)):
             return self.plan.answer(found[0], value, label=shown, also=found[1])
         known = self._answers.get(key)

@@ -147,7 +147,7 @@ class ResponsesStream(Stream):
 
     def warnings(self) -> list[str]:
         return [f"survey {survey_id}: {warning}" for survey_id, reader in self.readers.items()
-                for warning in [*reader.plan.warnings, *reader.weights.warnings()]]  # fmt: skip
+                for warning in [*reader.plan.warnings, *reader.sliders, *reader.weights.warnings()]]  # fmt: skip
 
     def final_cursor(self, cursor: Any) -> Any:
         return dict(self.committed)
