@@ -5,13 +5,16 @@ in the documented JSON shape keyed by their real question ids, numbers checked b
 
 from __future__ import annotations
 
+import csv
 import json
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from cxbridge.cli.main import cli
 from cxbridge.exports import load_definition
 from cxbridge.metrics import nps_category
 from cxbridge.plugins.qualtrics.source import QualtricsSource
@@ -462,3 +465,28 @@ def test_a_configured_scale_other_than_the_stars_quarantines_the_answers_naming_
                        questions={"QID1": {"metric": "csat", "scale": [0, 5]}})  # fmt: skip
     assert (zero.written, zero.quarantined) == (2, 0), zero.error
     assert query(tmp_path / "zero", "SELECT value, normalized FROM feedback_scores ORDER BY value") == [(0.0, 0.0), (5.0, 100.0)]
+
+
+def test_a_star_sliders_csv_export_imported_with_its_qsf_is_csat_on_its_stars(tmp_path):
+    """The same survey's CSV export (three header rows: export tags, question texts, import ids)
+    imported with its .qsf: the slider's row holds the stars chosen, not choice recodes, so the
+    definition given scores it — it was kept unscored, the summary asking for the definition it had."""
+    header = ["StartDate", "EndDate", "Status", "Progress", "Duration (in seconds)", "Finished", "RecordedDate",
+              "ResponseId", "Q1_1"]  # fmt: skip
+    texts = [*header[:8], "Quão satisfeito(a) você está com o nosso produto? - Produto"]
+    ids = [json.dumps({"ImportId": key}) for key in ("startDate", "endDate", "status", "progress", "duration",
+                                                      "finished", "recordedDate", "_recordId", "QID1_1")]  # fmt: skip
+    rows = [[f"2022-11-{14 + n} 10:00:00", f"2022-11-{14 + n} 10:01:00", 0, 100, 60, 1, f"2022-11-{14 + n} 10:01:00",
+             f"R_star{n}", stars] for n, stars in enumerate(STARS)]  # fmt: skip
+    export = tmp_path / "stars.csv"
+    with export.open("w", encoding="utf-8", newline="") as out:
+        csv.writer(out).writerows([header, texts, ids, *rows])
+    run = CliRunner().invoke(cli, ["import", str(export), "--definition", str(STAR_QSF), "--db",
+                                   str(tmp_path / "cxbridge.db"), "--format", "json"])  # fmt: skip
+    assert run.exit_code == 0, run.output
+    assert "give the survey definition" not in run.output
+    satisfied = sum(v >= 4 for v in STARS)
+    assert query(tmp_path, "SELECT responses, satisfied, csat_pct FROM csat_by_month") == [
+        (len(STARS), satisfied, round(100 * satisfied / len(STARS), 1)),
+    ]
+    assert query(tmp_path, "SELECT DISTINCT scale_min, scale_max FROM feedback_scores") == [(1.0, 5.0)]

@@ -35,7 +35,7 @@ def propose(
     proposals += propose_fields(free)
     recoded = table.format in RECODED_FORMATS
     for profile in free.values():
-        proposals += propose_scores(profile, recoded=recoded and not profile.column.choices)
+        proposals += propose_scores(profile, recoded=recoded)
         if comment := propose_comment(profile):
             proposals.append(comment)
         if table.format == "google_forms" and (multi := propose_multi_choice(profile)):

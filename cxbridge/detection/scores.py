@@ -41,9 +41,11 @@ TO_SCORE_IT = "to score it, map it under [[metrics]] with its metric, scale and 
 def propose_scores(profile: ColumnProfile, *, recoded: bool = False) -> list[Proposal]:
     """The metric proposals for one column (an empty list for unscored columns); `recoded`: the
     file is an export whose numbers stand for answer options (Qualtrics), so numbers alone say
-    nothing about a scale's direction."""
+    nothing about a scale's direction — but in a column whose choices the definition gives (they
+    say what each number shows) or a slider's row (its numbers are the answers: stars, points)."""
     if not profile.filled or profile.dates or profile.of_emails:
         return []
+    recoded = recoded and not profile.column.choices and profile.column.kind != "scale"
     header = profile.column.label
     if comment_of_a_group(header) and profile.text_share >= 0.8:
         return []  # the recommend or satisfaction words are its group's title, the question it comments on

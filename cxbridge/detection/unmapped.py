@@ -39,8 +39,7 @@ def unmapped_scored(
     left = {f.column for f in known.fields.values()} | set(known.metadata) | chosen
     profiles = profile_table(table, PREVIEW, skip=left)  # not the mapped: 120 comments of 260 KB took 1.1 s of CPU
     recoded = table.format in RECODED_FORMATS
-    proposals = [p for profile in profiles.values() for p in propose_scores(profile, recoded=recoded and
-                                                                            not profile.column.choices)]  # fmt: skip
+    proposals = [p for profile in profiles.values() for p in propose_scores(profile, recoded=recoded)]
     scored = {p.column for p in proposals if p.target in SCORED and p.mapped}
     headers = [column.label for column in table.columns]
     visits, _ = propose_visit_scores({k: v for k, v in profiles.items() if k not in scored}, program=program,
