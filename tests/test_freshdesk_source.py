@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from fractions import Fraction
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from cxbridge.plugins.freshdesk.source import FreshdeskSource
 from cxbridge.respondents import RespondentKeys, salted_hash
 from cxbridge.testing import HttpSourceConformance, SourceUnderTest
 from cxbridge.testing.cassettes import api_cassette
+from tests.conftest import half_up
 from tests.freshdesk_api import API_KEY, REAL_HOST, SURVEYS, Helpdesk, freshdesk, rating, support_helpdesk, ticket
 from tests.local_api import Reply
 from tests.sqlite_runs import query, source_config, sync_source
@@ -343,6 +345,32 @@ def test_each_rating_is_read_on_the_scale_of_its_own_surveys_question(tmp_path):
         ("9104", full["questions"][0]["label"], seven.index(-102) + 1.0, 7.0, round(100 * 1 / 6, 6), "dissatisfied"),
     ]
     assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month") == [(4, 50.0)]
+
+
+def test_the_overall_question_spelled_default_questions_is_the_records_csat_and_the_singular_wins_over_it(tmp_path):
+    """The reference keys the overall question `default_question` on classic and custom surveys
+    alike; test helpers seen in the index of public code (unattributed, tests/data/vendor/freshdesk/
+    README.md) give a classic survey's as `default_questions`. Read under that plural, it was a score
+    of its own: the record's csat empty and csat_by_month counting nothing. Now either spelling is
+    the overall question, read on the survey's `default_question` points; a rating holding both is
+    counted once, by `default_question`, the plural kept as a score of its own."""
+    overall = {1: 1, 2: 3, 3: 102, 4: 2, 5: 3}  # rating → its overall answer: classic 1 Happy … 3 Unhappy; 102 of seven
+    spelled = {1: "default_questions", 2: "default_questions", 3: "default_questions", 4: "default_question"}
+    ratings = [rating(n) | {"ratings": {spelled[n]: value}} for n, value in overall.items() if n in spelled]
+    ratings.append(rating(5) | {"ratings": {"default_question": 3, "default_questions": 1}})
+    with freshdesk(Helpdesk(ratings=ratings)) as api:
+        result = sync(tmp_path, entry(api.url, ticket_context=False))
+    assert (result.status, result.written, result.quarantined) == ("success", 5, 0), result.error
+    seven = [-103, -102, -101, 100, 101, 102, 103]
+    assert query(tmp_path, "SELECT source_record_id, csat, csat_normalized FROM feedback ORDER BY 1") == [
+        ("9101", 3.0, 100.0), ("9102", 1.0, 0.0), ("9103", seven.index(102) + 1.0, round(100 * 5 / 6, 6)),
+        ("9104", 2.0, 50.0), ("9105", 1.0, 0.0)]  # fmt: skip
+    assert query(tmp_path, "SELECT question_id, value, is_primary FROM feedback_scores JOIN feedback USING (record_id) "
+                           "WHERE source_record_id = '9105' ORDER BY 1") == [
+        ("default_question", 1.0, 1), ("default_questions", 3.0, 0)]  # fmt: skip
+    satisfied = sum(value in (1, 102, 103) for value in overall.values())  # classic top box; seven points' top two
+    assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month") == [
+        (len(overall), half_up(Fraction(100 * satisfied, len(overall))))]  # fmt: skip
 
 
 def test_labels_follow_each_questions_own_scale_and_none_is_invented(tmp_path):

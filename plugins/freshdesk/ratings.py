@@ -119,7 +119,7 @@ def normalize_rating(
         raise DataError(f"the rating has no ratings by question id: {quoted(ratings)}", field="ratings",
                         kind="no-ratings")  # fmt: skip
     survey = str(raw.get("survey_id"))
-    values = {qid: _value(qid, value) for qid, value in ratings.items()}
+    values = {qid: _value(qid, value) for qid, value in _overall_spelled_once(ratings).items()}
     for qid, value in values.items():
         question = questions.get((survey, qid))
         if value not in CLASSIC and (question is None or not question.accepted):
@@ -132,6 +132,15 @@ def normalize_rating(
     if raw.get("feedback"):
         answers.append(AnswerInput("feedback", raw["feedback"], "Feedback", is_comment=True))
     return build_rated(raw, builder, answers, context)
+
+
+def _overall_spelled_once(ratings: dict[str, Any]) -> dict[str, Any]:
+    """`ratings` with a `default_questions` read as the overall `default_question` — the reference
+    names only the singular, test helpers of Freshdesk's own give classic surveys' the plural — unless
+    the singular is there too: then it is the overall question and the plural a question of its own."""
+    if "default_questions" not in ratings or "default_question" in ratings:
+        return ratings
+    return {"default_question" if qid == "default_questions" else qid: value for qid, value in ratings.items()}
 
 
 def _value(question_id: str, given: Any) -> int:
