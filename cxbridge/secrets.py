@@ -8,6 +8,7 @@ in plain text into `cxbridge.toml`. The environment lookup is the built-in, last
 from __future__ import annotations
 
 import re
+import tomllib
 from collections.abc import Callable
 from typing import Annotated, Any, NamedTuple
 
@@ -120,18 +121,30 @@ class MissingSecretError(LookupError):
         super().__init__(unset_message(unset))
 
     def on_lines(self, text: str) -> list[Unset]:
-        """`unset`, each with its line in the config's `text`: the k-th unset `${NAME}` on the
-        k-th line (outside comments) holding `${NAME}`, as keys come in the order of the file."""
-        lines: dict[str, list[int]] = {}
-        for number, line in enumerate(text.splitlines(), 1):
-            if not line.lstrip().startswith("#"):
-                for name in dict.fromkeys(_REFERENCE.findall(line.replace("$${", ""))):
-                    lines.setdefault(name, []).append(number)
-        located = []
-        for miss in self.unset:
-            left = lines.get(miss.name, [])
-            located.append(miss._replace(line=left.pop(0) if left else None))
-        return located
+        """`unset`, each with the line of its `${NAME}` in the config's `text` (none where not found)."""
+        lines = reference_lines(text)
+        return [miss._replace(line=lines.get((miss.path, miss.name))) for miss in self.unset]
+
+
+def reference_lines(text: str) -> dict[tuple[str, str], int]:
+    """The line of each `${NAME}` by the key holding it (`sources.x.metrics[1].scale`) and NAME.
+    tomllib gives no positions, so the text is parsed again with each `${NAME}` renamed
+    `${L<line>_NAME}`: `substitute` then names every key of every table, array of tables, inline
+    table and dotted key with its reference's line. The first line where one key holds a NAME
+    twice; {} for a text that does not parse."""
+    marked = "\n".join(_REFERENCE.sub(lambda found, n=n: f"${{L{n}_{found.group(1)}}}", line)
+                       for n, line in enumerate(text.split("\n"), 1))  # fmt: skip
+    try:
+        substitute(tomllib.loads(marked), lambda name: None)
+    except tomllib.TOMLDecodeError:
+        return {}
+    except MissingSecretError as exc:
+        lines: dict[tuple[str, str], int] = {}
+        for miss in exc.unset:
+            number, name = miss.name.removeprefix("L").split("_", 1)
+            lines.setdefault((miss.path, name), int(number))
+        return lines
+    return {}
 
 
 def unset_message(unset: list[Unset]) -> str:

@@ -209,6 +209,54 @@ def test_missing_environment_variable_is_named(host, monkeypatch):
     )
 
 
+SAME_NAME_OUT_OF_ORDER = """
+[sources.a.columns]
+submitted_at = "submitted"
+
+[sources.b]
+connector = "typeform"
+token = "${TOKEN}"  # b
+forms = [
+  "u6nXL7",
+  "${FORM}",  # b form
+]
+
+[sources.a]
+connector = "typeform"
+token = "${TOKEN}"  # a
+auth = { user = "cx-bot", password = "${PASSWORD}" }  # a inline
+login.user = "${LOGIN}"  # a dotted
+
+[[sources.x.metrics]]
+question = "Q1"
+
+[[sources.x.metrics]]
+question = "Q2"
+scale = "${SCALE}"  # second metric
+"""
+
+
+def test_each_unset_variable_is_named_with_the_line_of_its_own_table_and_key(host, monkeypatch):
+    """sources.a is visited first (its [sources.a.columns] comes first) but its ${TOKEN} is written
+    after sources.b's: the k-th unset ${TOKEN} on the k-th line holding it gave each the other's
+    line. Each line is now the one of its table and key, in an inline table, under a dotted key or
+    in the second [[sources.x.metrics]] entry alike."""
+    for name in ("TOKEN", "FORM", "PASSWORD", "LOGIN", "SCALE"):
+        monkeypatch.delenv(name, raising=False)
+    lines = SAME_NAME_OUT_OF_ORDER.splitlines()
+    line = {mark: next(n for n, text in enumerate(lines, 1) if text.endswith(f"# {mark}")) for mark in (
+        "a", "b", "b form", "a inline", "a dotted", "second metric")}  # fmt: skip
+    assert error_of(SAME_NAME_OUT_OF_ORDER, host) == (
+        f"cxbridge.toml: sources.a.token: ${{TOKEN}} is not set (line {line['a']}); "
+        f"sources.a.auth.password: ${{PASSWORD}} is not set (line {line['a inline']}); "
+        f"sources.a.login.user: ${{LOGIN}} is not set (line {line['a dotted']}); "
+        f"sources.b.token: ${{TOKEN}} is not set (line {line['b']}); "
+        f"sources.b.forms[1]: ${{FORM}} is not set (line {line['b form']}); "
+        f"sources.x.metrics[1].scale: ${{SCALE}} is not set (line {line['second metric']}); "
+        "export TOKEN and PASSWORD and LOGIN and FORM and SCALE or provide them through a secret plugin"
+    )
+
+
 def test_plain_text_secret_is_refused(host):
     message = error_of('[settings]\nrespondent_salt = "hunter2-plain"\n' + GOOD, host)
     assert "settings.respondent_salt: secrets never go into the config file in plain text" in message
