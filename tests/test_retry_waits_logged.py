@@ -1,7 +1,7 @@
 """Every wait before a retry is one warning line on stderr — whose source, how long, why — so that
 a sync run from cron, where no terminal shows progress, does not sit silent for a minute behind
 Zendesk's 10-a-minute export limit; the same line, from the one transport, for every API
-connector, and never the credential."""
+connector, and never the credential. The export's own pacing is said once, at INFO."""
 
 from __future__ import annotations
 
@@ -13,12 +13,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+from click.testing import CliRunner
+
+from cxbridge.cli.main import cli
 from cxbridge.plugins.typeform.source import TypeformSource
+from cxbridge.plugins.zendesk.source import ZendeskSource
 from tests.conftest import ROOT
 from tests.local_api import Reply
 from tests.sqlite_runs import sync_source
 from tests.typeform_api import TOKEN, store_account, typeform
-from tests.zendesk_api import API_TOKEN, EMAIL, support_account, zendesk
+from tests.zendesk_api import API_TOKEN, EMAIL, support_account, ticket, zendesk
 
 EXPORT = "/api/v2/incremental/tickets/cursor.json"
 EXPORT_LIMIT = "Number of allowed incremental export API requests per minute exceeded"
@@ -42,6 +46,32 @@ def test_a_zendesk_export_429_is_waited_out_saying_so_on_stderr_under_cron(tmp_p
     assert f"support: GET {api.url}{EXPORT}: HTTP 429; waiting 1 s as the API asks, then attempt 2 of 5" in done.stderr
     basic = base64.b64encode(f"{EMAIL}/token:{API_TOKEN}".encode()).decode()
     assert API_TOKEN not in done.stderr + done.stdout and basic not in done.stderr + done.stdout
+
+
+def test_a_long_zendesk_export_says_once_on_stderr_that_it_is_paced(tmp_path: Path, monkeypatch):
+    """Forty tickets are 20 export pages, 10 of them waiting behind the limit of 10 a minute (slept
+    into a list here): with -v the run says so once, when the pace first holds a request back,
+    never per request; a two-page export that never waits says nothing."""
+    waits: list[float] = []
+    monkeypatch.setattr(ZendeskSource, "sleep", staticmethod(waits.append))
+    monkeypatch.setenv("ZENDESK_API_TOKEN", API_TOKEN)
+    monkeypatch.chdir(tmp_path)
+    paced = "support: Zendesk allows 10 export requests a minute: pacing requests 6 s apart"
+    stderr = {}
+    for tickets in (2, 40):
+        account = support_account()
+        account.tickets = [ticket(n) for n in range(1, tickets + 1)]
+        with zendesk(account) as api:
+            (tmp_path / "cxbridge.toml").write_text(
+                f'[sources.support]\nconnector = "zendesk"\nbase_url = "{api.url}"\nemail = "{EMAIL}"\n'
+                'api_token = "${ZENDESK_API_TOKEN}"\nstart_date = "2026-03-01T00:00:00Z"\n', encoding="utf-8")  # fmt: skip
+            done = CliRunner().invoke(cli, ["-v", "sync", "--full-refresh"])
+            exports = [path for path in api.paths() if path.startswith(EXPORT)]
+        assert done.exit_code == 0, done.stderr
+        stderr[len(exports)] = done.stderr
+    assert sorted(stderr) == [1, 20] and len(waits) >= 10
+    assert paced not in stderr[1] and "pacing" not in stderr[1]
+    assert stderr[20].count("pacing") == 1 and f"INFO cxbridge.http: {paced}\n" in stderr[20]
 
 
 def test_typeform_says_the_same_of_its_429_and_of_a_5xx_backoff(tmp_path: Path, monkeypatch, caplog):

@@ -52,8 +52,12 @@ class RateLimiter:
         budget: HeaderBudget | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        first_wait: Callable[[float], None] | None = None,
     ):
+        """`first_wait` is called once, with `spacing`, when the pace first holds a request back
+        (a source saying so in its log)."""
         self.budget = budget
+        self.first_wait = first_wait
         self.paused_until = 0.0
         self.windows = [_window(limit, period) for limit, period in ((per_second, 1.0), (per_minute, 60.0)) if limit]
         self.clock = clock
@@ -70,9 +74,17 @@ class RateLimiter:
             now = self.clock()
             wait = max(self._wait_needed(now), self.paused_until - now)
             if wait > 0:
+                if self.first_wait is not None:
+                    first_wait, self.first_wait = self.first_wait, None
+                    first_wait(self.spacing)
                 self.sleep(wait)
             self._sent.append(max(self.clock(), now + wait))  # a sleep that returned early still counts in full
         return wait
+
+    @property
+    def spacing(self) -> float:
+        """Seconds between requests at the steady pace of the slowest window (10 a minute: 6)."""
+        return max((period / limit for limit, period in self.windows), default=0.0)
 
     def observe(self, headers: Mapping[str, str]) -> None:
         """Read the budget headers of an answer; a low budget pauses the next request."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import time
 from datetime import datetime
-from functools import cached_property
+from functools import cached_property, partial
 from typing import ClassVar, TypeVar
 
 import httpx
@@ -90,11 +90,17 @@ class ApiSource(Source):
             per_minute=config.requests_per_minute or self.default_requests_per_minute,
         )
 
-    def paced_client(self, *, per_second: float | None = None, per_minute: float | None = None) -> ApiClient:
+    def paced_client(
+        self, *, per_second: float | None = None, per_minute: float | None = None, allowed: str | None = None
+    ) -> ApiClient:
         """A client of this source at its own pace — for endpoints with a limit of their own
-        (Zendesk's incremental exports: 10 requests a minute). Close it when done."""
+        (Zendesk's incremental exports: 10 requests a minute). `allowed` ("Zendesk allows 10 export
+        requests a minute") is logged once at INFO with the spacing when the pace first holds a
+        request back, so a long read under cron is not silent. Close it when done."""
         config = self.config
-        limiter = RateLimiter(per_second=per_second, per_minute=per_minute, budget=self.budget, sleep=self.sleep)
+        said = partial(log.info, "%s: %s: pacing requests %g s apart", self.context.name, allowed) if allowed else None
+        limiter = RateLimiter(per_second=per_second, per_minute=per_minute, budget=self.budget, sleep=self.sleep,
+                              first_wait=said)  # fmt: skip
         return ApiClient(
             base_url=config.base_url or self.base_url(),
             auth=self.auth(),

@@ -89,7 +89,8 @@ class ZendeskSource(ApiSource):
     @cached_property
     def export_client(self) -> ApiClient:
         """A client of its own for the incremental export, paced at 10 requests a minute."""
-        return self.paced_client(per_minute=EXPORT_REQUESTS_PER_MINUTE)
+        allowed = f"Zendesk allows {EXPORT_REQUESTS_PER_MINUTE} export requests a minute"
+        return self.paced_client(per_minute=EXPORT_REQUESTS_PER_MINUTE, allowed=allowed)
 
     def streams(self) -> list[Stream]:
         return [SurveyResponses(self) if self.config.csat == "survey_responses" else SatisfactionRatings(self)]
