@@ -54,6 +54,8 @@ class Question:
     paragraph: bool = False  # a long free text (a paragraph, an essay box): `record_comment.explaining` prefers it
     weighed: tuple[float, float] | None = None  # a rating scored by its options' ranks: their weights' range,
     # which a configured scale may name instead (SurveyMonkey's 0/25/…/100: `meaning.scores_ranks`)
+    from_zero: bool = False  # its `scale` counts from 1 but 0 can be chosen too (a Qualtrics star slider dragged
+    # to none): a configured scale from 0 to its top is its range as well (`defined_scale.defined_ranges`)
 
 
 class QuestionOverride(BaseModel):

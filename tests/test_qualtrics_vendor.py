@@ -457,9 +457,10 @@ def test_a_configured_scale_other_than_the_stars_quarantines_the_answers_naming_
     assert (result.written, result.quarantined) == (0, 2)
     assert query(tmp_path, "SELECT DISTINCT kind, field, error FROM quarantine") == [(
         "point-of-another-scale", "QID1_1",
-        "question 'QID1_1': a 5-star slider answers 1 to 5 stars, not the points of scale = [1, 7], and none of its "
-        "answers is scored on that; set scale = [1, 5] under [sources.qualtrics_samples.questions.QID1] (or remove "
-        "scale), then `cxbridge sync --full-refresh` reads the answers stored before on it too",
+        "question 'QID1_1' ('Quão satisfeito(a) você está com o nosso produto? - Produto'): its survey's definition "
+        "gives its answers as 1–5, not scale = [1, 7], so none of them is scored on it; set scale = [1, 5] (or remove "
+        "scale: the definition's own is read) in [sources.qualtrics_samples.questions.QID1], then `cxbridge sync "
+        "--full-refresh` reads the answers stored before on it too",
     )]  # fmt: skip
     zero = star_survey(tmp_path / "zero", monkeypatch, [{"QID1_1": 0}, {"QID1_1": 5}],
                        questions={"QID1": {"metric": "csat", "scale": [0, 5]}})  # fmt: skip

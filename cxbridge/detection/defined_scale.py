@@ -28,7 +28,8 @@ def defined_ranges(question: Question, ignored: Iterable[object] = ()) -> list[R
     scored = [value for label, value in question.choices.items()
               if float(value) not in skipped and not builtin.is_no_score(label)]  # fmt: skip
     shown = numbers_shown(question.choices, signed=question.marks_no_answer).values()
-    found = (question.scale, value_range(shown), value_range(scored), question.weighed)
+    from_zero = (0.0, question.scale[1]) if question.from_zero and question.scale else None
+    found = (question.scale, from_zero, value_range(shown), value_range(scored), question.weighed)
     return list(dict.fromkeys((float(low), float(high)) for low, high in filter(None, found)))
 
 

@@ -262,22 +262,6 @@ class SurveyReader:
         return (f"question {question.id} ({question.text!r}): {what}, not scored: {why}; to score it, set metric "
                 f'(e.g. "csat" or "rating") and scale = [{low}, {high}] under {table}')  # fmt: skip
 
-    def _off_stars(self, question: Question, also: tuple[str, ...]) -> str | None:
-        """Why a star slider's answers are not scored on the scale the config gives it: one that
-        stops short of its stars or past them (4 stars of 5 neutral on [1, 7]); None when it fits."""
-        if question.scale is None or (reading := self.plan.reading(question, also=also)) is None or reading.spec is None:
-            return None  # fmt: skip
-        low, high = reading.spec.scale_bounds
-        stars = int(question.scale[1])  # only a star slider's row has a scale here: 1 to its stars
-        if high == stars and low in (0, 1):  # 0 stars can be chosen (by dragging) when the survey lets it
-            return None
-        table = next((f"[{self.plan.where}.questions.{key}]" for key in (question.id, *also) if key in self.plan.overrides),
-                     f"[{self.plan.where}.questions.{question.id}]")  # fmt: skip
-        return (f"question {question.id!r}: a {stars}-star slider answers 1 to {stars} stars, not the points of scale = "
-                f"[{whole_number(low)}, {whole_number(high)}], and none of its answers is scored on that; set "
-                f"scale = [1, {stars}] under {table} (or remove scale), then `cxbridge sync --full-refresh` reads the "
-                "answers stored before on it too")  # fmt: skip
-
     def _question(self, key: str) -> tuple[Question, tuple[str, ...]] | None:
         """The question an answer key belongs to (None: embedded data), cached per key."""
         if key not in self._questions:
@@ -286,7 +270,7 @@ class SurveyReader:
                 kind = _KINDS.get(meaning.kind, "other")
                 scale = (1.0, float(meaning.stars)) if meaning.stars else None  # a star slider: 1 to its stars
                 question = Question(id=key, text=meaning.text, kind=kind, scale=scale, choices=meaning.choices,
-                                    paragraph=meaning.paragraph)  # fmt: skip
+                                    paragraph=meaning.paragraph, from_zero=bool(meaning.stars))  # fmt: skip
                 self._questions[key] = (question, (meaning.qid,) if meaning.qid != key else ())
             elif _QUESTION_KEY.match(key):  # not in the definition: a `…_TEXT` key is still a text entry
                 self._questions[key] = (Question(id=key, text=key, kind="text" if key.endswith("_TEXT") else "other"), ())
@@ -300,8 +284,6 @@ class SurveyReader:
         chosen (`fields.chosen`)."""
         value, label = fields.chosen(value, label)
         shown = _shown(label)
-        if (why := self._off_stars(found[0], found[1])) is not None:
-            raise DataError(why, field=key, kind="point-of-another-scale")
         if not (self.remembered and _rememberable(value)):
             return self.plan.answer(found[0], value, label=shown, also=found[1])
         known = self._answers.get(key)
