@@ -151,5 +151,5 @@ def unset_message(unset: list[Unset]) -> str:
     """`sources.tf.token: ${TYPEFORM_TOKEN} is not set (line 9); …; export …`: every key named."""
     named = [f"{miss.path}: ${{{miss.name}}} is not set" + (f" (line {miss.line})" if miss.line else "") for miss in unset]
     names = list(dict.fromkeys(miss.name for miss in unset))
-    them, it = (" and ".join(names), "them") if len(names) > 1 else (names[0], "it")
+    them, it = (f"{', '.join(names[:-1])} and {names[-1]}", "them") if len(names) > 1 else (names[0], "it")
     return "; ".join(named) + f"; export {them} or provide {it} through a secret plugin"

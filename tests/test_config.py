@@ -253,7 +253,7 @@ def test_each_unset_variable_is_named_with_the_line_of_its_own_table_and_key(hos
         f"sources.b.token: ${{TOKEN}} is not set (line {line['b']}); "
         f"sources.b.forms[1]: ${{FORM}} is not set (line {line['b form']}); "
         f"sources.x.metrics[1].scale: ${{SCALE}} is not set (line {line['second metric']}); "
-        "export TOKEN and PASSWORD and LOGIN and FORM and SCALE or provide them through a secret plugin"
+        "export TOKEN, PASSWORD, LOGIN, FORM and SCALE or provide them through a secret plugin"
     )
 
 
