@@ -189,6 +189,21 @@ def test_the_page_has_queries_and_every_engine_a_follow_up():
         assert [b for b in BLOCKS if b.is_follow_up and engine in b.engines], f"no follow-up shown for {engine}"
 
 
+NUMBER_WORDS = dict(zip("ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty".split(),
+                        range(10, 21), strict=True))  # fmt: skip
+
+
+def test_the_page_counts_and_names_every_view_a_destination_has(sessions):
+    """The page said "the same ten views" of a destination holding seventeen, and named none of
+    `location_ranking`, `location_trend`, `agent_scorecard`, `questions`, `question_trend`: an
+    analyst looking for them here did not learn they exist. The views counted in the database."""
+    views = {name for (name,) in sessions("sqlite").run("SELECT name FROM sqlite_master WHERE type = 'view'")}
+    text = DOC.read_text(encoding="utf-8")
+    said = re.search(r"the same (\w+) views", text)
+    assert said and NUMBER_WORDS[said[1]] == len(views), (said and said[1], len(views))
+    assert sorted(view for view in views if f"`{view}`" not in text) == []
+
+
 @pytest.mark.parametrize(("engine", "block"), _cases())
 def test_a_documented_query_runs(sessions, engine: str, block: Block):
     session = sessions(engine)
