@@ -10,9 +10,10 @@ import math
 import re
 import sqlite3
 import statistics
-from collections import defaultdict
-from datetime import date
+from collections import Counter, defaultdict
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -242,6 +243,48 @@ def test_the_ranking_page_s_prose_is_the_files_own():
     said = re.search(r"Gdańsk Oliwa \(re-shopped (\w+) times in the second wave\)", text)
     numbers = {"two": 2, "three": 3, "four": 4}
     assert said and len(components()["2025 wave 2", ids["Gdańsk Oliwa"]]["mystery_shop"]) == numbers[said[1]]
+
+
+def test_the_html_reports_prose_is_the_files_own():
+    """docs/report.md, HTML report: the example's figures its sections quote — the criteria's
+    visits and days, the stores of fewer than 5 visits, Kraków Rynek's checkout cell, a hover's
+    visits and change, the employees' January, the ranking's waves, stores and Lyon Part-Dieu's
+    NPS, and the customers waiting. Each worked out from the CSV files."""
+    text = " ".join(REPORT_MD.split("## HTML report", 1)[1].split("## Examples", 1)[0].split())
+    shown = re.search(r"`Mystery-shop criteria, (\S+) to (\S+): (\d+) visits`", text)
+    days = sorted(r["Visit date"] for r in VISITS)
+    assert shown and shown.groups() == (days[0], days[-1], str(len(VISITS)))
+    visits = Counter(r["Store"] for r in VISITS)
+    shown = re.search(r"Budapest Váci utca's cells of (\d+) visit looked as sure as Porto Ribeira's of (\d+) — "
+                      r"on the example, (\d+) of the (\d+) stores have fewer than 5 visits", text)  # fmt: skip
+    assert shown and [int(n) for n in shown.groups()] == [visits["Budapest Váci utca"], visits["Porto Ribeira"],
+                                                          sum(n < 5 for n in visits.values()), len(visits)]  # fmt: skip
+    checkout = statistics.fmean(10 * int(r["Checkout (of 10)"]) for r in VISITS if r["Store"] == "Kraków Rynek")
+    shown = re.search(r"Kraków Rynek checkout read (\d+) in its cell and ([\d.]+) under it", text)
+    assert shown and (int(shown[1]), float(shown[2])) == (int(Decimal(checkout).quantize(1, ROUND_HALF_UP)), one_decimal(checkout))
+    by_month = figures_by(lambda r: r["Visit date"][:7], VISITS, lambda r: Fraction(int(r["Score (of 40)"]) * 5, 2))
+    may, march = (statistics.fmean(by_month[m]) for m in ("2025-05", "2025-03"))
+    assert "2025-04" not in by_month  # May's change is from March
+    assert f"`n = {len(by_month['2025-05'])} visits`" in text and f"`change +{one_decimal(may - march):.1f} since 2025-03`" in text
+    january = [int(r[ENPS_QUESTION]) for r in EMPLOYEES if r["Submitted"].startswith("2025-01")]
+    assert f"the employees' January `{net(january):.1f}`".replace("-", "−") in text
+    (first, wave_1), (second, wave_2) = wave_starts()
+    last = max([r["Submitted"][:10] for r in CUSTOMERS + EMPLOYEES] + days + [r["Audit date"] for r in AUDITS])
+    ranked = {wave: sum(rank is not None and w == wave for (w, _), (_, rank, *_) in expected_ranking().items())
+              for wave in (wave_1, wave_2)}  # fmt: skip
+    day_before = (date.fromisoformat(second) - timedelta(days=1)).isoformat()
+    assert f"`{wave_2}, {second} to {last}: {ranked[wave_2]} stores ranked`" in text
+    assert f"({wave_1}, {first} to {day_before})`" in text and f"`rank {wave_1} (of {ranked[wave_1]})`" in text
+    ids = {name: store for store, name in NAMES.items()}
+    assert expected_ranking()[wave_1, ids["Gdańsk Oliwa"]][1] == ranked[wave_1] and "Gdańsk Oliwa, 11th, was the last" in text
+    lyon = 100 * statistics.fmean(components()[wave_2, ids["Lyon Part-Dieu"]]["nps"])
+    assert f"Lyon Part-Dieu's {one_decimal((lyon + 100) / 2)} read beside trends of −100…100, where its NPS of the wave is +{one_decimal(lyon)}" in text
+    waiting = [r for r in CUSTOMERS if int(r[NPS_QUESTION]) <= 6 or CSAT_LABELS[r[CSAT_QUESTION]] <= 2]
+    answered = f"who answered from {min(r['Submitted'][:10] for r in waiting)} to {max(r['Submitted'][:10] for r in waiting)}"
+    assert f"`{len(waiting)} customers not followed up, {answered}" in text
+    madrid = [r for r in waiting if r["Store"] == "Madrid Sol" and CSAT_LABELS[r[CSAT_QUESTION]] <= 2]
+    only = [r for r in madrid if int(r[NPS_QUESTION]) > 6]
+    assert f"Madrid Sol read as having {len(only)} dissatisfied customer waiting of {len(madrid)}" in text
 
 
 # --- docs/bi.md's queries ------------------------------------------------------------------
