@@ -103,6 +103,29 @@ def test_a_score_on_six_decimals_rounds_half_away_from_zero_and_so_does_the_mean
     assert query(tmp_path, "SELECT audit_score FROM location_scorecard") == [(6.3,)]
 
 
+def test_a_mean_of_stored_scores_a_hair_below_a_tie_reads_as_documented(tmp_path):
+    """docs/report.md ("Rounding"): "three 33.333333 and thirteen 0 average 6.2499999375, which
+    reads 6.2" — the exact positions (1 point of 3) average 6.25, the stored ones a hair less.
+    Sixteen audits of a 3-point scale, through the report and location_scorecard."""
+    said = re.search(r"three ([\d.]+) and thirteen 0 average ([\d.]+), which reads (\d+\.\d)",
+                     " ".join((Path(__file__).resolve().parents[1] / "docs" / "report.md").read_text(encoding="utf-8").split()))  # fmt: skip
+    points = [1] * 3 + [0] * 13
+    lines = ["id,submitted,store,points", *(f"A{n:02},2025-03-{n:02} 10:00,S1,{p}" for n, p in enumerate(points, start=1))]
+    (tmp_path / "audits.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    source = {"connector": "csv", "path": "audits.csv", "program": "audit",
+              "columns": {"id": "id", "submitted_at": "submitted", "location_id": "store"},
+              "metrics": [{"column": "points", "metric": "audit", "scale": [0, 3]}]}  # fmt: skip
+    result = sync_source(tmp_path, source)
+    assert (result.status, result.written) == ("success", 16), result.error
+    stored = half_up(Fraction(100, 3), 6)
+    assert query(tmp_path, "SELECT DISTINCT normalized FROM feedback_scores WHERE value = 1") == [(stored,)]
+    mean = Fraction(str(stored)) * 3 / 16
+    assert said and (float(said[1]), Fraction(said[2])) == (stored, mean) and sum(Fraction(100, 3) * p for p in points) / 16 == Fraction("6.25")
+    [row] = report_json(tmp_path, "--by", "location")
+    assert (row["responses"], row["score"]) == (16, half_up(mean)) == (16, float(said[3]))
+    assert query(tmp_path, "SELECT audit_score FROM location_scorecard") == [(float(said[3]),)]
+
+
 def test_every_stored_score_is_the_answers_exact_position_to_six_decimals_half_away_from_zero():
     """Ties of the seventh decimal on scales of 512 and 2,560 points, a reversed one, a decimal
     answer on 0–100 (no float holds 12.3456785 exactly), and scales whose positions never end."""
