@@ -303,3 +303,38 @@ def test_a_documented_biggest_or_newest_first_list_puts_unknown_values_last(sess
     known = [value for value in values if value is not None]
     assert len(known) < len(values), "the sample data has an unknown value to place"
     assert values == sorted(known, reverse=True) + [None] * (len(values) - len(known))
+
+
+def test_the_parquet_folders_month_is_the_utc_month_the_page_names(tmp_path):
+    """docs/bi.md, Engine notes: "00:30 on 1 November in Tokyo is in `month=2025-10`, and a Warsaw
+    response at 00:30 on 1 April sits in `month=2025-03`", while the views count them in November
+    and April by `substr(submitted_local_date, 1, 7)`, the grouping the page gives."""
+    import duckdb
+
+    import cxbridge
+    from cxbridge.config import config_from_dict
+    from cxbridge.plugins_host import create_host
+
+    text = " ".join(DOC.read_text(encoding="utf-8").split())
+    said = re.search(r"00:30 on 1 (\w+) in Tokyo is in `month=(\S+)`, and a Warsaw response at 00:30 on 1 (\w+) sits in "
+                     r"`month=(\S+)`", text)  # fmt: skip
+    assert said, "docs/bi.md no longer says this: change the test with it"
+    sources = {}
+    for name, zone, month in (("tokyo", "Asia/Tokyo", said[1]), ("warsaw", "Europe/Warsaw", said[3])):
+        day = datetime.strptime(f"1 {month} 2025", "%d %B %Y").date()
+        (tmp_path / f"{name}.csv").write_text(f"id,submitted,recommend,why\n{name}-1,{day} 00:30,10,Kind staff\n", encoding="utf-8")
+        sources[name] = {"connector": "csv", "path": f"{name}.csv", "program": "voc", "timezone": zone,
+                         "columns": {"id": "id", "submitted_at": "submitted", "comment": "why"}, "metrics": [{"column": "recommend", "metric": "nps"}]}  # fmt: skip
+    config = config_from_dict({"sources": sources}, create_host(), path=tmp_path / "cxbridge.toml")
+    lake = tmp_path / "lake"
+    lake.mkdir()
+    assert cxbridge.sync(config, destination=f"parquet:///{lake}", host=create_host()).exit_code == 0
+    folders = {path.parent.name: path.name for path in (lake / "feedback").glob("source=*/month=*")}
+    assert folders == {"source=tokyo": f"month={said[2]}", "source=warsaw": f"month={said[4]}"}
+    with contextlib.chdir(lake):
+        conn = duckdb.connect()
+        conn.execute((lake / "_cxbridge" / "views.sql").read_text(encoding="utf-8"))
+        local = conn.execute("SELECT source, substr(submitted_local_date, 1, 7) FROM feedback ORDER BY source").fetchall()
+        views = conn.execute("SELECT source, month FROM nps_by_month ORDER BY source").fetchall()
+    expected = [("tokyo", "2025-11"), ("warsaw", "2025-04")]
+    assert local == views == expected and [f"month={m}" for _, m in expected] != sorted(folders.values())
