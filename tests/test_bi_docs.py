@@ -204,6 +204,28 @@ def test_the_page_counts_and_names_every_view_a_destination_has(sessions):
     assert sorted(view for view in views if f"`{view}`" not in text) == []
 
 
+def documented_view_columns() -> dict[str, list[str]]:
+    """docs/schema.md's Views table: each view's columns, without the notes in brackets and after a dash."""
+    text = (DOC.parent / "schema.md").read_text(encoding="utf-8").split("\n## Views\n", 1)[1].split("\n### ", 1)[0]
+    found = {}
+    for view, cell in re.findall(r"^\| `(\w+)` \| (.+) \|$", text, flags=re.M):
+        cell = cell.split(" — ")[0]
+        while re.search(r"\([^()]*\)", cell):
+            cell = re.sub(r" ?\([^()]*\)", "", cell)
+        found[view] = [name.strip() for name in cell.split(",")]
+    return found
+
+
+def test_the_schema_page_lists_each_views_columns_as_a_destination_has_them(sessions):
+    """docs/schema.md listed `detractor_queue`'s "location" and "crm ids", columns no query can
+    name (they are location_id, location_name, crm_contact_id, crm_account_id), and
+    `location_ranking`'s as "… for c in nps, …, nps, enps, kpi": each view's columns, in order."""
+    session = sessions("sqlite")
+    views = [name for (name,) in session.run("SELECT name FROM sqlite_master WHERE type = 'view' ORDER BY name")]
+    actual = {view: [row[1] for row in session.run(f"PRAGMA table_info({view})")] for view in views}
+    assert documented_view_columns() == actual
+
+
 @pytest.mark.parametrize(("engine", "block"), _cases())
 def test_a_documented_query_runs(sessions, engine: str, block: Block):
     session = sessions(engine)
