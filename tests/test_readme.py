@@ -76,3 +76,38 @@ def test_every_example_config_is_valid(example, monkeypatch):
         monkeypatch.setenv(name, "example-value")
     config = load_config(example, create_host())  # validated; sources needing key files are not built
     assert config.sources
+
+
+NUMBERS = {"two": 2, "three": 3, "thirteen": 13}
+
+
+def test_the_readme_describes_the_example_network_as_its_files_are():
+    """"thirteen stores, … two mystery-shopping waves …, a store audit in each wave", "three
+    deliberately bad rows go to quarantine" and "March's and June's single audits" are
+    indicative: counted here in the example's CSV files (tests/test_population_views.py checks
+    that the rows left out by the same rules are the ones a sync quarantines)."""
+    import csv
+
+    def rows(name: str) -> list[dict[str, str]]:
+        with (ROOT / "examples" / "data" / name).open(encoding="utf-8", newline="") as handle:
+            return list(csv.DictReader(handle))
+
+    text = " ".join(README.split())
+    said = re.search(r"retail network in `examples/` — (\w+) stores, a customer survey, (\w+) mystery-shopping waves", text)
+    customers, visits, audits = rows("store_nps_2025.csv"), rows("mystery_shop_2025.csv"), rows("store_audit_2025.csv")
+    stores = {r["Store ID"] for name in ("store_nps_2025.csv", "mystery_shop_2025.csv", "store_audit_2025.csv",
+                                         "employee_pulse_2025.csv") for r in rows(name)}  # fmt: skip
+    waves = {r["Wave"] for r in visits}
+    assert said and (NUMBERS[said[1]], NUMBERS[said[2]]) == (len(stores), len(waves)) and {r["Wave"] for r in audits} == waves
+    labels = {"Very dissatisfied", "Dissatisfied", "Neither satisfied nor dissatisfied", "Satisfied", "Very satisfied"}
+    nps = "How likely are you to recommend us to a friend?"
+    bad = [r for r in customers if not r["Submitted"] or r["How satisfied were you with your visit?"] not in labels
+           or not 0 <= int(r[nps]) <= 10]  # fmt: skip
+    said = re.search(r"\((\w+) deliberately bad rows go to quarantine", text)
+    assert said and NUMBERS[said[1]] == len(bad)
+    per_month = {}
+    for r in audits:
+        per_month[r["Audit date"][:7]] = per_month.get(r["Audit date"][:7], 0) + 1
+    single = [month for month, count in sorted(per_month.items()) if count < 5]
+    assert "— March's and June's single audits — is marked `indicative`" in text
+    assert single == ["2025-03", "2025-06"] and all(per_month[m] == 1 for m in single)
