@@ -287,6 +287,16 @@ def test_the_html_reports_prose_is_the_files_own():
     assert f"Madrid Sol read as having {len(only)} dissatisfied customer waiting of {len(madrid)}" in text
 
 
+def test_bi_md_s_two_ces_figures_of_the_example_are_the_files_own():
+    """docs/bi.md's scorecard: a CES mean 0–100 is not the report's CES, % low effort — the
+    example's customers read 62.9 and 39.1. The 1–7 agreement answers, 7 the least effort."""
+    text = " ".join((ROOT / "docs" / "bi.md").read_text(encoding="utf-8").split())
+    said = re.search(r"`cxbridge report --metric ces --by program` reads `ces_avg_normalized` ([\d.]+) and `low_effort_pct` ([\d.]+)", text)
+    answers = [int(r[CES_QUESTION]) for r in CUSTOMERS if r[CES_QUESTION]]
+    mean = sum(Fraction(100 * (a - 1), 6) for a in answers) / len(answers)
+    assert said and (float(said[1]), float(said[2])) == (one_decimal(float(mean)), one_decimal(100 * sum(a >= 6 for a in answers) / len(answers)))
+
+
 # --- docs/bi.md's queries ------------------------------------------------------------------
 
 
