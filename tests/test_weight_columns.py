@@ -109,3 +109,23 @@ def test_a_column_of_no_survey_weights_is_not_named_so(tmp_path, header, values)
                                       *[[f"R{n}", f"2025-03-{n + 1:02d} 10:00", a, v]
                                         for n, (a, v) in enumerate(zip(ANSWERS, values, strict=False))]])  # fmt: skip
     assert not [w for w in inspect_file(path).warnings if "weight per response" in w]
+
+
+def test_the_documented_weighted_nps_query_weighs_each_answer_by_its_kept_weight(tmp_path):
+    """docs/report.md (Weights) prints a query of a weighted NPS of your own on SQLite; it ran
+    in no test. On the import of a weight_final column it gives 100 · Σ w·(promoter − detractor) / Σ w."""
+    import re
+    from fractions import Fraction
+
+    from tests.conftest import ROOT
+
+    weights_section = (ROOT / "docs" / "report.md").read_text(encoding="utf-8").split("### Weights", 1)[1]
+    documented = re.search(r"```sql\n(.*?)```", weights_section, flags=re.S)
+    assert documented and "weight_final" in documented[1]
+    run("import", str(write(tmp_path / "weighted.csv", "weight_final")), "--db", str(tmp_path / "x.db"))
+    [(weighted,)] = query(tmp_path, documented[1], db="x.db")
+    sign = [1 if a >= 9 else -1 if a <= 6 else 0 for a in ANSWERS]
+    expected = 100 * sum(Fraction(w) * s for w, s in zip(WEIGHTS, sign, strict=True)) / sum(map(Fraction, WEIGHTS))
+    assert weighted == pytest.approx(float(expected), abs=1e-9)
+    unweighted = Fraction(100 * sum(sign), len(ANSWERS))
+    assert expected != unweighted  # the weights move the figure: the test tells the two apart
