@@ -6,6 +6,7 @@ whose first line is `-- engine: a, b` runs on the engines it names only."""
 from __future__ import annotations
 
 import contextlib
+import csv
 import re
 import sqlite3
 import uuid
@@ -325,6 +326,42 @@ def test_a_documented_biggest_or_newest_first_list_puts_unknown_values_last(sess
     known = [value for value in values if value is not None]
     assert len(known) < len(values), "the sample data has an unknown value to place"
     assert values == sorted(known, reverse=True) + [None] * (len(values) - len(known))
+
+
+TIED_LISTS = ("FROM feedback_comments c", "FROM location_scorecard\nWHERE bottom_20_pct")
+"""Blocks listing rows whose ORDER BY keys tie in real data: stores sharing a rank, comments of
+one minute (or of one response with two comment questions)."""
+
+
+def test_a_documented_list_orders_tied_rows_the_same_on_sqlite_and_duckdb(tmp_path):
+    """Newest comments first and the bottom stores by rank ordered ties as each engine's plan
+    happened to: twenty comments of one minute came in another order on DuckDB than on SQLite,
+    and so may stores of one rank. Ten stores, three tied at the bottom, every answer at 10:00."""
+    import duckdb
+
+    import cxbridge
+    from cxbridge.config import config_from_dict
+    from cxbridge.plugins_host import create_host
+
+    rows = [[f"R{n:02}", "2025-03-10 10:00", f"Store {n % 10}", 0 if n % 10 < 3 else n % 10, f"comment {n}"] for n in range(40)]
+    with (tmp_path / "answers.csv").open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([["id", "submitted", "store", "recommend", "why"], *rows])
+    source = {"connector": "csv", "path": "answers.csv", "program": "voc",
+              "columns": {"id": "id", "submitted_at": "submitted", "location_name": "store", "comment": "why"},
+              "metrics": [{"column": "recommend", "metric": "nps"}]}  # fmt: skip
+    config = config_from_dict({"sources": {"survey": source}}, create_host(), path=tmp_path / "cxbridge.toml")
+    for engine in ("sqlite", "duckdb"):
+        assert cxbridge.sync(config, destination=f"{engine}:///{tmp_path / f'cx.{engine}'}", host=create_host()).exit_code == 0
+    connections = {"sqlite": sqlite3.connect(tmp_path / "cx.sqlite"), "duckdb": duckdb.connect(str(tmp_path / "cx.duckdb"))}
+    try:
+        for marker in TIED_LISTS:
+            (block,) = [b for b in BLOCKS if marker in b.sql]
+            listed = {engine: _comparable(conn.execute(block.sql).fetchall()) for engine, conn in connections.items()}
+            assert len(listed["sqlite"]) >= 3, marker
+            assert listed["duckdb"] == listed["sqlite"], marker
+    finally:
+        for conn in connections.values():
+            conn.close()
 
 
 def test_the_parquet_folders_month_is_the_utc_month_the_page_names(tmp_path):
