@@ -82,18 +82,23 @@ def test_typeform_scale_answers_of_fields_the_form_does_not_define_are_named_in_
     ) == sorted((fid, float(n), 100 * (n - 1) / 4) for fid, n in stars.items())
 
 
+def sync_audits(folder: Path, points: list[int], most: int) -> None:
+    """One store's audits of `points` out of `most`, one a day in March, synced into the folder's cxbridge.db."""
+    lines = ["id,submitted,store,points", *(f"A{n:02},2025-03-{n:02} 10:00,S1,{p}" for n, p in enumerate(points, start=1))]
+    (folder / "audits.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    source = {"connector": "csv", "path": "audits.csv", "program": "audit",
+              "columns": {"id": "id", "submitted_at": "submitted", "location_id": "store"},
+              "metrics": [{"column": "points", "metric": "audit", "scale": [0, most]}]}  # fmt: skip
+    result = sync_source(folder, source)
+    assert (result.status, result.written) == ("success", len(points)), result.error
+
+
 def test_a_score_on_six_decimals_rounds_half_away_from_zero_and_so_does_the_mean_of_them(tmp_path):
     """1 point of 512 is 0.1953125 of 100: stored half-even (Python's round) as 0.195312, four
     audits of 1, 1, 1 and 125 points — an exact mean of 6.25 — read 6.2 where docs/report.md
     ("Rounding") promises 6.3, half away from zero, as the same scores on a 0–100 scale read."""
     points = [1, 1, 1, 125]
-    lines = ["id,submitted,store,points", *(f"A{n},2025-03-0{n} 10:00,S1,{p}" for n, p in enumerate(points, start=1))]
-    (tmp_path / "audits.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    source = {"connector": "csv", "path": "audits.csv", "program": "audit",
-              "columns": {"id": "id", "submitted_at": "submitted", "location_id": "store"},
-              "metrics": [{"column": "points", "metric": "audit", "scale": [0, 512]}]}  # fmt: skip
-    result = sync_source(tmp_path, source)
-    assert (result.status, result.written) == ("success", 4), result.error
+    sync_audits(tmp_path, points, 512)
     exact = [Fraction(100 * p, 512) for p in points]
     assert exact[0] == Fraction("0.1953125") and sum(exact) / 4 == Fraction("6.25")
     stored = query(tmp_path, "SELECT normalized FROM feedback_scores ORDER BY value, record_id")
@@ -110,13 +115,7 @@ def test_a_mean_of_stored_scores_a_hair_below_a_tie_reads_as_documented(tmp_path
     said = re.search(r"three ([\d.]+) and thirteen 0 average ([\d.]+), which reads (\d+\.\d)",
                      " ".join((Path(__file__).resolve().parents[1] / "docs" / "report.md").read_text(encoding="utf-8").split()))  # fmt: skip
     points = [1] * 3 + [0] * 13
-    lines = ["id,submitted,store,points", *(f"A{n:02},2025-03-{n:02} 10:00,S1,{p}" for n, p in enumerate(points, start=1))]
-    (tmp_path / "audits.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    source = {"connector": "csv", "path": "audits.csv", "program": "audit",
-              "columns": {"id": "id", "submitted_at": "submitted", "location_id": "store"},
-              "metrics": [{"column": "points", "metric": "audit", "scale": [0, 3]}]}  # fmt: skip
-    result = sync_source(tmp_path, source)
-    assert (result.status, result.written) == ("success", 16), result.error
+    sync_audits(tmp_path, points, 3)
     stored = half_up(Fraction(100, 3), 6)
     assert query(tmp_path, "SELECT DISTINCT normalized FROM feedback_scores WHERE value = 1") == [(stored,)]
     mean = Fraction(str(stored)) * 3 / 16
