@@ -26,7 +26,9 @@ import cxbridge.cli.launch
 import cxbridge.cli.main  # noqa: F401
 import cxbridge.plugins_host
 from cxbridge.hookspecs import hookimpl
+from cxbridge.plugins.sqlite.destination import SQLiteDestination
 from cxbridge.plugins_host import get_host
+from cxbridge.sql_destination import SQLDestination
 
 PRELOADED = [
     __name__,
@@ -233,6 +235,84 @@ def held_cli_sync(connection: Connection, args: list[str], cwd: str, env: dict[s
     get_host().pm.register(SendAfterBatch(connection, str(released)))
     sys.argv = ["cxbridge", *args]
     cxbridge.cli.launch.main()
+
+
+def after_deletes(execute, count: int, deleted: list[str], error: BaseException | None = None, *,
+                  counted=lambda sql: sql.startswith("DELETE")):  # fmt: skip
+    """`execute` that, once it ran `count` DELETE statements (those `counted`), raises `error` (or
+    SIGKILLs the process)."""
+
+    def stopping(self, sql, params=()):
+        execute(self, sql, params)
+        if counted(sql):
+            deleted.append(sql)
+            if len(deleted) == count:
+                if error is None:
+                    os.kill(os.getpid(), signal.SIGKILL)
+                raise error
+
+    return stopping
+
+
+def after_pruning(execute, count: int, deleted: list[str], error: BaseException | None = None):
+    """`execute` that, once it ran `count` of a prune's DELETE statements (by listed ids, where
+    a batch's take ids from its staging tables), raises `error` (or SIGKILLs the process)."""
+    return after_deletes(execute, count, deleted, error, counted=lambda sql: sql.startswith("DELETE FROM")
+                         and "WHERE record_id IN (" in sql and "IN (SELECT" not in sql)  # fmt: skip
+
+
+def _killed_after(deletes: int, stopping=after_deletes) -> None:
+    """SQLite and the SQL engines SIGKILL this process once they ran `deletes` DELETE statements
+    (those `stopping` counts)."""
+    for cls in (SQLiteDestination, SQLDestination):
+        cls.execute = stopping(cls.execute, deletes, [])
+
+
+def erasure_killed(connection: Connection, url: str, deletes: int, key: str) -> None:
+    """In a process of `forked_call`: `api.erase([key])` from `url`, killed after `deletes` DELETEs."""
+    _killed_after(deletes)
+    cxbridge.api.erase([key], destination=url)
+
+
+def prune_killed(connection: Connection, url: str, deletes: int, config: str) -> None:
+    """In a process of `forked_call`: a full refresh of the source `survey` of `config` into `url`
+    with `--prune`, killed after `deletes` of the prune's DELETEs."""
+    _killed_after(deletes, after_pruning)
+    cxbridge.api.sync(config, destination=url, sources=["survey"], full_refresh=True, prune=True)
+
+
+def removal_killed(connection: Connection, url: str, deletes: int, config: str) -> None:
+    """In a process of `forked_call`: `api.remove("survey", config)` from `url`, killed after
+    `deletes` of its DELETEs by listed ids."""
+    _killed_after(deletes, after_pruning)
+    cxbridge.api.remove("survey", config, destination=url)
+
+
+def removal_killed_before_its_transaction(connection: Connection, url: str, config: str) -> None:
+    """In a process of `forked_call`: `api.remove("survey", config)` from `url`, killed once its
+    `running` row and its copy-case mark are saved, before its transaction begins."""
+
+    def killed(self, chosen, **options):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    SQLiteDestination.remove = SQLDestination.remove = killed
+    cxbridge.api.remove("survey", config, destination=url)
+
+
+def removal_held_before_its_transaction(connection: Connection, url: str, config: str) -> None:
+    """In a process of `forked_call`: `api.remove("survey", config)` from `url`, holding the lock
+    once its `running` row is saved, from "removing" sent until anything is received."""
+
+    def held(remove):
+        def holding(self, chosen, **options):
+            connection.send("removing")
+            connection.recv()
+            return remove(self, chosen, **options)
+
+        return holding
+
+    SQLiteDestination.remove, SQLDestination.remove = held(SQLiteDestination.remove), held(SQLDestination.remove)
+    cxbridge.api.remove("survey", config, destination=url)
 
 
 def forked_call(target: Callable[..., None], *args: Any) -> tuple[multiprocessing.Process, Connection]:

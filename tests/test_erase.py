@@ -5,13 +5,9 @@ them back; a dry run counts; the address is never printed, logged or stored."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import sqlite3
-import subprocess
-import sys
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -28,6 +24,7 @@ from cxbridge.plugins_host import create_host
 from cxbridge.sql_destination import SQLDestination
 from cxbridge.timestamps import format_timestamp, parse_timestamp
 from tests.conftest import Workspace, survey_row
+from tests.killed_syncs import after_deletes, erasure_killed, forked_call
 
 JANE = "Jane.Doe@Example.com"
 """Written as the source writes it; erased as the person writes it (`jane.doe@example.com`)."""
@@ -295,49 +292,15 @@ def test_an_erasure_stopped_part_way_leaves_every_row_in_place(synced, monkeypat
     assert (run["status"], run["records_pruned"], run["error"]) == ("failed", 0, "RuntimeError: rolled back, nothing erased")
 
 
-def after_deletes(execute, count: int, deleted: list[str], error: BaseException | None = None, *,
-                  counted=lambda sql: sql.startswith("DELETE")):  # fmt: skip
-    """`execute` that, once it ran `count` DELETE statements (those `counted`), raises `error` (or
-    SIGKILLs the process)."""
-
-    def stopping(self, sql, params=()):
-        execute(self, sql, params)
-        if counted(sql):
-            deleted.append(sql)
-            if len(deleted) == count:
-                if error is None:
-                    os.kill(os.getpid(), signal.SIGKILL)
-                raise error
-
-    return stopping
-
-
-KILLED = """
-import sys
-from cxbridge import api
-from cxbridge.plugins.sqlite.destination import SQLiteDestination
-from cxbridge.sql_destination import SQLDestination
-from tests.test_erase import after_deletes
-
-for cls in (SQLiteDestination, SQLDestination):
-    cls.execute = after_deletes(cls.execute, int(sys.argv[2]), [])
-api.erase([sys.argv[3]], destination=sys.argv[1])
-"""
-
-
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
 @pytest.mark.parametrize("deletes", [1, 7])  # after the cases' outbox; after the feedback rows
-def test_an_erasure_killed_part_way_leaves_every_row_in_place_and_runs_again(synced, deletes, tmp_path):
+def test_an_erasure_killed_part_way_leaves_every_row_in_place_and_runs_again(synced, deletes):
     _, url = synced
     before = rows_of(url)
-    script = tmp_path / "killed.py"
-    script.write_text(KILLED, encoding="utf-8")
+    killed, _ = forked_call(erasure_killed, url, deletes, JANE)
+    killed.join(120)
 
-    root = str(Path(__file__).parents[1])
-    run = subprocess.run([sys.executable, str(script), url, str(deletes), JANE], capture_output=True, text=True,
-                         env={**os.environ, "PYTHONPATH": root}, cwd=root, timeout=120)  # fmt: skip
-
-    assert run.returncode == -signal.SIGKILL, run.stdout + run.stderr
+    assert killed.exitcode == -signal.SIGKILL
     assert rows_of(url) == before
     shown = json.loads(CliRunner().invoke(cli, ["status", "--format", "json", "--destination", url]).stdout)["runs"]
     assert [(r["command"], r["status"], r["records_pruned"], r["error"]) for r in shown if r["source"] == "*"] == [

@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import shutil
 import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,7 +27,8 @@ from cxbridge.sql_destination import SQLDestination
 from cxbridge.tabular.source import FileStream
 from tests.conftest import SURVEY_HEADER, Workspace, survey_row
 from tests.postgres_server import copy_database, drop_database
-from tests.test_erase import COPIES, after_deletes
+from tests.killed_syncs import after_pruning, forked_call, prune_killed
+from tests.test_erase import COPIES
 
 KEPT = [survey_row(n) for n in range(1, 11)]
 WRONG_FILE = [*(survey_row(n, nps=2) for n in range(100, 103)), survey_row(103, nps=11)]  # one off the scale
@@ -256,39 +254,15 @@ def test_a_prune_stopped_part_way_removes_nothing(synced, monkeypatch):
     assert rows_of(url) == before
 
 
-def after_pruning(execute, count: int, deleted: list[str], error: BaseException | None = None):
-    """`execute` that, once it ran `count` of a prune's DELETE statements (by listed ids, where
-    a batch's take ids from its staging tables), raises `error` (or SIGKILLs the process)."""
-    return after_deletes(execute, count, deleted, error, counted=lambda sql: sql.startswith("DELETE FROM")
-                         and "WHERE record_id IN (" in sql and "IN (SELECT" not in sql)  # fmt: skip
-
-
-KILLED = """
-import sys
-from cxbridge import api
-from cxbridge.plugins.sqlite.destination import SQLiteDestination
-from cxbridge.sql_destination import SQLDestination
-from tests.test_prune import after_pruning
-
-for cls in (SQLiteDestination, SQLDestination):
-    cls.execute = after_pruning(cls.execute, int(sys.argv[2]), [])
-api.sync(sys.argv[3], destination=sys.argv[1], sources=["survey"], full_refresh=True, prune=True)
-"""
-
-
 @pytest.mark.parametrize("deletes", [1, 4])  # after the follow-ups; after the feedback rows
-def test_a_prune_killed_part_way_leaves_every_row_and_runs_again(synced, deletes, tmp_path):
+def test_a_prune_killed_part_way_leaves_every_row_and_runs_again(synced, deletes):
     workspace, url = synced
     before = rows_of(url)
     (workspace.root / "responses_test.csv").unlink()
-    script = tmp_path / "killed.py"
-    script.write_text(KILLED, encoding="utf-8")
+    killed, _ = forked_call(prune_killed, url, deletes, str(workspace.config))
+    killed.join(120)
 
-    root = str(Path(__file__).parents[1])
-    run = subprocess.run([sys.executable, str(script), url, str(deletes), str(workspace.config)], capture_output=True,
-                         text=True, env={**os.environ, "PYTHONPATH": root}, cwd=root, timeout=120)  # fmt: skip
-
-    assert run.returncode == -signal.SIGKILL, run.stdout + run.stderr
+    assert killed.exitcode == -signal.SIGKILL
     assert rows_of(url) == before
     assert sync(url, workspace, "--full-refresh", "--prune").exit_code == 0
     assert {row["record_id"] for row in rows_of(url)["feedback"]} == ids(KEPT) | ids(KEPT[:2], "other")

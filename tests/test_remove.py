@@ -7,12 +7,8 @@ Parquet refuses as it refuses to prune; a source or survey not stored is named w
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -28,12 +24,15 @@ from cxbridge.loop.cases import case_id
 from cxbridge.loop.copy_cases import pending_marks
 from tests.test_cross_source_identity import config, csv_source, feedback, view, write_rows
 from tests.test_cross_source_identity import sync as identity_sync
+from tests.killed_syncs import (
+    after_pruning, forked_call, removal_held_before_its_transaction, removal_killed, removal_killed_before_its_transaction,
+)  # fmt: skip
 from cxbridge.plugins.sqlite.destination import SQLiteDestination
 from cxbridge.plugins_host import create_host
 from cxbridge.sql_destination import SQLDestination
 from cxbridge.timestamps import format_timestamp, parse_timestamp
 from tests.test_prune import (
-    KEPT, RECORD_TABLES, WRONG_FILE, after_pruning, first_synced, fresh_host, ids, rows_of, store_visits, stored_ids,
+    KEPT, RECORD_TABLES, WRONG_FILE, first_synced, fresh_host, ids, rows_of, store_visits, stored_ids,
     stores_entry, survey_run, synced, synced_with_copies,
 )  # fmt: skip
 
@@ -387,33 +386,17 @@ def test_a_destination_that_prunes_but_cannot_remove_says_so_truly_before_it_con
     assert "nor prune" not in str(refused.value)
 
 
-KILLED = """
-import sys
-from cxbridge import api
-from cxbridge.plugins.sqlite.destination import SQLiteDestination
-from cxbridge.sql_destination import SQLDestination
-from tests.test_prune import after_pruning
-
-for cls in (SQLiteDestination, SQLDestination):
-    cls.execute = after_pruning(cls.execute, 4, [])  # after the feedback rows' scores, comments and rows
-api.remove("survey", sys.argv[2], destination=sys.argv[1])
-"""
-
-
-def test_a_removal_killed_part_way_rolls_back_and_status_says_nothing_was_removed(synced, tmp_path):
+def test_a_removal_killed_part_way_rolls_back_and_status_says_nothing_was_removed(synced):
     """One transaction removes the records and records the removal's row: SIGKILL inside it
     leaves every row. `status` used to show nothing of it (its row went with the transaction);
     now its row, saved `running` before, shows it abandoned, rolled back, 0 removed."""
     workspace, url = synced
     before = rows_of(url)
-    script = tmp_path / "killed.py"
-    script.write_text(KILLED, encoding="utf-8")
+    # killed after the feedback rows' scores, comments and rows
+    killed, _ = forked_call(removal_killed, url, 4, str(workspace.config))
+    killed.join(120)
 
-    root = str(Path(__file__).parents[1])
-    run = subprocess.run([sys.executable, str(script), url, str(workspace.config)], capture_output=True, text=True,
-                         env={**os.environ, "PYTHONPATH": root}, cwd=root, timeout=120)  # fmt: skip
-
-    assert run.returncode == -signal.SIGKILL, run.stdout + run.stderr
+    assert killed.exitcode == -signal.SIGKILL
     assert rows_of(url) == before
     shown = json.loads(CliRunner().invoke(cli, ["status", "--format", "json", "--destination", url]).stdout)["runs"]
     [removal] = [row for row in shown if row["command"] == "remove"]
@@ -426,20 +409,6 @@ def test_a_removal_killed_part_way_rolls_back_and_status_says_nothing_was_remove
     assert {row["record_id"] for row in rows_of(url)["feedback"]} == ids(KEPT[:2], "other")
 
 
-KILLED_BEFORE_ITS_TRANSACTION = """
-import os, signal, sys
-from cxbridge import api
-from cxbridge.plugins.sqlite.destination import SQLiteDestination
-from cxbridge.sql_destination import SQLDestination
-
-def killed(self, chosen, **options):  # its `running` row and its copy-case mark are saved: SIGKILL here
-    os.kill(os.getpid(), signal.SIGKILL)
-
-SQLiteDestination.remove = SQLDestination.remove = killed
-api.remove("survey", sys.argv[2], destination=sys.argv[1])
-"""
-
-
 @pytest.mark.parametrize("kind", ["sqlite", "duckdb", "postgresql"])
 def test_a_removal_killed_between_its_running_row_and_its_transaction_shows_rolled_back_and_runs_again(
     workspace, kind, request, tmp_path
@@ -450,13 +419,10 @@ def test_a_removal_killed_between_its_running_row_and_its_transaction_shows_roll
     what is to close and clears the mark."""
     url = synced_with_copies(workspace, kind, request, tmp_path, "remove_killed_before")
     before = rows_of(url)
-    script = tmp_path / "killed.py"
-    script.write_text(KILLED_BEFORE_ITS_TRANSACTION, encoding="utf-8")
+    killed, _ = forked_call(removal_killed_before_its_transaction, url, str(workspace.config))
+    killed.join(120)
 
-    run = subprocess.run([sys.executable, str(script), url, str(workspace.config)], capture_output=True, text=True,
-                         timeout=120)  # fmt: skip
-
-    assert run.returncode == -signal.SIGKILL, run.stdout + run.stderr
+    assert killed.exitcode == -signal.SIGKILL
     assert rows_of(url) == before
     with api.reading(destination=url) as dest:
         assert len(pending_marks(dest)) == 1
@@ -477,38 +443,19 @@ def test_a_removal_killed_between_its_running_row_and_its_transaction_shows_roll
         ("abandoned", 0), ("success", len(KEPT))]  # fmt: skip
 
 
-HELD_BEFORE_ITS_TRANSACTION = """
-import functools, sys
-from cxbridge import api
-from cxbridge.plugins.sqlite.destination import SQLiteDestination
-from cxbridge.sql_destination import SQLDestination
-
-def held(remove):
-    @functools.wraps(remove)
-    def holding(self, chosen, **options):  # its `running` row saved, it holds the lock until told to go on
-        print("removing", flush=True)
-        sys.stdin.readline()
-        return remove(self, chosen, **options)
-    return holding
-
-SQLiteDestination.remove, SQLDestination.remove = held(SQLiteDestination.remove), held(SQLDestination.remove)
-api.remove("survey", sys.argv[2], destination=sys.argv[1])
-"""
-
-
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
 def test_a_removal_still_running_shows_running_not_rolled_back(workspace, kind, request, tmp_path):
     """A removal holds the whole destination's lock, not its source's: on PostgreSQL, whose syncs
     lock each source, `status` showed a removal still running as abandoned, *rolled back*."""
     url = synced_with_copies(workspace, kind, request, tmp_path, "remove_running")
-    removing = subprocess.Popen([sys.executable, "-c", HELD_BEFORE_ITS_TRANSACTION, url, str(workspace.config)],
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)  # fmt: skip
+    removing, connection = forked_call(removal_held_before_its_transaction, url, str(workspace.config))
     try:
-        assert removing.stdout.readline() == "removing\n"
+        assert connection.recv() == "removing"
         shown = json.loads(CliRunner().invoke(cli, ["status", "--format", "json", "--destination", url]).stdout)["runs"]
     finally:
-        removing.communicate("\n", timeout=60)
-    assert removing.returncode == 0
+        connection.send("go on")
+        removing.join(60)
+    assert removing.exitcode == 0
     assert [(row["command"], row["status"], row["error"]) for row in shown if row["command"] == "remove"] == [
         ("remove", "running", None)]  # fmt: skip
     assert [row["status"] for row in shown if row["command"] == "sync"] == ["success", "success"]
