@@ -35,15 +35,18 @@ PRELOADED = [
     "cxbridge.plugins.csv_source",
     *(f"cxbridge.plugins.{engine}.destination" for engine in ("sqlite", "duckdb", "postgres", "parquet")),
     "duckdb",
+    "numpy",
     "psycopg",
     "cxbridge.http.client",
     "cxbridge.plugins.typeform.source",
 ]
 """What the server imports: this module (cxbridge's API and command line), the CSV source, the
-engines' modules, and the HTTP client with the Typeform connector test_concurrent_syncs' syncs
-read (httpx with its rich, tenacity: ≈ 0.1 s of CPU a command) — not pyarrow, whose import starts
-threads a fork would not copy. The plugins are found and loaded in each sync, as `cxbridge sync`
-does."""
+engines' modules, NumPy (which DuckDB's and Parquet's staging import in each sync: ≈ 0.09 s of CPU
+a process), and the HTTP client with the Typeform connector test_concurrent_syncs' syncs read
+(httpx with its rich, tenacity: ≈ 0.1 s of CPU a command) — not pyarrow, whose import starts
+threads a fork would not copy (NumPy's OpenBLAS starts its own pool, which it shuts down around a
+fork and the syncs never call on). The plugins are found and loaded in each sync, as `cxbridge
+sync` does."""
 
 
 class KillAfterBatch:
