@@ -134,13 +134,18 @@ class FreshVenv:
 
     def copy(self, path: Path) -> FreshVenv:
         """This environment copied to `path` (a folder not there yet), with what it has installed
-        and nothing else: 0.5 s of CPU, where installing cxbridge again took 3.5 s. Its
-        scripts (`bin/pytest`, `bin/cxbridge`, `activate`) name the copy, not this environment."""
-        shutil.copytree(self.path, path, symlinks=True)
+        and nothing else: its files hard-linked (its 100 MB copied took 1.8 s of CPU, installing
+        cxbridge again 3.5 s) — pip and Python replace a file rather than write into it, so
+        neither environment changes the other's. Its scripts (`bin/pytest`, `bin/cxbridge`,
+        `activate`) name the copy, not this environment: written anew, not through their links."""
+        shutil.copytree(self.path, path, symlinks=True, copy_function=os.link)
         old, new = str(self.path).encode(), str(path).encode()
         for file in [path / "pyvenv.cfg", *(path / "bin").iterdir()]:
             if file.is_file() and not file.is_symlink() and old in (text := file.read_bytes()):
+                mode = file.stat().st_mode
+                file.unlink()
                 file.write_bytes(text.replace(old, new))
+                file.chmod(mode)
         return FreshVenv(path, create=False)
 
     def run_python(self, code: str) -> str:
