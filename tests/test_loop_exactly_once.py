@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
+from multiprocessing import Process
+from multiprocessing.connection import wait
 
 import pytest
 
 from cxbridge.identity import record_id
 from cxbridge.loop.cases import case_id, delivery_id
 from cxbridge.loop.outbox import CHUNK
-from tests.conftest import ROOT, Workspace, survey_row
+from tests.conftest import Workspace, survey_row
+from tests.killed_syncs import KillBeforeDeliveries, forked_command
 from tests.local_api import Reply, fake_api
 from tests.zendesk_api import API_TOKEN, EMAIL, TicketDesk, ticket_desk
 
@@ -36,27 +37,6 @@ email = "{email}"
 api_token = "${{ZENDESK_API_TOKEN}}"
 requests_per_minute = 60000  # a test account: the default paces at Zendesk's smallest plan, 200 a minute
 """
-KILLABLE_CXBRIDGE = """
-import os, signal, sys
-from cxbridge.hookspecs import hookimpl
-from cxbridge.plugins_host import get_host
-
-
-class KillBeforeDeliveries:
-    @hookimpl
-    def on_sync_event(self, event):
-        if event.kind == "run_finished":  # every batch committed, no action delivered yet
-            os.kill(os.getpid(), signal.SIGKILL)
-
-
-if os.environ.get("KILL_BEFORE_DELIVERIES"):
-    get_host().pm.register(KillBeforeDeliveries())
-sys.argv = ["cxbridge", *sys.argv[1:]]
-from cxbridge.cli.launch import main
-main()
-"""
-
-
 @pytest.fixture
 def far_ends(workspace: Workspace, monkeypatch):
     """A webhook receiver and the Zendesk ticket API, configured as the detractors' actions."""
@@ -113,50 +93,55 @@ def test_records_over_several_batches_open_each_case_once_and_deliver_each_actio
     assert len(hook_keys(hook)) == 250 and len(desk.created) == 250
 
 
-def run_cxbridge(workspace: Workspace, *args: str, kill_before_deliveries: bool = False) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    if kill_before_deliveries:
-        env["KILL_BEFORE_DELIVERIES"] = "1"
-    return subprocess.Popen([sys.executable, "-c", KILLABLE_CXBRIDGE, *args], cwd=workspace.root, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+def run_cxbridge(workspace: Workspace, name: str, *args: str, kill_before_deliveries: bool = False) -> Process:
+    """`cxbridge ARGS` in the workspace with this process's environment, in a process of its own
+    forked from the server of tests/killed_syncs.py (not a new Python importing cxbridge), killed
+    once its run finished, before its deliveries, if `kill_before_deliveries`; its output to the
+    file NAME.output."""
+    plugin = KillBeforeDeliveries() if kill_before_deliveries else None
+    return forked_command(list(args), cwd=workspace.root, output=workspace.root / f"{name}.output", plugin=plugin)
+
+
+def output(workspace: Workspace, name: str) -> str:
+    return (workspace.root / f"{name}.output").read_text(encoding="utf-8")
 
 
 def test_sigkill_between_the_commit_and_the_deliveries_loses_and_doubles_nothing(workspace, far_ends):
     hook, desk, _ = far_ends
     workspace.write_csv(rows(300, every=10))
-    killed = run_cxbridge(workspace, "sync", kill_before_deliveries=True)
-    killed.communicate(timeout=300)
-    assert killed.returncode == -signal.SIGKILL
+    killed = run_cxbridge(workspace, "killed", "sync", kill_before_deliveries=True)
+    killed.join(300)
+    assert killed.exitcode == -signal.SIGKILL
     assert workspace.query("SELECT status, COUNT(*) FROM loop_outbox GROUP BY status") == [("pending", 60)]
     assert not hook_keys(hook) and not desk.created, "killed before any delivery"
-    rerun = run_cxbridge(workspace, "sync")
-    out, err = rerun.communicate(timeout=300)
-    assert rerun.returncode == 0, out + err
-    assert "loop: delivered ops_hook 30, ticket 30" in out
+    rerun = run_cxbridge(workspace, "rerun", "sync")
+    rerun.join(300)
+    assert rerun.exitcode == 0, output(workspace, "rerun")
+    assert "loop: delivered ops_hook 30, ticket 30" in output(workspace, "rerun")
     assert_each_case_delivered_once(workspace, hook, desk, count=300, every=10)
 
 
 def test_sigkill_in_the_middle_of_the_deliveries_makes_no_second_ticket(workspace, far_ends):
     hook, desk, zendesk = far_ends
     workspace.write_csv(rows(300, every=10))
-    running: list[subprocess.Popen] = []
+    running: list[Process] = []
 
     def kill_at_the_seventh(ticket: dict) -> None:  # Zendesk has created it; the answer never arrives
         if len(desk.created) == 7:
             os.kill(running[0].pid, signal.SIGKILL)
-            running[0].wait(timeout=60)
+            wait([running[0].sentinel], 60)  # dead (not joined here: the test's thread joins it)
 
     desk.on_create = kill_at_the_seventh
-    running.append(run_cxbridge(workspace, "sync"))
-    running[0].communicate(timeout=300)
-    assert running[0].returncode == -signal.SIGKILL
+    running.append(run_cxbridge(workspace, "killed", "sync"))
+    running[0].join(300)
+    assert running[0].exitcode == -signal.SIGKILL
     assert len(desk.created) == 7
     statuses = dict(workspace.query("SELECT status, COUNT(*) FROM loop_outbox WHERE action = 'ticket' GROUP BY status"))
     assert statuses.get("sending", 0) >= 1, "the attempt cut short is left as it was"
     desk.on_create = None
-    rerun = run_cxbridge(workspace, "sync")
-    out, err = rerun.communicate(timeout=300)
-    assert rerun.returncode == 0, out + err
+    rerun = run_cxbridge(workspace, "rerun", "sync")
+    rerun.join(300)
+    assert rerun.exitcode == 0, output(workspace, "rerun")
     assert_each_case_delivered_once(workspace, hook, desk, count=300, every=10, resent=True)
     looked_up = {seen.query["external_id"] for seen in zendesk.requests if seen.method == "GET" and "external_id" in seen.query}
     assert len(looked_up) == statuses["sending"], "each interrupted attempt was looked up by its external id"
