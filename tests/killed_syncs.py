@@ -65,10 +65,13 @@ class KillAfterBatch:
                 os.kill(os.getpid(), signal.SIGKILL)
 
 
-class KillBeforeDeliveries:
+class KillWhenRunFinished:
+    """SIGKILL once the run finished: every batch and link committed, no action delivered yet,
+    the cases of copies linked not closed yet."""
+
     @hookimpl
     def on_sync_event(self, event):
-        if event.kind == "run_finished":  # every batch committed, no action delivered yet
+        if event.kind == "run_finished":
             os.kill(os.getpid(), signal.SIGKILL)
 
 

@@ -7,11 +7,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import signal
 import sqlite3
-import subprocess
-import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -34,9 +31,9 @@ from cxbridge.plugins.sqlite.schema import migrations
 from cxbridge.plugins_host import create_host
 from cxbridge.resolver import duplicate_counts
 from tests.qualtrics_api import ROOT, TOKEN, QualtricsAccount, qualtrics
-from tests.conftest import ROOT as REPO
 from tests.sqlite_runs import copy_sample
 from tests.local_destinations import LOCAL_KINDS, destination_maker, destination_url
+from tests.killed_syncs import KillWhenRunFinished, forked_command
 
 NO_BASIS = "QualtricsTools_No_Basis_for_Evaluation"
 KEEP_TESTS = "include_test_responses = true\n"
@@ -493,26 +490,6 @@ def test_a_replay_that_links_copies_closes_their_second_cases_as_a_sync_does(tmp
     assert view(tmp_path, "SELECT name FROM cxbridge_metadata WHERE name LIKE 'loop.copy_cases_pending.%'") == []
 
 
-STOPPED_AT_RUN_FINISHED = """
-import os, signal, sys
-from cxbridge.hookspecs import hookimpl
-from cxbridge.plugins_host import get_host
-
-
-class StopBeforeTheCloseStep:
-    @hookimpl
-    def on_sync_event(self, event):
-        if event.kind == "run_finished":  # the links are committed; the copies' cases are closed after it
-            os.kill(os.getpid(), signal.SIGKILL)
-
-
-get_host().pm.register(StopBeforeTheCloseStep())
-sys.argv = ["cxbridge", *sys.argv[1:]]
-from cxbridge.cli.launch import main
-main()
-"""
-
-
 @pytest.mark.parametrize("kind", LOCAL_KINDS)
 def test_a_sync_killed_between_linking_copies_and_closing_their_cases_leaves_them_to_the_next(
     tmp_path, request, kind, monkeypatch
@@ -550,10 +527,10 @@ def test_a_sync_killed_between_linking_copies_and_closing_their_cases_leaves_the
         (f"branch_{branch}", f"R_{n}") for branch, scored in scores.items() for n, score in scored.items() if score <= 6}
 
     (tmp_path / "cxbridge.toml").write_text(tomlkit.dumps({"sources": declared}), encoding="utf-8")
-    stopped = subprocess.run([sys.executable, "-c", STOPPED_AT_RUN_FINISHED, "sync", "--destination", make().url,
-                              "--no-progress"], cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(REPO)},
-                             capture_output=True, text=True, timeout=300)  # fmt: skip
-    assert stopped.returncode == -signal.SIGKILL, stopped.stdout + stopped.stderr
+    stopped = forked_command(["sync", "--destination", make().url, "--no-progress"], cwd=tmp_path,
+                             output=tmp_path / "stopped.output", plugin=KillWhenRunFinished())  # fmt: skip
+    stopped.join(300)
+    assert stopped.exitcode == -signal.SIGKILL, (tmp_path / "stopped.output").read_text(encoding="utf-8")
     assert all(feedback_of(make, "branch_a", f"R_{n}") == ("branch_b", f"R_{n}") for n in scores["a"]), "linked"
     assert cases() == opened, "stopped before the close step: every case still open"
 

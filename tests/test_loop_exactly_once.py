@@ -17,7 +17,7 @@ from cxbridge.identity import record_id
 from cxbridge.loop.cases import case_id, delivery_id
 from cxbridge.loop.outbox import CHUNK
 from tests.conftest import Workspace, survey_row
-from tests.killed_syncs import KillBeforeDeliveries, forked_command
+from tests.killed_syncs import KillWhenRunFinished, forked_command
 from tests.local_api import Reply, fake_api
 from tests.zendesk_api import API_TOKEN, EMAIL, TicketDesk, ticket_desk
 
@@ -98,7 +98,7 @@ def run_cxbridge(workspace: Workspace, name: str, *args: str, kill_before_delive
     forked from the server of tests/killed_syncs.py (not a new Python importing cxbridge), killed
     once its run finished, before its deliveries, if `kill_before_deliveries`; its output to the
     file NAME.output."""
-    plugin = KillBeforeDeliveries() if kill_before_deliveries else None
+    plugin = KillWhenRunFinished() if kill_before_deliveries else None
     return forked_command(list(args), cwd=workspace.root, output=workspace.root / f"{name}.output", plugin=plugin)
 
 
