@@ -136,6 +136,18 @@ def holding_lock(connection: Connection, url: str) -> None:
         connection.recv()
 
 
+def holding_whole_schema(connection: Connection, url: str) -> None:
+    """In a process of `forked_call`: the whole-schema lock `remove` takes of the PostgreSQL
+    destination `url` (`Destination.lock`), "asking" sent before it asks for it and "held" once it
+    holds it, until anything is received."""
+    from cxbridge.plugins.postgres.destination import PostgresDestination
+
+    connection.send("asking")
+    with PostgresDestination(url).lock(wait=120):
+        connection.send("held")
+        connection.recv()
+
+
 def holding_bare_lock(connection: Connection, path: str) -> None:
     """In a process of `forked_call`: the lock file `path` held as no cxbridge of this version takes
     it (it writes no holder file), from "locked" sent until anything is received."""

@@ -12,8 +12,6 @@ import json
 import multiprocessing
 import os
 import socket
-import subprocess
-import sys
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -26,8 +24,7 @@ import pytest
 import cxbridge
 from cxbridge.plugins_host import create_host
 
-from tests.conftest import ROOT
-from tests.killed_syncs import forked_command
+from tests.killed_syncs import forked_call, forked_command, holding_whole_schema
 from tests.local_api import FakeApi
 from tests.many_sources import account, config_toml, tables, write_files
 from tests.sqlite_runs import SHARED_SALT
@@ -250,21 +247,19 @@ def _queued_for(url: str, source: str) -> bool:
 
 
 @contextmanager
-def whole_schema_locked(url: str, *, held: bool = True) -> Iterator[subprocess.Popen]:
+def whole_schema_locked(url: str, *, held: bool = True) -> Iterator[multiprocessing.Process]:
     """A process of its own in the whole-schema lock `remove` takes (`Destination.lock`), as
-    long as the block lasts: yielded once it holds it (`held`) or has asked for it."""
-    script = ("import sys\nfrom cxbridge.plugins.postgres.destination import PostgresDestination\n"
-              "print('asking', flush=True)\nwith PostgresDestination(sys.argv[1]).lock(wait=120):\n"
-              "    print('held', flush=True)\n    sys.stdin.readline()\n")  # fmt: skip
-    process = subprocess.Popen([sys.executable, "-c", script, url], env={**os.environ, "PYTHONPATH": str(ROOT)},
-                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)  # fmt: skip
+    long as the block lasts: yielded once it holds it (`held`) or has asked for it. Forked from
+    the server of tests/killed_syncs.py (`forked_call`), not a new Python importing cxbridge."""
+    process, connection = forked_call(holding_whole_schema, url)
     try:
-        assert process.stdout.readline() == "asking\n"
+        assert connection.recv() == "asking"
         if held:
-            assert process.stdout.readline() == "held\n"
+            assert connection.recv() == "held"
         yield process
     finally:
-        process.communicate("done\n", timeout=120)
+        connection.send("done")
+        process.join(120)
 
 
 def test_processes_starting_on_a_fresh_database_migrate_it_once(tmp_path, postgres_database):
