@@ -132,15 +132,17 @@ def _short(text: str, limit: int = 60) -> str:
 
 
 def with_rating_defaults(
-    overrides: Mapping[str, QuestionOverride], ratings: Iterable[Question]
+    overrides: Mapping[str, QuestionOverride], ratings: Iterable[Question], *, parents: Mapping[str, str] | None = None
 ) -> dict[str, QuestionOverride]:
     """The config's overrides, plus `metric = "rating"` on its own scale for every icon rating
     (stars, hearts, thumbs) whose wording names no metric: a row of stars measures a rating, not
     satisfaction, unless the question says so (detection then makes it `csat`, or `ces` for
-    effort) or the config names a metric (or `unscored`)."""
+    effort) or the config names a metric (or `unscored`). A row that reads by its question's
+    override (`parents`: row id → question id; `QuestionPlan.reading`'s `also`) is decided alone,
+    by its own words, under that override: a default of its own copies the override's keys."""
     found = dict(overrides)
     for question in ratings:
-        given = overrides.get(question.id)
+        given = overrides.get(question.id) or overrides.get((parents or {}).get(question.id, question.id))
         if question.scale is None or detect_spec(question) is not None or (given and (given.metric or given.unscored)):
             continue
         if given is None:

@@ -64,8 +64,8 @@ CHANGES = (
               "(point-of-another-scale), not scored on the configured range",
            {"google_forms", "qualtrics", "questionpro", "surveymonkey"}),
     Change(2, "an override keyed by a matrix question's id applies to each of its rows", {"questionpro"}),
-    Change(2, "a star slider's rows are scored on 1 to its stars (CSAT when its words ask satisfaction)",
-           {"qualtrics"}),
+    Change(2, "a star slider's rows are scored on 1 to its stars: a rating, as other connectors' star ratings are, "
+              "or CSAT when its words ask satisfaction", {"qualtrics"}),
     Change(2, "a rating keyed default_questions is the overall question: the record's CSAT", {"freshdesk"}),
 )  # fmt: skip
 """Every change to a stored meaning, oldest first. A commit that changes what a record read

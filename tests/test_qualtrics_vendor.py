@@ -419,20 +419,65 @@ def test_each_row_of_a_star_slider_is_its_own_question_key(tmp_path, monkeypatch
     assert query(tmp_path, "SELECT csat FROM feedback ORDER BY source_record_id") == [(5.0,), (3.0,)]
 
 
-def test_a_star_slider_whose_words_name_no_metric_is_kept_unscored_saying_what_it_is(tmp_path, monkeypatch):
+def test_a_star_slider_whose_words_name_no_metric_is_a_rating_on_one_to_its_stars(tmp_path, monkeypatch):
     """Worded as the survey's own English version asks it ("Please rate our product"), the stars name
-    no metric: kept as answers, and the warning says it is a 5-star slider, not an answer label."""
+    no metric: a `rating` on 1–5, as a Typeform, Google Forms or SurveyMonkey star rating so worded
+    is (`with_rating_defaults`) — no CSAT category, followed by `questions` and `question_trend`.
+    It was kept unscored with a warning."""
     result = star_survey(tmp_path, monkeypatch, [{"QID1_1": stars} for stars in STARS],
                          change={"QuestionText": "Please rate our product"})  # fmt: skip
-    assert (result.status, result.written) == ("success", len(STARS)), result.error
-    assert query(tmp_path, "SELECT COUNT(*) FROM feedback_scores") == [(0,)]
-    assert result.warnings == [
-        "survey SV_0VerIwEzyJbhCNU: question QID1_1 ('Please rate our product - Produto'): a 5-star slider, not "
-        'scored: its words name no metric; to score it, set metric (e.g. "csat" or "rating") and scale = [1, 5] '
-        "under [sources.qualtrics_samples.questions.QID1]"
-    ]
-    [(answers,)] = query(tmp_path, "SELECT answers FROM feedback WHERE source_record_id = 'R_star0'")
-    assert json.loads(answers) == {"QID1_1": {"text": "Please rate our product - Produto", "value": 5, "label": None}}
+    assert (result.status, result.written, result.quarantined) == ("success", len(STARS), 0), result.error
+    assert result.warnings == []
+    text = "Please rate our product - Produto"
+    normalized = [(stars - 1) / (5 - 1) * 100 for stars in STARS]
+    assert query(tmp_path, "SELECT source_record_id, metric, question_id, question_text, value, scale_min, scale_max, "
+                           "direction, normalized, category FROM feedback_scores JOIN feedback USING (record_id) "
+                           "ORDER BY source_record_id") == [
+        (f"R_star{n}", "rating", "QID1_1", text, float(stars), 1.0, 5.0, "higher_is_better", normalized[n], None)
+        for n, stars in enumerate(STARS)
+    ]  # fmt: skip
+    assert query(tmp_path, "SELECT metric, question_id, scale_min, scale_max, answers, first_seen, last_seen "
+                           "FROM questions") == [("rating", "QID1_1", 1.0, 5.0, len(STARS), "2022-11-14", "2022-11-21")]
+    mean = round(sum(normalized) / len(STARS), 1)
+    assert query(tmp_path, "SELECT metric, month, responses, favourable, unfavourable, avg_normalized, score "
+                           "FROM question_trend") == [("rating", "2022-11", len(STARS), 0, 0, mean, mean)]
+    assert query(tmp_path, "SELECT COUNT(*) FROM csat_by_month") == [(0,)]
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback WHERE csat IS NOT NULL") == [(0,)]
+
+
+@pytest.mark.parametrize(("override", "stars", "scored"), [
+    ({"metric": "csat"}, [4, 5], [("csat", 4.0, 1.0, 5.0, "satisfied"), ("csat", 5.0, 1.0, 5.0, "satisfied")]),
+    ({"scale": [0, 5]}, [0, 5], [("rating", 0.0, 0.0, 5.0, None), ("rating", 5.0, 0.0, 5.0, None)]),
+    ({"unscored": True}, [4, 5], []),
+], ids=["metric", "scale", "unscored"])  # fmt: skip
+def test_the_sliders_own_table_wins_over_the_rating_a_star_slider_defaults_to(tmp_path, monkeypatch, override, stars,
+                                                                               scored):  # fmt: skip
+    """[questions.QID1], the slider's table its rows read by: a metric it names is the rows' metric,
+    a scale alone (0 to its stars, for respondents who may drag to none) is the rating's scale, and
+    `unscored` keeps the stars unscored — the default never replaces the slider's own table."""
+    result = star_survey(tmp_path, monkeypatch, [{"QID1_1": n} for n in stars],
+                         change={"QuestionText": "Please rate our product"}, questions={"QID1": override})  # fmt: skip
+    assert (result.written, result.quarantined, result.warnings) == (2, 0, []), result.error
+    assert query(tmp_path, "SELECT metric, value, scale_min, scale_max, category FROM feedback_scores "
+                           "ORDER BY value") == scored  # fmt: skip
+
+
+def test_each_row_of_a_star_slider_is_a_rating_or_a_csat_by_its_own_words_under_the_sliders_table(tmp_path,
+                                                                                                 monkeypatch):  # fmt: skip
+    """Rows "Overall satisfaction" and "Cleanliness" of "Please rate us", read under the slider's table
+    ([questions.QID1] ignore_values = [0]): the first asks satisfaction (CSAT, the record's csat), the
+    other is a rating — the slider's table keeps its keys for both and makes neither the other's."""
+    rows = {"1": {"Display": "Overall satisfaction"}, "2": {"Display": "Cleanliness"}}
+    answers = [{"QID1_1": 5, "QID1_2": 0}, {"QID1_1": 2, "QID1_2": 4}]
+    result = star_survey(tmp_path, monkeypatch, answers, questions={"QID1": {"ignore_values": [0]}},
+                         change={"QuestionText": "Please rate us", "Choices": rows, "ChoiceOrder": [1, 2]})  # fmt: skip
+    assert (result.written, result.quarantined, result.warnings) == (2, 0, []), result.error
+    assert query(tmp_path, "SELECT source_record_id, question_id, metric, value, category FROM feedback_scores "
+                           "JOIN feedback USING (record_id) ORDER BY source_record_id, question_id") == [
+        ("R_star0", "QID1_1", "csat", 5.0, "satisfied"),
+        ("R_star1", "QID1_1", "csat", 2.0, "dissatisfied"), ("R_star1", "QID1_2", "rating", 4.0, None),
+    ]  # fmt: skip
+    assert query(tmp_path, "SELECT csat FROM feedback ORDER BY source_record_id") == [(5.0,), (2.0,)]
 
 
 def test_a_bar_slider_asking_how_satisfied_says_its_range_is_not_read_as_a_scale(tmp_path, monkeypatch):

@@ -7,7 +7,7 @@ per-question overrides."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime, timezone
 from operator import itemgetter
 from typing import Any, TypeVar
@@ -20,7 +20,7 @@ from cxbridge.exports import qualtrics_fields as fields
 from cxbridge.exports.qualtrics_definition import SurveyDefinition
 from cxbridge.normalize import AnswerInput, RecordBuilder
 from cxbridge.record_comment import explaining
-from cxbridge.questions import Question, QuestionPlan
+from cxbridge.questions import Question, QuestionOverride, QuestionPlan, with_rating_defaults
 from cxbridge.records import FeedbackRecord
 from cxbridge.tables import RecordRows
 from cxbridge.tabular import values as coerce
@@ -243,35 +243,23 @@ class SurveyReader:
             raise exc.restated(f"{key}: {exc}", field=key) from None
 
     def _unscored_slider(self, question: Question, also: tuple[str, ...]) -> str | None:
-        """What a slider row kept unscored is, and the setting that scores it, when no override decides
-        it: a star slider whose words name no metric, or a bar or slider, whose range is not read as a scale."""
+        """What a bar or slider row kept unscored is, and the setting that scores it, when no override
+        decides it: its range is not read as a scale (a star slider's rows are ratings: `star_ratings`)."""
         meaning = self.definition.meaning(question.id) if self.definition else None
-        if meaning is None or meaning.kind != "scale" or any(key in self.plan.overrides for key in (question.id, *also)):
+        if meaning is None or not meaning.slider or any(key in self.plan.overrides for key in (question.id, *also)):
             return None  # fmt: skip
         if (reading := self.plan.reading(question, also=also)) is None or reading.spec is not None:
             return None
-        if meaning.stars:
-            what, why, scale = f"a {meaning.stars}-star slider", "its words name no metric", (1, meaning.stars)
-        elif meaning.slider:
-            low, high = (whole_number(end) for end in meaning.slider)
-            what, why, scale = f"a slider from {low} to {high}", "a slider's range is not read as a scale", meaning.slider
-        else:
-            return None
-        table = f"[{self.plan.where}.questions.{meaning.qid}]"
-        low, high = (whole_number(end) for end in scale)
-        return (f"question {question.id} ({question.text!r}): {what}, not scored: {why}; to score it, set metric "
-                f'(e.g. "csat" or "rating") and scale = [{low}, {high}] under {table}')  # fmt: skip
+        low, high = (whole_number(end) for end in meaning.slider)
+        return (f"question {question.id} ({question.text!r}): a slider from {low} to {high}, not scored: a slider's "
+                f'range is not read as a scale; to score it, set metric (e.g. "csat" or "rating") and scale = '
+                f"[{low}, {high}] under [{self.plan.where}.questions.{meaning.qid}]")  # fmt: skip
 
     def _question(self, key: str) -> tuple[Question, tuple[str, ...]] | None:
         """The question an answer key belongs to (None: embedded data), cached per key."""
         if key not in self._questions:
-            meaning = self.definition.meaning(key) if self.definition else None
-            if meaning is not None:
-                kind = _KINDS.get(meaning.kind, "other")
-                scale = (1.0, float(meaning.stars)) if meaning.stars else None  # a star slider: 1 to its stars
-                question = Question(id=key, text=meaning.text, kind=kind, scale=scale, choices=meaning.choices,
-                                    paragraph=meaning.paragraph, from_zero=bool(meaning.stars))  # fmt: skip
-                self._questions[key] = (question, (meaning.qid,) if meaning.qid != key else ())
+            if (defined := defined_question(self.definition, key)) is not None:
+                self._questions[key] = defined
             elif _QUESTION_KEY.match(key):  # not in the definition: a `…_TEXT` key is still a text entry
                 self._questions[key] = (Question(id=key, text=key, kind="text" if key.endswith("_TEXT") else "other"), ())
             else:
@@ -295,6 +283,27 @@ class SurveyReader:
             if len(known) < self.remembered:
                 known[(type(value), value, shown)] = answer
         return answer
+
+
+def defined_question(definition: SurveyDefinition | None, key: str) -> tuple[Question, tuple[str, ...]] | None:
+    """The question the survey's definition says an answer key is, with the question id a row's
+    override may be keyed by; None when the definition does not name it."""
+    meaning = definition.meaning(key) if definition else None
+    if meaning is None:
+        return None
+    scale = (1.0, float(meaning.stars)) if meaning.stars else None  # a star slider: 1 to its stars
+    question = Question(id=key, text=meaning.text, kind=_KINDS.get(meaning.kind, "other"), scale=scale,
+                        choices=meaning.choices, paragraph=meaning.paragraph, from_zero=bool(meaning.stars))  # fmt: skip
+    return question, (meaning.qid,) if meaning.qid != key else ()
+
+
+def star_ratings(definition: SurveyDefinition | None, overrides: Mapping[str, QuestionOverride]) -> dict[str, QuestionOverride]:
+    """The config's overrides, plus a `rating` on 1 to its stars for each star slider row whose words
+    name no metric, as every connector reads a row of stars (`with_rating_defaults`): the slider's
+    table (`[questions.QID1]`) or the row's own wins."""
+    rows = [found for key in (definition.answer_keys() if definition else [])
+            if (found := defined_question(definition, key)) is not None and found[0].scale is not None]  # fmt: skip
+    return with_rating_defaults(overrides, [row for row, _ in rows], parents={row.id: also[0] for row, also in rows if also})
 
 
 _LEFT_OUT = object()

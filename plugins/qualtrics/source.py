@@ -24,7 +24,7 @@ from cxbridge.http import ApiSource, HeaderToken, OAuth2ClientCredentials
 from cxbridge.plugins.qualtrics import api
 from cxbridge.plugins.qualtrics.archive import export_records
 from cxbridge.plugins.qualtrics.config import QualtricsConfig
-from cxbridge.plugins.qualtrics.responses import FIELD_DEFAULTS, SurveyReader
+from cxbridge.plugins.qualtrics.responses import FIELD_DEFAULTS, SurveyReader, star_ratings
 from cxbridge.privacy import PersonalFields, Scrubber, ignored_questions
 from cxbridge.questions import QuestionPlan
 from cxbridge.records import FeedbackRecord
@@ -85,7 +85,7 @@ class QualtricsSource(ApiSource):
         definition = parse_definition(api.survey_definition(self.client, survey_id))
         where = f"sources.{self.context.name}"
         columns = self.config.columns.mapped()
-        plan = QuestionPlan(self.config.questions, where=where)
+        plan = QuestionPlan(star_ratings(definition, self.config.questions), where=where)
         return SurveyReader(_with_id(definition, survey_id), plan, columns, acknowledged=self.config.acknowledged_weights)
 
 
