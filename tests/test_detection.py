@@ -17,7 +17,7 @@ from cxbridge.cli.main import cli
 from cxbridge.detection.inspector import Hints, inspect_file
 from cxbridge.detection.question_metrics import detect
 from cxbridge.metrics import Direction
-from cxbridge.questions import Question
+from cxbridge.questions import Question, QuestionOverride, with_rating_defaults
 from cxbridge.tabular.config import MetricColumn
 from tests.conftest import half_up
 from tests.sqlite_runs import copy_sample, query, sync_source
@@ -1713,3 +1713,22 @@ def test_a_column_naming_a_company_is_proposed_ignore_while_a_question_asking_it
     inspection = inspect_file(write_csv(tmp_path / "companies.csv", rows))
     assert [p.target for p in inspection.chosen if p.column == header] == ["ignore"]
     assert not asks_for_personal_data(header)
+
+
+@pytest.mark.parametrize(("text", "detected"), [
+    ("How would you rate your experience?", None),
+    ("Rate us", None),
+    ("Bewerten Sie Ihren Besuch", None),
+    ("Please rate the cleanliness of the store", None),  # a criterion: never the record's csat
+    ("How would you rate your overall satisfaction?", "csat"),
+    ("Wie zufrieden waren Sie mit Ihrem Besuch?", "csat"),
+])  # fmt: skip
+def test_stars_asking_to_rate_without_naming_satisfaction_are_a_rating_not_csat(text, detected):
+    """A row of five stars (an API connector's icon rating, a Qualtrics star slider) is CSAT only when
+    its words ask satisfaction — CSAT is the satisfaction answer; "rate your experience", "Rate us",
+    "Bewerten Sie …" name no metric, so the stars are a `rating` on 1–5 (docs/files.md, Detection)."""
+    stars = Question(id="q", text=text, kind="scale", scale=(1.0, 5.0))
+    spec = detect(stars).spec
+    assert (spec.metric, spec.scale) == (detected, (1.0, 5.0)) if detected else spec is None
+    rating = {"q": QuestionOverride(metric="rating", scale=(1.0, 5.0))}
+    assert with_rating_defaults({}, [stars]) == ({} if detected else rating)
