@@ -313,7 +313,7 @@ def check(
     cfg = config if isinstance(config, Config) else load_config(find_config(config), host)
     built = {name: cfg.build_source(name) for name in _select(cfg, list(sources))}
     try:
-        checks = check_sources(built, keys=_known_keys(cfg, host))
+        checks = check_sources(built, keys=_known_keys(cfg, host), jobs=cfg.settings.jobs)
     finally:
         for source in built.values():
             source.close()

@@ -3,7 +3,9 @@ reads or writes, so that a configuration that cannot work — a path that matche
 mapped column missing from a header — stops the run with nothing moved, instead of failing one
 source after the others have written. `cxbridge check` runs the pass alone. A source its API
 refuses to serve (a token it does not accept) is no configuration problem of the run: that
-source alone fails, as it does where its check reads nothing from the API."""
+source alone fails, as it does where its check reads nothing from the API. `cxbridge check`
+also makes each API source's one credential request (`Source.check_access`), which a sync leaves
+to its first read: a refused credential is its problem there, an API out of reach too."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from cxbridge.errors import ConfigError, FatalSourceError, clauses
+from cxbridge.errors import ConfigError, FatalSourceError, TransientSourceError, clauses
 from cxbridge.masking import redact
 from cxbridge.respondents import RespondentKeys
 from cxbridge.sources import Source
@@ -70,6 +72,8 @@ def _check(name: str, source: Source, cursors: dict[str, Any], *, before_run: bo
     names holding an address as their key) in every format and for the API's caller alike."""
     try:
         warnings = source.check(cursors)
+        if not before_run:
+            _check_access(source)
     except ConfigError as exc:
         return SourceCheck(name, source.name, redact(str(exc)))
     except FatalSourceError as exc:
@@ -82,6 +86,15 @@ def _check(name: str, source: Source, cursors: dict[str, Any], *, before_run: bo
         log.warning("%s (%s): its check failed, the run will tell: %s: %s", name, source.name, type(exc).__name__, exc)
         warnings = None
     return SourceCheck(name, source.name, warnings=[redact(warning) for warning in warnings or []])
+
+
+def _check_access(source: Source) -> None:
+    """The source's credential request (`Source.check_access`); an API it could not reach (no
+    answer, 5xx or 429 past the retries) is said as such, never taken for refused credentials."""
+    try:
+        source.check_access()
+    except TransientSourceError as exc:
+        raise FatalSourceError(f"could not reach the API, so the credentials are not checked: {exc}") from None
 
 
 def require_sound(

@@ -144,6 +144,11 @@ class Source(ABC):
         FatalSourceError let through (credentials the API refuses) fails this source alone in a
         sync and is a problem in `cxbridge check`. It runs on every sync: keep it quick."""
 
+    def check_access(self) -> None:
+        """`cxbridge check` only, after `check`: one request proving the service accepts the
+        source's credentials (raise the FatalSourceError of a 401 or 403). Not made before a sync,
+        whose first read finds the same at no extra request; nothing to do by default."""
+
     def close(self) -> None:
         """Release connections and files; called once after the source's streams ran."""
 

@@ -90,6 +90,7 @@ class HubSpotAccount:
         api.route("POST", "/crm/v3/objects/tasks/batch/read")(self.read_tasks)
         api.route("POST", "/crm/v3/objects/tasks")(self.create_task)
         api.route("POST", "/crm/v3/objects/([a-z_]+)/search")(self.search)
+        api.route("GET", "/crm/v3/objects/([a-z_]+)")(self.list_objects)
         api.route("POST", "/crm/v4/associations/([a-z_]+)/([a-z_]+)/batch/read")(self.associations)
 
     def refused(self, seen: Seen) -> Reply | None:
@@ -125,6 +126,13 @@ class HubSpotAccount:
         if errors:
             body |= {"numErrors": len(errors), "errors": errors}
         return Reply(207 if errors else 200, body)
+
+    def list_objects(self, seen: Seen, match: Any) -> Any:
+        """The first `limit` objects of a type, their default properties (api_reference §6.1)."""
+        if refused := self.refused(seen):
+            return refused
+        found = self.objects.get(match.group(1), [])[: int(seen.query.get("limit", 10))]
+        return {"results": [{"id": o["id"], "properties": {"hs_object_id": o["id"]}} for o in found]}
 
     def search(self, seen: Seen, match: Any) -> Any:
         if refused := self.refused(seen):

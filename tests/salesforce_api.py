@@ -27,7 +27,7 @@ VERSION = "v61.0"
 CLIENT_ID, CLIENT_SECRET = "3MVG9-connected-app", "sf-secret-0b1c2d"
 REFRESH_TOKEN = "5Aep861-refresh-7f3e"
 PAGE = 2
-_SOQL = re.compile(r"^SELECT (?P<fields>.+?) FROM (?P<object>\w+)(?: WHERE (?P<where>.+?))?(?: ORDER BY .+)?$")
+_SOQL = re.compile(r"^SELECT (?P<fields>.+?) FROM (?P<object>\w+)(?: WHERE (?P<where>.+?))?(?: ORDER BY .+)?(?: LIMIT (?P<limit>\d+))?$")
 _FIELD = re.compile(r"^[A-Za-z]\w*$")
 STANDARD_OBJECTS = ("Account", "Contact", "Case")  # in every org, rows or none
 
@@ -146,6 +146,7 @@ class SalesforceOrg:
             return refused
         found = [r for r in self.rows.get(parsed["object"], []) if _matches(r, parsed["where"] or "")]
         found.sort(key=lambda r: (r.get("SystemModstamp", ""), r["Id"]))
+        found = found[: int(parsed["limit"])] if parsed["limit"] else found
         records = [{"attributes": {"type": parsed["object"], "url": f"/services/data/{VERSION}/sobjects/{parsed['object']}/{r['Id']}"},
                     **{f: r.get(f) for f in fields}} for r in found]  # fmt: skip
         locator = f"01g{len(self.cursors) + 1:04d}"

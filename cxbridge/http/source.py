@@ -14,6 +14,7 @@ from pydantic import Field, field_validator
 
 from cxbridge.http.client import ApiClient
 from cxbridge.http.errors import ApiErrors
+from cxbridge.http.pagination import PageRequest
 from cxbridge.http.ratelimit import HeaderBudget, RateLimiter
 from cxbridge.http.retries import RetryPolicy, Sleep
 from cxbridge.sources import Source, SourceConfig
@@ -115,6 +116,16 @@ class ApiSource(Source):
             transport=self.transport,
             name=self.context.name,
         )
+
+    def access_request(self) -> PageRequest | None:
+        """The cheapest request the API documents that needs the credentials (a 1-item list, a
+        definition the run reads anyway): what `cxbridge check` sends (`check_access`). None where
+        the connector's `check` reads the API already (Typeform)."""
+        return None
+
+    def check_access(self) -> None:
+        if (request := self.access_request()) is not None:
+            self.client.fetch_page(request)
 
     def chosen(self, found: list[Chosen], *, what: str, rule: str) -> list[Chosen]:
         """`found` — the surveys or forms the config's `rule` selects — with a warning, logged and

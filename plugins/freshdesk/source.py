@@ -66,6 +66,10 @@ class FreshdeskSource(ApiSource):
     def base_url(self) -> str:
         return f"https://{self.config.domain}.freshdesk.com"
 
+    def access_request(self) -> PageRequest:
+        """One survey (api_reference §5.2 `GET /api/v2/surveys`, §5.3 `per_page`)."""
+        return PageRequest("/api/v2/surveys", {"per_page": 1, "page": 1})
+
     def auth(self) -> httpx.Auth:
         return BasicAuth(reveal(self.config.api_key), "X")
 

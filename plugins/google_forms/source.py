@@ -58,6 +58,11 @@ class GoogleFormsSource(ApiSource):
     def base_url(self) -> str:
         return "https://forms.googleapis.com/v1"
 
+    def access_request(self) -> PageRequest:
+        """forms.get of the first configured form (api_reference §2.1), which the service account
+        must be able to see (§2.4)."""
+        return PageRequest(f"/forms/{self.config.forms[0]}")
+
     def auth(self) -> httpx.Auth:
         return GoogleCredentials(self.google_credentials)
 

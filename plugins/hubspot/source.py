@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 import httpx
 
 from cxbridge.crm import CrmObject
-from cxbridge.http import ApiErrors, ApiSource, HeaderToken, json_body
+from cxbridge.http import ApiErrors, ApiSource, HeaderToken, PageRequest, json_body
 from cxbridge.plugins.hubspot import objects
 from cxbridge.plugins.hubspot.associations import first_associated
 from cxbridge.plugins.hubspot.config import HubSpotConfig
@@ -66,6 +66,11 @@ class HubSpotSource(ApiSource):
 
     def base_url(self) -> str:
         return "https://api.hubapi.com"
+
+    def access_request(self) -> PageRequest:
+        """One survey response (api_reference §6.1: the list endpoint, `limit`), which needs the
+        scope the run reads with."""
+        return PageRequest("/crm/v3/objects/feedback_submissions", {"limit": 1})
 
     def auth(self) -> httpx.Auth:
         return HeaderToken(self.config.access_token)

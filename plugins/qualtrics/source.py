@@ -20,7 +20,7 @@ from cxbridge.decoded_scrub import DecodedScrub
 from cxbridge.errors import FatalSourceError
 from cxbridge.exports import qualtrics_fields as fields
 from cxbridge.exports.qualtrics_definition import SurveyDefinition, parse_definition
-from cxbridge.http import ApiSource, HeaderToken, OAuth2ClientCredentials
+from cxbridge.http import ApiSource, HeaderToken, OAuth2ClientCredentials, PageRequest
 from cxbridge.plugins.qualtrics import api
 from cxbridge.plugins.qualtrics.archive import export_records
 from cxbridge.plugins.qualtrics.config import QualtricsConfig
@@ -47,6 +47,11 @@ class QualtricsSource(ApiSource):
 
     def base_url(self) -> str:
         return f"https://{self.config.datacenter}.qualtrics.com/API/v3"
+
+    def access_request(self) -> PageRequest:
+        """The first page of the account's surveys (api_reference §1.7 `GET /API/v3/surveys`; no
+        documented page size)."""
+        return PageRequest("/surveys")
 
     def auth(self) -> httpx.Auth:
         config = self.config

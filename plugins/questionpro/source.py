@@ -12,7 +12,7 @@ import httpx
 
 from cxbridge.detection.fields import asks_for_personal_data
 from cxbridge.errors import ConfigError, DataError
-from cxbridge.http import ApiSource, HeaderToken
+from cxbridge.http import ApiSource, HeaderToken, PageRequest
 from cxbridge.normalize import toml_key
 from cxbridge.plugins.questionpro import api
 from cxbridge.plugins.questionpro.config import HOSTS, QuestionProConfig
@@ -46,6 +46,13 @@ class QuestionProSource(ApiSource):
 
     def base_url(self) -> str:
         return HOSTS[self.config.region]
+
+    def access_request(self) -> PageRequest:
+        """One question of the first listed survey, else one survey of user_id (api_reference §3.3)."""
+        config = self.config
+        if config.surveys:
+            return PageRequest(f"/a/api/v2/surveys/{config.surveys[0]}/questions", {"page": 1, "perPage": 1})
+        return PageRequest(f"/a/api/v2/users/{config.user_id}/surveys", {"page": 1, "perPage": 1})
 
     def auth(self) -> httpx.Auth:
         return HeaderToken(self.config.api_key, header="api-key", prefix="")

@@ -16,7 +16,7 @@ import httpx
 
 from cxbridge.errors import ConfigError
 from cxbridge.masking import redact_key
-from cxbridge.http import ApiErrors, ApiSource, OAuth2ClientCredentials, OAuth2RefreshToken, json_body
+from cxbridge.http import ApiErrors, ApiSource, OAuth2ClientCredentials, OAuth2RefreshToken, PageRequest, json_body
 from cxbridge.http.auth import OAuth2
 from cxbridge.plugins.salesforce import objects, soql
 from cxbridge.plugins.salesforce.config import CustomObject, SalesforceConfig
@@ -114,6 +114,13 @@ class SalesforceSource(ApiSource):
                                       client_secret=config.client_secret, credentials_in_body=True)  # type: ignore[arg-type]  # fmt: skip
         return OAuth2ClientCredentials(token_url, client_id=config.client_id, client_secret=config.client_secret,  # type: ignore[arg-type]
                                        credentials_in_body=True)  # fmt: skip
+
+    def access_request(self) -> PageRequest:
+        """A one-row query of the first object the run reads (api_reference §7.1), after the
+        OAuth token request of the flow configured (§7.3)."""
+        config = self.config
+        first = "SurveyResponse" if config.surveys else config.custom_objects[0].object if config.custom_objects else "Account"
+        return PageRequest(f"/services/data/{config.api_version}/query", {"q": f"SELECT Id FROM {first} LIMIT 1"})
 
     def streams(self) -> list[Stream]:
         config = self.config

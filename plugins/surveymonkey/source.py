@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 from cxbridge.errors import DataError
-from cxbridge.http import ApiSource, HeaderBudget, HeaderToken, tls
+from cxbridge.http import ApiSource, HeaderBudget, HeaderToken, PageRequest, tls
 from cxbridge.plugins.surveymonkey import api
 from cxbridge.plugins.surveymonkey.config import HOSTS, SurveyMonkeyConfig
 from cxbridge.plugins.surveymonkey.quota import BudgetedTransport, RequestBudget
@@ -53,6 +53,10 @@ class SurveyMonkeySource(ApiSource):
 
     def base_url(self) -> str:
         return HOSTS[self.config.region]
+
+    def access_request(self) -> PageRequest:
+        """One survey of the account (api_reference §8.1 `GET /surveys`, `per_page`)."""
+        return PageRequest("/surveys", {"per_page": 1, "page": 1})
 
     def auth(self) -> httpx.Auth:
         return HeaderToken(self.config.access_token)

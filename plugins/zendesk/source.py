@@ -92,6 +92,11 @@ class ZendeskSource(ApiSource):
         allowed = f"Zendesk allows {EXPORT_REQUESTS_PER_MINUTE} export requests a minute"
         return self.paced_client(per_minute=EXPORT_REQUESTS_PER_MINUTE, allowed=allowed)
 
+    def access_request(self) -> PageRequest:
+        """One rating (api_reference §4.2: satisfaction ratings, admins only — the credentials an
+        admin's), whichever CSAT the account runs: an account on the new one lists none."""
+        return PageRequest("/api/v2/satisfaction_ratings", {"page[size]": 1})
+
     def streams(self) -> list[Stream]:
         return [SurveyResponses(self) if self.config.csat == "survey_responses" else SatisfactionRatings(self)]
 
