@@ -73,30 +73,36 @@ def configure(root: Path, monkeypatch, connector: str, url: str, credential: str
     return config
 
 
-def api_requests(api: Any, connector: str) -> list[str]:
-    return [path for path in api.paths() if path != TOKEN_REQUESTS.get(connector)]
+def sent(api: Any, connector: str) -> list[str]:
+    """The requests the fake API received, decoded, the OAuth flow's own token request left out."""
+    paths = [path.replace("%5B", "[").replace("%5D", "]").replace("+", " ") for path in api.paths()]
+    return [path for path in paths if path != TOKEN_REQUESTS.get(connector)]
+
+
+def checked(root: Path, monkeypatch, connector: str, *, refused: bool) -> tuple[Any, list[str]]:
+    """`cxbridge check` of the connector's source with a good or a refused credential: its result
+    and the requests it made."""
+    fake, _, good, *_ = CONNECTORS[connector]
+    with fake(refused) as api:
+        config = configure(root, monkeypatch, connector, api.url, REFUSED if refused else good)
+        result = CliRunner().invoke(cli, ["check", "--config", str(config)])
+    return result, sent(api, connector)
 
 
 @pytest.mark.parametrize("connector", CONNECTORS)
 def test_a_good_credential_passes_with_one_request(tmp_path, monkeypatch, connector):
-    fake, _, good, asked, _ = CONNECTORS[connector]
-    with fake(False) as api:
-        config = configure(tmp_path, monkeypatch, connector, api.url, good)
-        result = CliRunner().invoke(cli, ["check", "--config", str(config)])
+    result, requests = checked(tmp_path, monkeypatch, connector, refused=False)
     assert result.exit_code == 0, result.output
     assert f"✔ vendor ({connector})" in result.output
-    assert [path.replace("%5B", "[").replace("%5D", "]").replace("+", " ") for path in api_requests(api, connector)] == [asked]
+    assert requests == [CONNECTORS[connector][3]]
 
 
 @pytest.mark.parametrize("connector", CONNECTORS)
 def test_a_refused_credential_is_named_for_its_source_without_the_credential(tmp_path, monkeypatch, connector):
-    fake, _, _, _, refusal = CONNECTORS[connector]
-    with fake(True) as api:
-        config = configure(tmp_path, monkeypatch, connector, api.url, REFUSED)
-        result = CliRunner().invoke(cli, ["check", "--config", str(config)])
+    result, _ = checked(tmp_path, monkeypatch, connector, refused=True)
     assert result.exit_code == 2, result.output
     [line] = [line for line in result.output.splitlines() if line.startswith(f"✘ vendor ({connector}): ")]
-    assert refusal in line, line
+    assert CONNECTORS[connector][4] in line, line
     assert REFUSED not in result.output and "Traceback" not in result.output
 
 
@@ -109,8 +115,8 @@ def test_a_sync_sends_no_request_of_the_check(tmp_path, monkeypatch, connector):
         config = configure(tmp_path, monkeypatch, connector, api.url, good)
         result = CliRunner().invoke(cli, ["sync", "--config", str(config), "--db", str(tmp_path / "cx.db"), "--no-progress"])
     assert result.exit_code == 0, result.output
-    sent = [path.replace("%5B", "[").replace("%5D", "]") for path in api.paths()]
-    assert sent.count(asked) == (1 if connector == "google_forms" else 0), sent
+    requests = sent(api, connector)
+    assert requests.count(asked) == (1 if connector == "google_forms" else 0), requests
 
 
 def test_an_api_out_of_reach_is_not_called_a_refused_credential(tmp_path, monkeypatch):
