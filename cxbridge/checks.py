@@ -71,9 +71,7 @@ def _check(name: str, source: Source, cursors: dict[str, Any], *, before_run: bo
     """The source's check, its problem and warnings masked as a run's are (`redact`: secrets, and
     names holding an address as their key) in every format and for the API's caller alike."""
     try:
-        warnings = source.check(cursors)
-        if not before_run:
-            _check_access(source)
+        warnings = source.check(cursors) if before_run else _checked_alone(source, cursors)
     except ConfigError as exc:
         return SourceCheck(name, source.name, redact(str(exc)))
     except FatalSourceError as exc:
@@ -88,13 +86,16 @@ def _check(name: str, source: Source, cursors: dict[str, Any], *, before_run: bo
     return SourceCheck(name, source.name, warnings=[redact(warning) for warning in warnings or []])
 
 
-def _check_access(source: Source) -> None:
-    """The source's credential request (`Source.check_access`); an API it could not reach (no
-    answer, 5xx or 429 past the retries) is said as such, never taken for refused credentials."""
+def _checked_alone(source: Source, cursors: dict[str, Any]) -> list[str] | None:
+    """`cxbridge check`: the source's checks and its credential request (`Source.check_access`);
+    an API either could not reach (no answer, 5xx or 429 past the retries) is said as such, never
+    taken for refused credentials nor passed over."""
     try:
+        warnings = source.check(cursors)
         source.check_access()
     except TransientSourceError as exc:
         raise FatalSourceError(f"could not reach the API, so the credentials are not checked: {exc}") from None
+    return warnings
 
 
 def require_sound(

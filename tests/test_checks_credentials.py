@@ -119,11 +119,20 @@ def test_a_sync_sends_no_request_of_the_check(tmp_path, monkeypatch, connector):
     assert requests.count(asked) == (1 if connector == "google_forms" else 0), requests
 
 
-def test_an_api_out_of_reach_is_not_called_a_refused_credential(tmp_path, monkeypatch):
-    config = configure(tmp_path, monkeypatch, "zendesk", "http://127.0.0.1:9", ZENDESK_TOKEN)
-    config.write_text(config.read_text(encoding="utf-8") + "max_attempts = 1\n", encoding="utf-8")
+OUT_OF_REACH = {  # Typeform's check reads its forms' definitions: out of reach, it passed (✔) before
+    "zendesk": CONNECTORS["zendesk"][1],
+    "typeform": 'base_url = "{url}"\ntoken = "${CREDENTIAL}"\nforms = ["kX7pQ2Lm"]',
+}
+
+
+@pytest.mark.parametrize("connector", OUT_OF_REACH)
+def test_an_api_out_of_reach_is_not_called_a_refused_credential(tmp_path, monkeypatch, connector):
+    monkeypatch.setenv("CREDENTIAL", ZENDESK_TOKEN)
+    keys = OUT_OF_REACH[connector].replace("{url}", "http://127.0.0.1:9")
+    config = tmp_path / "cxbridge.toml"
+    config.write_text(f'[sources.vendor]\nconnector = "{connector}"\n{keys}\nmax_attempts = 1\n', encoding="utf-8")
     result = CliRunner().invoke(cli, ["check", "--config", str(config)])
     assert result.exit_code == 2, result.output
-    [line] = [line for line in result.output.splitlines() if line.startswith("✘ vendor (zendesk): ")]
+    [line] = [line for line in result.output.splitlines() if line.startswith(f"✘ vendor ({connector}): ")]
     assert "could not reach the API, so the credentials are not checked" in line and "did not accept" not in line, line
     assert ZENDESK_TOKEN not in result.output
