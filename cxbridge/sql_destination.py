@@ -210,6 +210,12 @@ class SQLDestination(Destination):
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         self.cursor().execute(sql, params) if params else self.cursor().execute(sql)
 
+    def execute_all(self, statements: Sequence[str]) -> None:
+        """Each of `statements` in order (a migration's tables or views); an engine that runs a
+        script in one round trip sends them as one (BigQuery: one job, not one a statement)."""
+        for statement in statements:
+            self.execute(statement)
+
     def holds_nothing_yet(self) -> bool:
         """`holds_no_feedback` by one query, for the engines where a query is cheap (DuckDB,
         PostgreSQL; not the warehouses, which bill and record each one): False unless open."""

@@ -34,20 +34,24 @@ class Migration:
 
 
 def create_tables(destination: SQLDestination, tables: Sequence[Table] = INITIAL_TABLES) -> None:
+    statements = []
     for table in tables:
-        destination.execute(destination.create_table_sql(table))
+        statements.append(destination.create_table_sql(table))
         if destination.indexes:
             for columns in table.indexes:
                 index = f"{table.name}_{'_'.join(columns)}"
-                destination.execute(f"CREATE INDEX IF NOT EXISTS {index} ON {table.name} ({', '.join(columns)})")
+                statements.append(f"CREATE INDEX IF NOT EXISTS {index} ON {table.name} ({', '.join(columns)})")
+    destination.execute_all(statements)
 
 
 def create_views(destination: SQLDestination, names: tuple[str, ...] = VIEW_NAMES) -> None:
     if destination.views_deferred:
         return  # a new destination: its migrations create every view once, after the last
-    for name, sql in view_sql(destination, names).items():
-        destination.execute(f"DROP VIEW IF EXISTS {name}")
-        destination.execute(f"CREATE VIEW {name} AS {sql}")
+    destination.execute_all([
+        statement
+        for name, sql in view_sql(destination, names).items()
+        for statement in (f"DROP VIEW IF EXISTS {name}", f"CREATE VIEW {name} AS {sql}")
+    ])  # fmt: skip
 
 
 def create_crm_tables(destination: SQLDestination) -> None:

@@ -16,6 +16,7 @@ import vcr
 from google.oauth2.credentials import Credentials
 
 from cxbridge.destinations import Batch, CursorUpdate, QuarantineItem, SyncRun
+from cxbridge.layout import INITIAL_TABLES
 from cxbridge import lock_rows
 from cxbridge.errors import ConfigError, DestinationError, DestinationLockedError
 from cxbridge.plugins.bigquery import destination as bigquery_destination
@@ -26,7 +27,7 @@ from cxbridge.testing.destinations import deliver, snapshot
 from cxbridge.testing.sample_feedback import SampleFeedback, SampleFeedbackConfig, raw_record
 from cxbridge.sources import SourceContext
 from cxbridge.normalize import RecordBuilder
-from cxbridge.views import view_sql
+from cxbridge.views import VIEW_NAMES, view_sql
 from tests.bigquery_api import LoadFailure, Result, fake_bigquery
 from tests.conftest import ROOT
 
@@ -118,6 +119,12 @@ def test_first_sync_creates_schema_then_loads_and_merges_a_batch_in_one_transact
     queries = [json.loads(r.body)["query"] for r in cassette.requests if r.path.endswith("/queries")]
     assert any(q.startswith("CREATE TABLE IF NOT EXISTS feedback (record_id STRING NOT NULL") for q in queries)
     assert any("CREATE VIEW nps_by_month AS" in q and "`acme-cx.feedback.feedback` f" in q for q in queries)
+    (views,) = [q for q in queries if "CREATE VIEW" in q]  # each script one job, its statements child jobs
+    assert views.count("DROP VIEW IF EXISTS ") == views.count("CREATE VIEW ") == len(VIEW_NAMES)
+    tables = next(q for q in queries if q.startswith("CREATE TABLE IF NOT EXISTS feedback "))
+    assert [t.split(" (")[0] for t in tables.split(";\n")] == [f"CREATE TABLE IF NOT EXISTS {t.name}" for t in INITIAL_TABLES]  # fmt: skip
+    (recorded,) = [values for sql, values in queries_of(cassette) if sql.startswith("INSERT INTO cxbridge_migrations")]
+    assert recorded[::2] == [migration.name for migration in BigQueryDestination.migrations]
     script = next(q for q in queries if "BEGIN TRANSACTION" in q)
     steps = [statement.split(" (")[0].split(" t USING")[0] for statement in script.split(";\n")]
     assert steps[steps.index("BEGIN TRANSACTION") :] == [

@@ -24,7 +24,7 @@ from cxbridge.errors import ConfigError, DestinationError
 from cxbridge.lock_rows import LOCKS, RowLockedDestination
 from cxbridge.sql_destination import FETCH_BATCH
 from cxbridge.layout import CRM_TABLES, FEEDBACK_CASES, LOOP_TABLES, QUARANTINE, SYNC_STATE, TABLES, Column, ColumnType, Table
-from cxbridge.sql_migrations import ERASURES_MIGRATION, MIGRATIONS, MIGRATIONS_TABLE, Migration
+from cxbridge.sql_migrations import ERASURES_MIGRATION, MIGRATIONS, MIGRATIONS_TABLE
 from cxbridge.sql_rows import CHANGED, LINKS, STAGED_TABLES, batch_stats, empty_stage_options, loop_change_rows
 from cxbridge.sql_rows import merge_links_sql, merge_sql, plain, staged_rows, utc_now
 from cxbridge.tables import to_json
@@ -220,18 +220,18 @@ class BigQueryDestination(RowLockedDestination):
     def transaction(self) -> AbstractContextManager[None]:
         return nullcontext()  # single statements are atomic; a batch is one script (write_batch)
 
-    def _record(self, *migrations: Migration) -> None:
-        """One statement a migration, as the recorded conversations in cassettes/bigquery have them
-        (recorded against the API: one statement for all would need them recorded again)."""
-        for migration in migrations:
-            super()._record(migration)
-
     def beside(self) -> BigQueryDestination:
         return type(self)(self.url, base_dir=self.base_dir, credentials=self._credentials,
                           client_options=self._client_options)  # fmt: skip
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         self.fetch(sql, params)
+
+    def execute_all(self, statements: Sequence[str]) -> None:
+        """One script, one job (each of its statements a child job): a new dataset's tables and
+        views were 47 jobs of their own, each waited for in turn."""
+        if statements:
+            self.execute(";\n".join(statements))
 
     def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         return list(self._plain_rows(self._query(sql, params)))
