@@ -4,6 +4,7 @@ An engine with changes of its own appends them (`migrations = (*MIGRATIONS, Migr
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -58,6 +59,21 @@ def create_crm_tables(destination: SQLDestination) -> None:
     create_tables(destination, CRM_TABLES)
 
 
+def of_stored_tables(change: Callable[[SQLDestination], None]) -> Callable[[SQLDestination], None]:
+    """`change` to tables created before it, left out of a new destination's set-up
+    (`views_deferred`), whose tables are created with today's columns and indexes: its added
+    columns, indexes and filled-in values would be statements that change nothing (on BigQuery
+    a job each, 12 of a new dataset's set-up)."""
+
+    @functools.wraps(change)
+    def applied(destination: SQLDestination) -> None:
+        if not destination.views_deferred:
+            change(destination)
+
+    return applied
+
+
+@of_stored_tables
 def add_local_dates(destination: SQLDestination) -> None:
     """`feedback.submitted_local_date`, the day the views count a record in: records stored before
     it get their UTC day (what their months were until then); a full refresh re-reads them in
@@ -75,6 +91,7 @@ def create_loop_tables(destination: SQLDestination) -> None:
     create_tables(destination, LOOP_TABLES)
 
 
+@of_stored_tables
 def add_identity_column(destination: SQLDestination) -> None:
     """`feedback.duplicate_of` (cross-source identity) and the indexes its look-ups use, in a
     destination created before them (one created since has them already), and the views."""
@@ -86,6 +103,7 @@ def add_identity_column(destination: SQLDestination) -> None:
     create_views(destination, VIEWS_BEFORE_LOOP)  # every view again: they count each response once
 
 
+@of_stored_tables
 def add_question_keys(destination: SQLDestination) -> None:
     """`feedback_scores.question_key` in a destination created before it, each stored answer
     given its automatic key (`cxbridge.question_keys`) — what a sync of the same answer writes,
@@ -99,6 +117,7 @@ def add_question_keys(destination: SQLDestination) -> None:
     create_views(destination, VIEWS_BEFORE_RANKING)
 
 
+@of_stored_tables
 def add_waves(destination: SQLDestination) -> None:
     """`feedback.wave` (the mystery-shop or audit wave of a record) in a destination created
     before it, empty for the records stored, and every view again (a ranking by wave reads it)."""
@@ -109,9 +128,10 @@ def add_waves(destination: SQLDestination) -> None:
 def add_run_column(name: str, table: Table = SYNC_RUNS) -> Callable[[SQLDestination], None]:
     """The migration adding `TABLE.NAME` (`sync_runs` unless told) to a destination created before
     it: empty in the rows it holds, which did not record it."""
-    return lambda destination: destination.execute(destination.add_column_sql(table, table.column(name)))
+    return of_stored_tables(lambda destination: destination.execute(destination.add_column_sql(table, table.column(name))))
 
 
+@of_stored_tables
 def add_case_local_dates(destination: SQLDestination) -> None:
     """`feedback_cases.opened_local_date`, the day `loop_performance` counts a case in: cases
     stored before it get their UTC day (their month until then), and every view again."""

@@ -127,6 +127,7 @@ def test_first_sync_creates_schema_then_loads_and_merges_a_batch_in_one_transact
     assert [t.split(" (")[0] for t in tables.split(";\n")] == [f"CREATE TABLE IF NOT EXISTS {t.name}" for t in INITIAL_TABLES]  # fmt: skip
     (recorded,) = [values for sql, values in queries_of(cassette) if sql.startswith("INSERT INTO cxbridge_migrations")]
     assert recorded[::2] == [migration.name for migration in BigQueryDestination.migrations]
+    assert not [q for q in queries if q.startswith(("ALTER TABLE", "UPDATE ", "SELECT DISTINCT"))], "created with every column"
     script = next(q for q in queries if "BEGIN TRANSACTION" in q)
     steps = [statement.split(" (")[0].split(" t USING")[0] for statement in script.split(";\n")]
     assert steps[steps.index("BEGIN TRANSACTION") :] == [
