@@ -121,8 +121,9 @@ class TestSnowflakeConformance(DestinationConformance):
 
 def test_a_batch_is_staged_as_parquet_then_merged_in_one_transaction(delivered):
     _, statements, _ = delivered
-    first_batch = statements[statements.index("BEGIN", statements.index("COMMIT")) :]  # after the first run row
-    first_batch = first_batch[: first_batch.index("COMMIT") + 1]
+    transactions = [statements[start : statements.index("COMMIT", start) + 1]
+                    for start, statement in enumerate(statements) if statement == "BEGIN"]  # fmt: skip
+    first_batch = next(t for t in transactions if any(s.startswith("PUT ") for s in t))  # after the run row, the reading
     puts = [s for s in first_batch if s.startswith("PUT ")]
     assert puts and all(s.startswith("PUT 'file://") and " @cx_load/cx_stage_" in s for s in puts)
     copies = [s for s in first_batch if s.startswith("COPY INTO cx_stage_")]
