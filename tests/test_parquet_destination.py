@@ -457,7 +457,7 @@ def test_cxbridge_sync_says_the_cases_a_failed_batch_kept(workspace, monkeypatch
     workspace.write_csv([survey_row(n, nps=n % 7) for n in range(1, 6)])  # NPS 0–6: each a detractor
     real_replace = os.replace
     monkeypatch.setattr(files.os, "replace", lambda source, target: real_replace(source, target)
-                        if f"{os.sep}feedback{os.sep}" not in str(target) else (_ for _ in ()).throw(OSError("disk full")))  # fmt: skip
+                        if f"{os.sep}feedback{os.sep}source=survey" not in str(target) else (_ for _ in ()).throw(OSError("disk full")))  # fmt: skip
 
     synced = CliRunner().invoke(cli, ["sync", "--destination", f"parquet:///{workspace.root / 'lake'}"])
 

@@ -45,6 +45,13 @@ NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
 PART_FILE = "part-0.parquet"
 DATA_FILE = "data.parquet"
 JOURNAL = ".merging.json"
+EMPTY_FILE = Path("source=_none", "month=_none", ".empty.parquet")
+"""Under each record table's folder: a file of no row with the table's file columns (written at
+every migration and whenever it is gone, `write_empty_file`), so that the table's glob in
+`_cxbridge/views.sql` matches a file before the table's first record — DuckDB fails on a glob
+matching nothing. DuckDB's glob reads it (no row); Python's `glob.glob`, through which every
+count and walk of the partitions here goes, skips a name starting with a dot; no source name
+starts with `_`."""
 STAGING = Path("_cxbridge", "staging")
 """Under the lake: the folders partitioned COPYs write into, outside every table's folder."""
 PARTITION = "cx_partition"
@@ -80,8 +87,14 @@ def typed(table: Table, columns: Sequence[str] | None = None) -> str:
     return ", ".join(f"CAST({name} AS {TYPE_NAMES[table.column(name).type]}) AS {name}" for name in names)
 
 
-def empty_select(table: Table) -> str:
-    return f"SELECT {', '.join(f'CAST(NULL AS {TYPE_NAMES[c.type]}) AS {c.name}' for c in table.columns)} WHERE false"
+def empty_select(table: Table, columns: Sequence[str] | None = None) -> str:
+    names = columns or table.column_names
+    return f"SELECT {', '.join(f'CAST(NULL AS {TYPE_NAMES[table.column(n).type]}) AS {n}' for n in names)} WHERE false"
+
+
+def write_empty_file(conn: object, root: Path, table: Table) -> None:
+    """A record table's EMPTY_FILE, with its file columns as they are now."""
+    replace_atomically(conn, empty_select(table, file_columns(table)), root / table.name / EMPTY_FILE)
 
 
 def partition_dir(root: Path, table: Table, source: str, month: str | None) -> Path:

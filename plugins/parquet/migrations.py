@@ -22,6 +22,7 @@ MIGRATIONS = (
     "0023_revenue_currency", "0024_ranking_flags_apart", "0025_scorecard_flags_apart",
     "0026_counts_across_currencies", "0027_unknown_detractor_revenue", "0028_pruned_count",
     "0029_run_command", "0030_ranking_places_exact", "0031_case_local_months", "0032_quarantine_kinds",
+    "0033_empty_record_files",
 )  # fmt: skip
 VIEW_MIGRATIONS = {  # the migrations that changed views.sql
     "0002_bi_views", "0004_crm_views", "0005_followup_files", "0006_local_dates", "0008_population_views",
@@ -80,6 +81,9 @@ class LakeMigrations:
         if not VIEW_MIGRATIONS <= set(done):
             (self.root / "_cxbridge").mkdir(parents=True, exist_ok=True)
             (self.root / "_cxbridge" / "views.sql").write_text(self._views_script(), encoding="utf-8")
+        for table in PARTITIONED:  # 0033: rewritten at every migration, to hold the table's columns as now
+            if done != list(MIGRATIONS) or not (self.root / table.name / files.EMPTY_FILE).exists():
+                files.write_empty_file(self.conn, self.root, table)
         if done != list(MIGRATIONS):
             self._migrations_file.write_text(json.dumps(list(MIGRATIONS)), encoding="utf-8")
 
