@@ -364,6 +364,39 @@ def test_a_documented_list_orders_tied_rows_the_same_on_sqlite_and_duckdb(tmp_pa
             conn.close()
 
 
+def test_the_biggest_accounts_of_one_revenue_are_listed_by_account_id_on_sqlite_and_duckdb(tmp_path):
+    """The biggest accounts ordered by revenue alone listed accounts of one revenue (or of none
+    known) as each engine's plan happened to. 300 detractors, each of an account of its own: a
+    third of 2,000, a third of 1,000, a third of unknown revenue."""
+    import duckdb
+
+    import cxbridge
+    from cxbridge.config import config_from_dict
+    from cxbridge.plugins_host import create_host
+
+    rows = [[f"R{n:03}", "2026-11-10 10:00", "0", f"A{n:03}"] for n in range(300)]
+    with (tmp_path / "answers.csv").open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([["id", "submitted", "recommend", "account"], *rows])
+    source = {"connector": "csv", "path": "answers.csv", "program": "voc",
+              "columns": {"id": "id", "submitted_at": "submitted", "crm_account_id": "account"},
+              "metrics": [{"column": "recommend", "metric": "nps"}]}  # fmt: skip
+    config = config_from_dict({"sources": {"survey": source}}, create_host(), path=tmp_path / "cxbridge.toml")
+    accounts = ", ".join(f"('crm', 'A{n:03}', 'Account {n}', {(2000.0, 1000.0, 'NULL')[n % 3]}, 'h', "
+                         "'2026-11-10T00:00:00Z', 'run')" for n in range(300))  # fmt: skip
+    (block,) = [b for b in BLOCKS if "feedback_accounts l" in b.sql]
+    listed = {}
+    for engine, connect in (("sqlite", sqlite3.connect), ("duckdb", duckdb.connect)):
+        synced = cxbridge.sync(config, destination=f"{engine}:///{tmp_path / f'cx.{engine}'}", host=create_host())
+        assert synced.exit_code == 0
+        with contextlib.closing(connect(str(tmp_path / f"cx.{engine}"))) as conn:
+            conn.execute("INSERT INTO crm_accounts (source, account_id, name, annual_revenue, content_hash, "
+                         f"ingested_at, sync_run_id) VALUES {accounts}")  # fmt: skip
+            listed[engine] = [(row[0], row[3]) for row in conn.execute(block.sql).fetchall()]
+    by_revenue_then_id = sorted(listed["sqlite"], key=lambda row: (row[1] is None, -(row[1] or 0), row[0]))
+    assert len(by_revenue_then_id) == 300
+    assert listed["sqlite"] == by_revenue_then_id and listed["duckdb"] == by_revenue_then_id
+
+
 def test_the_parquet_folders_month_is_the_utc_month_the_page_names(tmp_path):
     """docs/bi.md, Engine notes: "00:30 on 1 November in Tokyo is in `month=2025-10`, and a Warsaw
     response at 00:30 on 1 April sits in `month=2025-03`", while the views count them in November
