@@ -60,13 +60,17 @@ def status_command(config, db, destination, runs, stale, max_quarantined, fmt) -
     if fmt == "json":
         click.echo(json.dumps(report.__dict__, indent=2, default=str))
     elif fmt == "csv":
-        from cxbridge.status_report import COPIES_COLUMNS, CURSOR_COLUMNS, QUARANTINE_COUNT_COLUMNS, RUN_COLUMNS
+        from cxbridge.status_report import (
+            COPIES_COLUMNS, CURSOR_COLUMNS, QUARANTINE_COUNT_COLUMNS, READING_COLUMNS, RUN_COLUMNS,
+        )  # fmt: skip
 
         output.rows(report.runs, fmt=fmt, columns=RUN_COLUMNS)
         cursors = [{**row, "cursor": json.dumps(row["cursor"])} for row in report.cursors]
         output.rows(cursors, fmt=fmt, columns=CURSOR_COLUMNS)
         output.rows(report.quarantine, fmt=fmt, columns=QUARANTINE_COUNT_COLUMNS)
         output.rows(report.duplicates, fmt=fmt, columns=COPIES_COLUMNS)
+        readings = [{**row, "changes": "; ".join(row["changes"])} for row in report.readings]
+        output.rows(readings, fmt=fmt, columns=READING_COLUMNS)
     else:
         print_status(report)
 

@@ -43,6 +43,7 @@ LATER_RUN_COLUMNS = ("records_skipped", "records_pruned", "command")
 CURSOR_COLUMNS = ("source", "stream", "position", "cursor", "updated_at")
 QUARANTINE_COUNT_COLUMNS = ("source", "stream", "kind", "records", "last_seen")
 COPIES_COLUMNS = ("source", "copies")
+READING_COLUMNS = ("source", "connector", "reading", "changes")
 """The columns of each part of a StatusReport, in order (its CSV headers, rows or none)."""
 
 

@@ -5,6 +5,8 @@ time by `cxbridge status`, with what changed for the source's connector; a succe
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import sqlite3
 
@@ -84,6 +86,9 @@ def test_records_an_older_cxbridge_read_are_told_of_once_listed_by_status_and_re
     concerning_csv = [c.what for c in CHANGES if not c.connectors or "csv" in c.connectors]
     assert listed == {"source": "survey", "connector": "csv", "reading": 0, "changes": concerning_csv}
     assert CSV_CHANGE in listed["changes"] and not any(TYPEFORM_CHANGE in what for what in listed["changes"])
+    shown = CliRunner().invoke(cli, ["status", "--format", "csv", "--destination", url(workspace, engine)])
+    assert list(csv.reader(io.StringIO(shown.stdout)))[-2:] == [
+        ["source", "connector", "reading", "changes"], ["survey", "csv", "0", "; ".join(concerning_csv)]]  # fmt: skip
 
     assert about_readings(warnings(workspace, engine, full_refresh=True)) == []
     assert metadata(workspace, engine)[KEY + "survey"] == str(READING)
