@@ -162,6 +162,7 @@ def inspect(
                 item.question_matches.append(match)
     proposed = propose_shared_sources(inspections, matches)
     for shared in proposed:
+        shared.settle_date_order()
         kept = shared.primaries_kept()
         for item in shared.members:
             item.shared_source = shared

@@ -311,3 +311,45 @@ def test_yearly_files_whose_dates_read_in_two_orders_are_told_why_they_are_a_sou
         "and a source reads its files in one — keep a source each, or save the file whose dates are the odd ones out "
         "with the others' and inspect them again"
     ]
+
+
+# dates of 2023 with no day above 12 ('03-04-2023' is 3 April or 4 March), of 2024 month first ('04-25-2024')
+TRUE_DATES = {2023: [(3, 4), (5, 6), (7, 8), (10, 11)], 2024: [(4, 25), (5, 26), (6, 27), (7, 28)]}
+RECOMMEND = {2023: [10, 3, 9, 8], 2024: [10, 2, 9, 9]}
+
+
+def write_month_first_csv(folder: Path, year: int) -> Path:
+    rows = [f"{year}-{n},{month:02d}-{day:02d}-{year},Berlin,{RECOMMEND[year][n]}"
+            for n, (month, day) in enumerate(TRUE_DATES[year])]  # fmt: skip
+    path = folder / f"responses_{year}.csv"
+    path.write_text("\n".join(["ID,Date,Store,How likely are you to recommend us? (0-10)", *rows, ""]), encoding="utf-8")
+    return path
+
+
+def test_a_file_whose_dates_cannot_show_their_order_reads_in_the_one_its_sibling_decides_and_is_told_which(tmp_path: Path):
+    """responses_2023.csv's dates all read both ways, responses_2024.csv's only month first: one
+    source, read month first by the sync — but inspect told the 2023 file its dates read day first
+    (a warning, and 'assumed dmy' in the mapping), and the mapping pinned the order only when the
+    deciding file came first by name."""
+    for year in TRUE_DATES:
+        write_month_first_csv(tmp_path, year)
+    inspected = {item.path.name: item for item in api.inspect([str(tmp_path / "responses_*.csv")])}
+    ambiguous = inspected["responses_2023.csv"]
+    assert ambiguous.settings["date_order"] == "mdy"
+    assert ambiguous.warnings == []
+    assert [note for note in ambiguous.notes if "date order" in note] == [
+        "date order mdy, decided by responses_2024.csv: 4 dates have a second part above 12 (as '04-25-2024' on "
+        "row 2), so they are m/d/y; responses_2023.csv's dates, their day and month all 12 or less, cannot show it, "
+        "and the files of one source read in one order (docs/files.md#yearly-files-as-one-source)"
+    ]
+    assert not [note for note in inspected["responses_2024.csv"].notes if "date order" in note]
+    sources = written_mapping(tmp_path, "responses_*.csv")
+    assert list(sources) == ["responses"]
+    assert sources["responses"]["date_order"] == "mdy"
+    config = config_from_dict({"sources": sources}, create_host(), path=tmp_path / "mapping.toml")
+    cxbridge.sync(config, destination=f"sqlite:///{tmp_path / 'cx.db'}", host=create_host())
+    with sqlite3.connect(tmp_path / "cx.db") as db:
+        by_month = db.execute("SELECT month, responses, nps FROM nps_by_month ORDER BY month").fetchall()
+    assert by_month == [(f"{year}-{month:02d}", *nps_figures([score]))
+                        for year, dates in TRUE_DATES.items()
+                        for (month, _), score in zip(dates, RECOMMEND[year], strict=True)]  # fmt: skip

@@ -142,6 +142,8 @@ def _source_table(inspection: Any, folder: Path, *, shared: Any = None) -> Any:
             table[key].comment(format_note)
         elif key in ("encoding", "delimiter") and (note := inspection.reading.get(f"{key}_evidence")):
             table[key].comment(note)
+        elif key == "date_order" and shared is not None and shared.date_order_by:
+            table[key].comment(shared.date_order_by)
     for note in inspection.notes:
         table.add(tomlkit.comment(note))
     columns = tomlkit.table()

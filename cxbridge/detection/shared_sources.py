@@ -41,6 +41,7 @@ class SharedSource:
     pattern: str
     members: list[Inspection]
     keys: dict[str, str]  # column → question_key, of the columns matched as one question reworded
+    date_order_by: str = ""  # the member whose dates decide the day/month order, and how (`settle_date_order`)
 
     @property
     def files(self) -> list[str]:
@@ -80,6 +81,27 @@ class SharedSource:
                                   "[[metrics]] entry primary = true instead (every year's "
                                   f"{metric} then reads it), or keep a source each (docs/files.md#yearly-files-as-one-source)")  # fmt: skip
         return told
+
+    def settle_date_order(self) -> None:
+        """Members whose dates cannot show their day/month order (all day and month ≤ 12) read in the
+        order another member's dates decide, and are told which — the files of one source read in one
+        order, the sync's as the mapping's, whichever file comes first by name."""
+        decided = next((item for item in self.members if _decided_date_order(item)), None)
+        if decided is None or not any("date_order" in item.assumed for item in self.members):
+            return
+        order = decided.settings["date_order"]
+        shown = next((guess.evidence for guess in (decided.date_evidence or {}).values() if guess.decided), "")
+        self.date_order_by = f"decided by {decided.path.name}" + (f": {shown}" if shown else "")
+        for item in self.members:
+            if "date_order" in item.assumed:
+                del item.assumed["date_order"]
+                item.settings["date_order"], item.date_warning = order, None
+                submitted = next(p for p in item.chosen if p.target == "submitted_at")
+                submitted.evidence = [note for note in submitted.evidence if not note.startswith("date order ")]
+                submitted.evidence.append(f"date order {order}: {self.date_order_by}")
+                item.notes.append(f"date order {order}, {self.date_order_by}; {item.path.name}'s dates, their day and "
+                                  "month all 12 or less, cannot show it, and the files of one source read in one order "
+                                  "(docs/files.md#yearly-files-as-one-source)")  # fmt: skip
 
     def entry(self, *, path: str) -> dict[str, Any]:
         """The `[sources.NAME]` entry reading every member: the first one's, with the metrics of
@@ -175,9 +197,13 @@ def _listed(names: list[str]) -> str:
 
 def _orders_apart(members: list[Inspection]) -> str:
     """`'mdy' in a.xlsx, 'dmy' in b.xlsx` where the files' dates decide two orders; else empty."""
-    decided = {item.path.name: item.settings["date_order"] for item in members
-               if "date_order" in item.settings and "date_order" not in item.assumed}  # fmt: skip
+    decided = {item.path.name: item.settings["date_order"] for item in members if _decided_date_order(item)}
     return ", ".join(f"{order!r} in {name}" for name, order in decided.items()) if len(set(decided.values())) > 1 else ""
+
+
+def _decided_date_order(item: Inspection) -> bool:
+    """Whether the file's dates (or the user) say its day/month order, not assumed by custom."""
+    return "date_order" in item.settings and "date_order" not in item.assumed
 
 
 def _first_year(item: Inspection) -> str | None:
