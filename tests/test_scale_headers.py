@@ -139,6 +139,23 @@ def test_a_score_header_naming_its_scale_over_numbers_on_it_is_a_score_of_that_s
     assert scores == [("mystery_shop", 0, 10, 12)]
 
 
+def test_a_score_header_naming_its_scale_in_a_voc_file_is_told_of_in_one_note_with_both_ways_to_score_it(tmp_path: Path):
+    """"Score (0-10)" answered 0–10 in a VoC file: two notes on the column, a rating's (map it as
+    a rating) and a visit score's (import it as a mystery-shop program), which agreed but read as
+    two findings. One note now gives both ways, and the warning is that note."""
+    path = one_column(tmp_path, "Score (0-10)", [7, 9, 3, 10, 0, 6])
+    found = inspected(path)
+    note = ("the header names a 0–10 scale ('7', '9', '3'), but about no metric of its own (satisfaction, effort, "
+            'recommending): kept as an answer, unscored; to score it, map it under [[metrics]] with metric = "rating" '
+            '(or "csat") and scale = [0, 10] — or, if the rows are mystery-shop visits or audits (its answers then '
+            "points of 10, a visit's score), import with --program mystery_shop (or audit), or set program in the "
+            "source")  # fmt: skip
+    assert [row["evidence"] for row in found["proposals"] if row["column"] == "Score (0-10)"] == [note]
+    assert [warning for warning in found["warnings"] if "Score (0-10)" in warning] == [
+        f"column 'Score (0-10)' is not scored: {note}"
+    ]
+
+
 @pytest.mark.parametrize(("header", "values"), [("How likely are you to recommend us (0-10)", TOWNS),
                                                 ("Weiterempfehlung (0-10)", ["ja", "nein", "vielleicht"]),
                                                 ("Weiterempfehlung (0-10)", ["ja", "nein", "1"])])  # fmt: skip

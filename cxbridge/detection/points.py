@@ -62,15 +62,21 @@ class PointsReading:
 
 def propose_visit_scores(
     profiles: dict[str, ColumnProfile], *, program: str | None, headers: list[str], names: list[str],
-    visit: Proposal | None = None,
+    visit: Proposal | None = None, told: dict[str, Proposal] | None = None,
 ) -> tuple[list[Proposal], ProgramGuess]:
     """The points proposals among `profiles` (the columns no other metric claims), one score a
     visit (`visit` when a mapping already scores it), its other points columns as criteria, its
-    yes/no criteria as answers — and the program: the one given, else detected when a column holds points."""
+    yes/no criteria as answers — and the program: the one given, else detected when a column holds points.
+    A column `told` of as unscored outside a visit program keeps that one note, the program's way to score it added."""
     readings = {key: reading for key, profile in profiles.items() if (reading := read_points(profile))}
     guess = ProgramGuess(program, "")
     if program is None and readings:
         guess = detect_program(headers, names)
+    for key, reading in list(readings.items()):
+        if reading.scale is not None and guess.program not in POINTS_PROGRAMS and key in (told or {}):
+            told[key].evidence[-1] += (" — or, if the rows are mystery-shop visits or audits (its answers then "
+                                       f"{reading.describe_scale()}, a visit's score), {_AS_VISITS}")  # fmt: skip
+            del readings[key]
     found = [propose_points(profiles[key], reading, guess.program) for key, reading in readings.items()]
     found = one_score_a_visit(found, readings, visit=visit)
     if score := visit or next((p for p in found if p.target in POINTS_PROGRAMS), None):
@@ -182,8 +188,8 @@ def propose_points(profile: ColumnProfile, reading: PointsReading, program: str 
     return Proposal(program, profile.key, 0.8 if reading.odd else 0.85, evidence, spec)
 
 
-_PROGRAM_FIX = ("if the rows are mystery-shop visits or audits, import with --program mystery_shop (or audit), or set "
-                "program in the source, to score it")  # fmt: skip
+_AS_VISITS = "import with --program mystery_shop (or audit), or set program in the source"
+_PROGRAM_FIX = f"if the rows are mystery-shop visits or audits, {_AS_VISITS}, to score it"
 _VISIT = {"mystery_shop": "mystery-shop visit", "audit": "audit"}
 
 

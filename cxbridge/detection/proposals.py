@@ -41,8 +41,10 @@ def propose(
         if table.format == "google_forms" and (multi := propose_multi_choice(profile)):
             proposals.append(multi)
     scored = {p.column for p in proposals if p.target in METRICS and p.mapped}
+    told = {p.column: p for p in proposals if p.unscored}
     visits, guess = propose_visit_scores({k: v for k, v in free.items() if k not in scored}, program=program,
-                                         headers=[column.label for column in table.columns], names=names)  # fmt: skip
+                                         headers=[column.label for column in table.columns], names=names,
+                                         told=told)  # fmt: skip
     proposals += visits
     for key in known.metadata:
         if key in profiles and profiles[key].filled and key.lower().startswith(("start", "startdate")):
