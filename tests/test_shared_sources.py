@@ -353,3 +353,24 @@ def test_a_file_whose_dates_cannot_show_their_order_reads_in_the_one_its_sibling
     assert by_month == [(f"{year}-{month:02d}", *nps_figures([score]))
                         for year, dates in TRUE_DATES.items()
                         for (month, _), score in zip(dates, RECOMMEND[year], strict=True)]  # fmt: skip
+
+
+def test_dotted_dates_that_cannot_show_their_order_stay_day_first_beside_a_month_first_sibling(tmp_path: Path):
+    """Dotted dates are day first everywhere: a sync reads '03.04.2023' as 3 April whatever the
+    sibling's '04/25/2024' shows, so inspect neither moves them to its order nor saves that order
+    (which would read them month first)."""
+    write_month_first_csv(tmp_path, 2024)
+    rows = [f"2023-{n},{day:02d}.{month:02d}.2023,Berlin,{RECOMMEND[2023][n]}"
+            for n, (month, day) in enumerate(TRUE_DATES[2023])]  # fmt: skip
+    (tmp_path / "responses_2023.csv").write_text(
+        "\n".join(["ID,Date,Store,How likely are you to recommend us? (0-10)", *rows, ""]), encoding="utf-8")
+    inspected = {item.path.name: item for item in api.inspect([str(tmp_path / "responses_*.csv")])}
+    assert inspected["responses_2023.csv"].settings["date_order"] == "dmy"
+    assert not [note for item in inspected.values() for note in item.notes if note.startswith("date order")]
+    sources = written_mapping(tmp_path, "responses_*.csv")
+    assert list(sources) == ["responses"] and "date_order" not in sources["responses"]
+    config = config_from_dict({"sources": sources}, create_host(), path=tmp_path / "mapping.toml")
+    cxbridge.sync(config, destination=f"sqlite:///{tmp_path / 'cx.db'}", host=create_host())
+    with sqlite3.connect(tmp_path / "cx.db") as db:
+        months = db.execute("SELECT month FROM nps_by_month WHERE month < '2024' ORDER BY month").fetchall()
+    assert months == [(f"2023-{month:02d}",) for month, _ in TRUE_DATES[2023]]

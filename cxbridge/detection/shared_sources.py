@@ -21,6 +21,7 @@ from cxbridge.detection.mapping_file import LIST_TARGETS, source_entry
 from cxbridge.detection.question_matches import METRICS
 from cxbridge.exports.plain import JOINED
 from cxbridge.normalize import PRIMARY_COLUMN_OF
+from cxbridge.tabular.source_dates import undecided
 
 if TYPE_CHECKING:
     from cxbridge.detection.inspector import Inspection
@@ -87,21 +88,21 @@ class SharedSource:
         order another member's dates decide, and are told which — the files of one source read in one
         order, the sync's as the mapping's, whichever file comes first by name."""
         decided = next((item for item in self.members if _decided_date_order(item)), None)
-        if decided is None or not any("date_order" in item.assumed for item in self.members):
+        assumed = [item for item in self.members if "date_order" in item.assumed]
+        if decided is None or not assumed or not all(map(_undecided, assumed)):  # dotted dates stay day first
             return
         order = decided.settings["date_order"]
         shown = next((guess.evidence for guess in (decided.date_evidence or {}).values() if guess.decided), "")
         self.date_order_by = f"decided by {decided.path.name}" + (f": {shown}" if shown else "")
-        for item in self.members:
-            if "date_order" in item.assumed:
-                del item.assumed["date_order"]
-                item.settings["date_order"], item.date_warning = order, None
-                submitted = next(p for p in item.chosen if p.target == "submitted_at")
-                submitted.evidence = [note for note in submitted.evidence if not note.startswith("date order ")]
-                submitted.evidence.append(f"date order {order}: {self.date_order_by}")
-                item.notes.append(f"date order {order}, {self.date_order_by}; {item.path.name}'s dates, their day and "
-                                  "month all 12 or less, cannot show it, and the files of one source read in one order "
-                                  "(docs/files.md#yearly-files-as-one-source)")  # fmt: skip
+        for item in assumed:
+            del item.assumed["date_order"]
+            item.settings["date_order"], item.date_warning = order, None
+            submitted = next(p for p in item.chosen if p.target == "submitted_at")
+            submitted.evidence = [note for note in submitted.evidence if not note.startswith("date order ")]
+            submitted.evidence.append(f"date order {order}: {self.date_order_by}")
+            item.notes.append(f"date order {order}, {self.date_order_by}; {item.path.name}'s dates, their day and "
+                              "month all 12 or less, cannot show it, and the files of one source read in one order "
+                              "(docs/files.md#yearly-files-as-one-source)")  # fmt: skip
 
     def entry(self, *, path: str) -> dict[str, Any]:
         """The `[sources.NAME]` entry reading every member: the first one's, with the metrics of
@@ -204,6 +205,12 @@ def _orders_apart(members: list[Inspection]) -> str:
 def _decided_date_order(item: Inspection) -> bool:
     """Whether the file's dates (or the user) say its day/month order, not assumed by custom."""
     return "date_order" in item.settings and "date_order" not in item.assumed
+
+
+def _undecided(item: Inspection) -> bool:
+    """Whether each of the file's date columns takes its order from the source's other files (no
+    day above 12, not dotted: `source_dates.undecided`)."""
+    return bool(item.date_evidence) and all(map(undecided, (item.date_evidence or {}).values()))
 
 
 def _first_year(item: Inspection) -> str | None:
