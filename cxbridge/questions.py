@@ -143,13 +143,24 @@ def with_rating_defaults(
     found = dict(overrides)
     for question in ratings:
         given = overrides.get(question.id) or overrides.get((parents or {}).get(question.id, question.id))
-        if question.scale is None or detect_spec(question) is not None or (given and (given.metric or given.unscored)):
+        spec = rating_spec(question)
+        if spec is None or spec.metric != "rating" or (given and (given.metric or given.unscored)):
             continue
         if given is None:
-            found[question.id] = QuestionOverride(metric="rating", scale=question.scale)
+            found[question.id] = QuestionOverride(metric="rating", scale=spec.scale)
         else:
-            found[question.id] = given.model_copy(update={"metric": "rating", "scale": given.scale or question.scale})
+            found[question.id] = given.model_copy(update={"metric": "rating", "scale": given.scale or spec.scale})
     return found
+
+
+def rating_spec(question: Question) -> MetricSpec | None:
+    """What an icon rating on its own scale measures, by API or by file (a star slider's row of a
+    Qualtrics export imported with its .qsf: `detection.scores`): the metric its words name
+    (`detect_spec`: CSAT when they ask satisfaction, CES for effort), else a `rating` on its scale.
+    None for a question without a scale."""
+    if question.scale is None:
+        return None
+    return detect_spec(question) or MetricSpec(metric="rating", scale=question.scale)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ FIELD_TARGETS = (
     "id", "submitted_at", "email", "phone", "location_id", "location_name", "channel", "language", "country",
     "team", "agent_id", "wave", "status",
 )  # fmt: skip
-METRICS = ("nps", "enps", "csat", "ces", *POINTS_PROGRAMS, CRITERION)
+METRICS = ("nps", "enps", "csat", "ces", "rating", *POINTS_PROGRAMS, CRITERION)
 RECODED_FORMATS = ("qualtrics", "qualtrics_legacy", "qualtrics_json")  # numbers stand for answer options
 
 

@@ -31,6 +31,7 @@ from cxbridge.detection.scale_fit import (
 from cxbridge.detection.tolerance import far_and_coded, slips
 from cxbridge.exports.plain import JOINED
 from cxbridge.metrics import Direction
+from cxbridge.questions import Question, rating_spec
 
 _SAYS_NPS = re.compile(r"\be?nps\b", re.IGNORECASE)  # a header naming the metric: 0–10 by definition
 _MANY = 10  # answers enough to expect one above 5 of a 0–10 question: fewer say nothing of the scale
@@ -45,6 +46,8 @@ def propose_scores(profile: ColumnProfile, *, recoded: bool = False) -> list[Pro
     say what each number shows) or a slider's row (its numbers are the answers: stars, points)."""
     if not profile.filled or profile.dates or profile.of_emails:
         return []
+    if stars := profile.column.stars:
+        return _stars(profile, stars)
     recoded = recoded and not profile.column.choices and profile.column.kind != "scale"
     header = profile.column.label
     if comment_of_a_group(header) and profile.text_share >= 0.8:
@@ -108,6 +111,20 @@ def _nps(profile: ColumnProfile, header: str, *, recoded: bool = False) -> Propo
     spec = _no_score_spec(profile, fit.codes if fit else ())
     confidence = 0.99 if kind == "nps" else 0.9 if fit and fit.odd else 0.95
     return Proposal(metric, profile.key, confidence, evidence, spec)
+
+
+def _stars(profile: ColumnProfile, stars: int) -> list[Proposal]:
+    """A star slider's row, its stars given by the survey's definition, read as the API connector
+    reads it (`questions.rating_spec`): CSAT (or CES) when its words ask so, else a `rating` — on 1
+    to its stars, whichever stars the file's answers reach."""
+    header = profile.column.label
+    if (spec := rating_spec(Question(profile.key, header, "scale", scale=(1.0, float(stars))))) is None:
+        return []
+    named = ["its words name no metric (satisfaction, effort): a rating, as a row of stars read through the API is"]
+    evidence = [f"the survey definition makes it a row of {stars} stars, answered 1–{stars}",
+                *(named if spec.metric == "rating" else _header_evidence(header, spec.metric))]  # fmt: skip
+    scored = spec.model_dump(mode="json", include={"direction", "labels", "ignore_values"}, exclude_defaults=True)
+    return [Proposal(spec.metric, profile.key, 0.95, evidence, {"scale": [1, stars], **scored})]
 
 
 def _another_scale(profile: ColumnProfile, header: str, *, recoded: bool) -> str | None:

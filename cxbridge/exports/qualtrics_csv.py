@@ -156,7 +156,7 @@ def _column(key: str, text: str, index: int, definition: SurveyDefinition | None
     meaning = definition.meaning(key) if definition else None
     if meaning is None:
         return Column(key=key, text=text, index=index, kind="text" if key.endswith("_TEXT") else None)
-    return Column(key=key, text=meaning.text, index=index, choices=meaning.choices, kind=meaning.kind)
+    return fields.defined_column(key, meaning, index)
 
 
 def _typed(key: str, value: Any) -> Any:

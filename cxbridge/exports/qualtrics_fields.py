@@ -7,7 +7,8 @@ import re
 from typing import Any
 
 from cxbridge.exports.layout import FormatKnowledge, KnownField, named_fields
-from cxbridge.tabular.table import Table
+from cxbridge.exports.qualtrics_definition import ColumnMeaning
+from cxbridge.tabular.table import Column, Table
 
 _ALIASES = {
     "responseid": "_recordId", "_recordid": "_recordId", "responseset": "responseSet",
@@ -96,6 +97,14 @@ def canonical(import_id: str) -> str:
     if match := _QID_PART.match(name):
         return f"{match.group(1)}_{match.group(2).replace('-', '_')}"
     return name
+
+
+def defined_column(key: str, meaning: ColumnMeaning, index: int | None = None) -> Column:
+    """A CSV, xlsx or JSON export's column as the survey's definition says: its question's text,
+    kind and choices, and a star slider row's number of stars, which detection scores it on as the
+    API connector does (`detection.scores`)."""
+    return Column(key=key, text=meaning.text, index=index, choices=meaning.choices, kind=meaning.kind,
+                  stars=meaning.stars)  # fmt: skip
 
 
 def knowledge(table: Table) -> FormatKnowledge:

@@ -63,7 +63,7 @@ def _column(key: str, definition: SurveyDefinition | None) -> Column:
     meaning = definition.meaning(key) if definition else None
     if meaning is None:
         return Column(key=key, text=key, kind="text" if key.endswith("_TEXT") else None)
-    return Column(key=key, text=meaning.text, choices=meaning.choices, kind=meaning.kind)
+    return fields.defined_column(key, meaning)
 
 
 def _blank_as_none(value: Any) -> Any:

@@ -26,6 +26,7 @@ class Column:
     choices: dict[str, float] = field(default_factory=dict)  # answer label → value, from a definition
     kind: str | None = None  # what a definition says: "nps", "text", "choice", "multi", "metadata"
     marks_no_answer: bool = False  # the definition flags its no-answer options: a negative value is a score
+    stars: int | None = None  # a star slider's row (a Qualtrics definition's StarCount): answered 1 to this many
 
     @property
     def label(self) -> str:
