@@ -221,18 +221,14 @@ class Responses(Stream):
         if survey_id not in self.readers:
             config, where = self.source.config, f"sources.{self.source.context.name}"
             definition = self.source.definition(survey_id)
-            ratings = [part.question for part in definition.ordered()
-                       if part.is_rating and not _sets_metric(config.questions.get(part.parent))]  # fmt: skip
-            plan = QuestionPlan(with_rating_defaults(config.questions, ratings), where=where)
+            ratings = [part for part in definition.ordered() if part.is_rating]
+            overrides = with_rating_defaults(config.questions, [part.question for part in ratings],
+                                             parents={part.question.id: part.parent for part in ratings})  # fmt: skip
+            plan = QuestionPlan(overrides, where=where)
             channels = api.collector_channels(self.source.client, survey_id) if config.collector_channels else {}
             self.readers[survey_id] = ResponseReader(definition, plan, config.columns.mapped(), channels=channels,
                                                      acknowledged=config.acknowledged_weights)  # fmt: skip
         return self.readers[survey_id]
-
-
-def _sets_metric(override: Any) -> bool:
-    """An override of a whole matrix that says what its rows measure (so no row defaults to rating)."""
-    return override is not None and bool(override.metric or override.unscored or override.ignore)
 
 
 def _contact_answer(answer: dict[str, Any], part: Any) -> dict[str, Any]:
