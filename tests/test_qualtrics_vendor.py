@@ -513,10 +513,10 @@ def test_a_configured_scale_other_than_the_stars_quarantines_the_answers_naming_
     assert query(tmp_path / "zero", "SELECT value, normalized FROM feedback_scores ORDER BY value") == [(0.0, 0.0), (5.0, 100.0)]
 
 
-def star_import(folder: Path, stars: list[int], *, change: dict[str, Any] | None = None):
+def star_import(folder: Path, stars: list[int], *, change: dict[str, Any] | None = None, form: str = "csv"):
     """The star slider's survey as its CSV export (three header rows: export tags, question texts,
-    import ids), one response per number of stars, imported with its .qsf (the slider's payload
-    updated by `change`): the `cxbridge import` run."""
+    import ids) or, `form` "json", its JSON export, one response per number of stars, imported with
+    its .qsf (the slider's payload updated by `change`): the `cxbridge import` run."""
     folder.mkdir(parents=True, exist_ok=True)
     qsf = json.loads(STAR_QSF.read_text(encoding="utf-8"))
     [slider] = [e["Payload"] for e in qsf["SurveyElements"] if e["Element"] == "SQ"]
@@ -529,9 +529,14 @@ def star_import(folder: Path, stars: list[int], *, change: dict[str, Any] | None
                                                       "finished", "recordedDate", "_recordId", "QID1_1")]  # fmt: skip
     rows = [[f"2022-11-{14 + n} 10:00:00", f"2022-11-{14 + n} 10:01:00", 0, 100, 60, 1, f"2022-11-{14 + n} 10:01:00",
              f"R_star{n}", given] for n, given in enumerate(stars)]  # fmt: skip
-    export = folder / "stars.csv"
-    with export.open("w", encoding="utf-8", newline="") as out:
-        csv.writer(out).writerows([header, texts, ids, *rows])
+    export = folder / f"stars.{form}"
+    if form == "json":
+        responses = [export_record(f"R_star{n}", f"2022-11-{14 + n}T10:01:00Z", {"QID1_1": given})
+                     for n, given in enumerate(stars)]  # fmt: skip
+        export.write_text(json.dumps({"responses": responses}), encoding="utf-8")
+    else:
+        with export.open("w", encoding="utf-8", newline="") as out:
+            csv.writer(out).writerows([header, texts, ids, *rows])
     return CliRunner().invoke(cli, ["import", str(export), "--definition", str(definition), "--db",
                                     str(folder / "cxbridge.db"), "--format", "json"])  # fmt: skip
 
@@ -559,18 +564,19 @@ SCORED = ("SELECT source_record_id, question_id, metric, value, scale_min, scale
     ("Please rate our product", [4, 3, 4]),  # no answer at the top: its 5 stars still say 1–5
     ("Quão satisfeito(a) você está com o nosso produto?", [4, 3, 4]),
 ], ids=["rating", "rating-short-of-its-top", "csat-short-of-its-top"])  # fmt: skip
-def test_a_star_slider_imported_from_a_csv_with_its_qsf_scores_as_the_api_sync_does(tmp_path, monkeypatch, text,
-                                                                                    stars):  # fmt: skip
+def test_a_star_slider_imported_from_its_export_with_its_qsf_scores_as_the_api_sync_does(tmp_path, monkeypatch, text,
+                                                                                        stars):  # fmt: skip
     """One survey reads the same by file and by API: the same answers synced through the API and
-    imported from the CSV export with its .qsf give the same score rows — a star slider naming no
-    metric a `rating` on 1 to its stars, one asking satisfaction CSAT on them, whichever stars were
-    given. The import left the "rate our product" stars unscored with the files' warning, and read
-    a slider's scale from its answers, not from its StarCount."""
+    imported from the CSV or the JSON export with its .qsf give the same score rows — a star slider
+    naming no metric a `rating` on 1 to its stars, one asking satisfaction CSAT on them, whichever
+    stars were given. The import left the "rate our product" stars unscored with the files'
+    warning, and read a slider's scale from its answers, not from its StarCount."""
     synced = star_survey(tmp_path / "api", monkeypatch, [{"QID1_1": n} for n in stars], change={"QuestionText": text})
     assert (synced.written, synced.quarantined, synced.warnings) == (len(stars), 0, []), synced.error
-    run = star_import(tmp_path / "file", stars, change={"QuestionText": text})
-    assert run.exit_code == 0, run.output
-    assert "not scored" not in run.output and "unscored" not in run.output, run.output
     by_api = query(tmp_path / "api", SCORED)
     assert len(by_api) == len(stars)
-    assert query(tmp_path / "file", SCORED) == by_api
+    for form in ("csv", "json"):
+        run = star_import(tmp_path / form, stars, change={"QuestionText": text}, form=form)
+        assert run.exit_code == 0, run.output
+        assert "not scored" not in run.output and "unscored" not in run.output, run.output
+        assert query(tmp_path / form, SCORED) == by_api, form
