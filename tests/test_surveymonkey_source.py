@@ -488,6 +488,23 @@ def test_an_override_of_a_whole_matrix_scores_each_of_its_rows(tmp_path):
     assert query(tmp_path, rows) == [("103_3001", "csat", 5.0, "satisfied"), ("103_3002", "csat", 2.0, "dissatisfied")]
 
 
+def test_a_whole_matrixs_override_naming_no_metric_holds_for_its_rows_rating(tmp_path):
+    """`ignore_values = [2]` on the question of two star rows: each row is still a `rating` (its
+    words name no metric), and a 2 carries no score in either — the row's default copies the
+    question's keys, as a Qualtrics star slider's does (with_rating_defaults' `parents`). Each row's
+    default replaced the question's table: its 2 was scored."""
+    account = support_account(1)
+    stars = account.surveys[SURVEY]["pages"][0]["questions"][2]
+    stars["answers"]["rows"] = [{"visible": True, "text": "Speed", "position": 1, "id": "3001"},
+                                {"visible": True, "text": "Packaging", "position": 2, "id": "3002"}]  # fmt: skip
+    account.responses[SURVEY][0]["pages"][0]["questions"][2]["answers"].append({"row_id": "3002", "choice_id": "3102"})
+    with surveymonkey(account) as api:
+        result = sync(tmp_path, entry(api.url, questions={"103": {"ignore_values": [2]}}))
+    assert (result.written, result.quarantined) == (1, 0), result.error
+    rows = "SELECT question_id, metric, value FROM feedback_scores WHERE question_id LIKE '103%' ORDER BY 1"
+    assert query(tmp_path, rows) == [("103_3001", "rating", 5.0)]
+
+
 def test_the_comment_is_the_essay_never_a_company_or_department_asked_in_a_single_textbox(tmp_path):
     """Single textboxes (`open_ended`/`single`) ask the company first and the department right after
     the effort score; the essay box (`open_ended`/`essay`) is the record's comment, or none."""
