@@ -67,6 +67,8 @@ CHANGES = (
     Change(2, "a star slider's rows are scored on 1 to its stars: a rating, as other connectors' star ratings are, "
               "or CSAT when its words ask satisfaction", {"qualtrics"}),
     Change(2, "a rating keyed default_questions is the overall question: the record's CSAT", {"freshdesk"}),
+    Change(2, "an override of a rating matrix's question naming no metric (ignore_values, a scale alone) holds "
+              "for its rows' rating", {"surveymonkey"}),
     Change(2, "a Qualtrics export imported with its survey definition scores a star slider's rows on 1 to its "
               "stars, as the qualtrics connector does: a rating, or CSAT when its words ask satisfaction", FILES),
 )  # fmt: skip
