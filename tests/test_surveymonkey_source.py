@@ -472,14 +472,20 @@ def test_a_configured_channel_stands_for_responses_whose_collector_says_nothing(
     assert query(tmp_path, "SELECT channel FROM feedback ORDER BY source_record_id") == [("email",), ("in_store",)]
 
 
-def test_an_override_of_a_whole_matrix_scores_each_of_its_rows(tmp_path):
-    """Two rows of stars: by default each is a `rating`; `metric = "csat"` on the question makes
-    every row CSAT on the same 1–5 weights."""
+def two_star_rows() -> SurveyMonkeyAccount:
+    """One response to question 103 asked as two rows of stars: "Speed" 5, "Packaging" 2."""
     account = support_account(1)
     stars = account.surveys[SURVEY]["pages"][0]["questions"][2]
     stars["answers"]["rows"] = [{"visible": True, "text": "Speed", "position": 1, "id": "3001"},
                                 {"visible": True, "text": "Packaging", "position": 2, "id": "3002"}]  # fmt: skip
     account.responses[SURVEY][0]["pages"][0]["questions"][2]["answers"].append({"row_id": "3002", "choice_id": "3102"})
+    return account
+
+
+def test_an_override_of_a_whole_matrix_scores_each_of_its_rows(tmp_path):
+    """Two rows of stars: by default each is a `rating`; `metric = "csat"` on the question makes
+    every row CSAT on the same 1–5 weights."""
+    account = two_star_rows()
     with surveymonkey(account) as api:
         sync(tmp_path, entry(api.url), db="default.db")
         sync(tmp_path, entry(api.url, questions={"103": {"metric": "csat"}}))
@@ -493,11 +499,7 @@ def test_a_whole_matrixs_override_naming_no_metric_holds_for_its_rows_rating(tmp
     words name no metric), and a 2 carries no score in either — the row's default copies the
     question's keys, as a Qualtrics star slider's does (with_rating_defaults' `parents`). Each row's
     default replaced the question's table: its 2 was scored."""
-    account = support_account(1)
-    stars = account.surveys[SURVEY]["pages"][0]["questions"][2]
-    stars["answers"]["rows"] = [{"visible": True, "text": "Speed", "position": 1, "id": "3001"},
-                                {"visible": True, "text": "Packaging", "position": 2, "id": "3002"}]  # fmt: skip
-    account.responses[SURVEY][0]["pages"][0]["questions"][2]["answers"].append({"row_id": "3002", "choice_id": "3102"})
+    account = two_star_rows()
     with surveymonkey(account) as api:
         result = sync(tmp_path, entry(api.url, questions={"103": {"ignore_values": [2]}}))
     assert (result.written, result.quarantined) == (1, 0), result.error
