@@ -71,6 +71,8 @@ CHANGES = (
               "for its rows' rating", {"surveymonkey"}),
     Change(2, "a Qualtrics export imported with its survey definition scores a star slider's rows on 1 to its "
               "stars, as the qualtrics connector does: a rating, or CSAT when its words ask satisfaction", FILES),
+    Change(2, "an offered rating the customer commented on without rating is kept with its comment and no score, "
+              "no longer left out", {"zendesk"}),
 )  # fmt: skip
 """Every change to a stored meaning, oldest first. A commit that changes what a record read
 again would hold adds its line here, under the reading of the next release: one more than the

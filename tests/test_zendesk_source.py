@@ -273,12 +273,13 @@ def test_zendesks_own_recorded_good_rating_is_read_from_its_offset_page_as_sent(
     assert query(tmp_path, "SELECT responses, satisfied, csat_pct FROM csat_by_month") == [(1, 1, 100.0)]
 
 
-def test_a_go_clients_two_pages_of_offered_ratings_are_read_to_has_more_false_and_left_out(tmp_path):
+def test_a_go_clients_two_pages_of_offered_ratings_are_read_to_has_more_false_and_kept_for_their_comments(tmp_path):
     """aaronellington/zendesk-go's two cursor pages (tests/data/vendor/zendesk), served as stored but
     for the host: three `offered` ratings, two with a comment a custom integration wrote, as an
     account that does not apply `score=received` lists them. The second page is asked for with the
     first's `links.next`, and no third: it says `has_more` false though its `links.next` is a link.
-    All three are surveys sent and not answered — skipped and counted, none written or quarantined."""
+    All three are surveys sent and not rated: the two with a comment are kept for it, without a
+    score; the third is skipped and counted. None is quarantined, none is a CSAT response."""
     pages = [vendor(f"satisfaction_ratings_zendesk_go_page{n}.json") for n in (1, 2)]
     account = ZendeskAccount()
     with fake_api() as api:
@@ -291,12 +292,15 @@ def test_a_go_clients_two_pages_of_offered_ratings_are_read_to_has_more_false_an
         asked = [path for path in api.paths() if "satisfaction_ratings" in path]
     offered = [rating for page in pages for rating in page["satisfaction_ratings"]]
     assert {rating["score"] for rating in offered} == {"offered"}
+    commented = [rating for rating in offered if rating["comment"]]
     assert (result.status, result.read, result.written, result.skipped, result.quarantined) == (
-        "success", len(offered), 0, len(offered), 0), result.error  # fmt: skip
-    assert result.left_out == {"ratings offered but not answered (score offered, unoffered or none)": len(offered)}
+        "success", len(offered), len(commented), len(offered) - len(commented), 0), result.error  # fmt: skip
+    assert result.left_out == {"ratings offered but not answered (score offered, unoffered or none)": 1}
     second = unquote(pages[0]["links"]["next"].removeprefix("https://company.zendesk.com"))
     assert len(asked) == 2 and asked[1] == second, asked
-    assert query(tmp_path, "SELECT COUNT(*) FROM feedback") == [(0,)]
+    assert query(tmp_path, "SELECT source_record_id, csat, comment FROM feedback ORDER BY 1") == [
+        (str(rating["id"]), None, rating["comment"]) for rating in commented]  # fmt: skip
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback_scores") == [(0,)]
 
 
 def test_just_eats_recorded_bad_rating_is_a_dissatisfied_csat_with_its_comment_reason_and_ticket(tmp_path):
@@ -747,6 +751,26 @@ def test_an_unrated_survey_response_with_a_comment_keeps_the_comment_and_no_scor
     assert (result.status, result.written, result.quarantined) == ("success", 1, 0), result.error
     assert query(tmp_path, "SELECT csat, comment FROM feedback") == [(None, "Still waiting for an answer")]
     assert query(tmp_path, "SELECT COUNT(*) FROM feedback_scores") == [(0,)]
+
+
+def test_an_offered_rating_with_a_comment_keeps_the_comment_and_no_score_as_an_unrated_survey_response_does(tmp_path):
+    """An `offered` rating the customer did not rate but wrote a comment on is feedback: stored with
+    its comment and no CSAT, as an unrated survey response with a comment is; an `offered` one
+    without a comment is still left out and counted as skipped. CSAT counts the rated ones only."""
+    account = support_account()  # rating 4 is `offered`, without a comment
+    account.ratings.append(rating(6, "offered", comment="Nobody called me back", day=4))
+    account.filters_scores = False
+    with zendesk(account) as api:
+        result = sync(tmp_path, entry(api.url))
+    assert (result.status, result.quarantined, result.skipped) == ("success", 0, 1), result.error
+    assert result.left_out == {"ratings offered but not answered (score offered, unoffered or none)": 1}
+    assert query(tmp_path, "SELECT csat, csat_normalized, comment FROM feedback WHERE source_record_id = '35406'"
+                 ) == [(None, None, "Nobody called me back")]  # fmt: skip
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback WHERE source_record_id = '35404'") == [(0,)]
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback_scores JOIN feedback USING (record_id) "
+                           "WHERE source_record_id = '35406'") == [(0,)]  # fmt: skip
+    rated = [r["score"] for r in account.ratings if r["score"] in ("good", "bad")]
+    assert query(tmp_path, "SELECT SUM(responses), SUM(satisfied) FROM csat_by_month") == [(len(rated), rated.count("good"))]
 
 
 @pytest.mark.parametrize("score", [None, "offered"])

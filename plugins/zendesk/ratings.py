@@ -48,17 +48,19 @@ class TicketContext:
 
 def unanswered(raw: dict[str, Any]) -> str | None:
     """Why a rating is no feedback: `offered` (survey sent, no answer), `unoffered` and missing
-    scores, which `score=received` should keep out of the listing; None for any other (an unknown
-    score is the record's problem: quarantined by `normalize_rating`)."""
-    return UNANSWERED if raw.get("score") in (*UNRATED, None) else None
+    scores without a comment, which `score=received` should keep out of the listing; None for any
+    other (an unknown score is the record's problem: quarantined by `normalize_rating`)."""
+    return UNANSWERED if _unrated(raw) and not _commented(raw) else None
 
 
 def normalize_rating(raw: dict[str, Any], builder: RecordBuilder, context: TicketContext | None) -> FeedbackRecord:
+    """A `good` or `bad` rating scored; an unrated one with a comment (what `unanswered` lets
+    through) keeps its comment and no score, as an unrated survey response does."""
     score = raw.get("score")
-    if score not in ("good", "bad"):
+    if not _unrated(raw) and score not in ("good", "bad"):
         raise DataError(f"score {quoted(score)} is not a rating (good or bad)", field="score", kind="unknown-rating")
-    answers = [AnswerInput("score", score, QUESTION, label=score, spec=CSAT, is_primary=True)]
-    if raw.get("comment"):
+    answers = [] if _unrated(raw) else [AnswerInput("score", score, QUESTION, label=score, spec=CSAT, is_primary=True)]
+    if _commented(raw):
         answers.append(AnswerInput("comment", raw["comment"], "Comment", is_comment=True))
     attributes = {key: raw[key] for key in ("reason", "reason_code", "reason_id", "requester_id") if raw.get(key)}
     fields: dict[str, Any] = {
@@ -94,6 +96,14 @@ def with_ticket_context(
         attributes["organization_id"] = context.organization_id
     if context.tags:
         attributes["tags"] = builder.scrubbed(list(context.tags))
+
+
+def _unrated(raw: dict[str, Any]) -> bool:
+    return raw.get("score") in (*UNRATED, None)
+
+
+def _commented(raw: dict[str, Any]) -> bool:
+    return bool(str(raw.get("comment") or "").strip())
 
 
 def _text(value: Any) -> str | None:
