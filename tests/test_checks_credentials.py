@@ -58,7 +58,8 @@ CONNECTORS: dict[str, tuple[Fake, str, str, str, str]] = {
     "google_forms": (lambda refused: google_forms(replace(forms_account(), tokens_refused=refused)), 'base_url = "{url}/v1"\nforms = ["1FAIpQLSd-store"]\ncredentials_file = "key.json"',
                      "", "/v1/forms/1FAIpQLSd-store", "Google Forms did not accept the Google credentials"),
     "salesforce": (lambda refused: salesforce(survey_org()), f'base_url = "{{url}}"\nclient_id = "{CLIENT_ID}"\nclient_secret = "${{CREDENTIAL}}"',
-                   CLIENT_SECRET, f"/services/data/{VERSION}/query?q=SELECT Id FROM SurveyResponse LIMIT 1", "invalid client credentials"),
+                   CLIENT_SECRET, f"/services/data/{VERSION}/query?q=SELECT Id FROM SurveyResponse LIMIT 1",
+                   "Salesforce did not accept the connected app's consumer key and secret (client_id, client_secret): check them"),
 }  # fmt: skip
 TOKEN_REQUESTS = {"salesforce": "/services/oauth2/token", "google_forms": "/token"}  # the OAuth flow's own request, before the call
 

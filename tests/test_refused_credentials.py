@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from cxbridge.cli.main import cli
 from tests.conftest import Workspace, survey_row
 from tests.questionpro_api import questionpro, support_account as questionpro_account
+from tests.salesforce_api import CLIENT_ID, salesforce, survey_org
 from tests.typeform_api import store_account, typeform
 from tests.zendesk_api import EMAIL, support_account as zendesk_account, zendesk
 
@@ -28,6 +29,8 @@ CONNECTORS: dict[str, tuple[Fake, str, str]] = {
                 "Zendesk did not accept the e-mail and API token"),
     "questionpro": (lambda: questionpro(questionpro_account()), 'api_key = "${REFUSED_TOKEN}"\nsurveys = [7654321]',
                     "QuestionPro did not accept the API key (api_key): check it"),
+    "salesforce": (lambda: salesforce(survey_org()), f'client_id = "{CLIENT_ID}"\nclient_secret = "${{REFUSED_TOKEN}}"',
+                   "Salesforce did not accept the connected app's consumer key and secret (client_id, client_secret): check them"),
 }  # fmt: skip
 
 

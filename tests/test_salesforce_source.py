@@ -161,8 +161,9 @@ def test_a_session_that_cannot_be_refreshed_fails_at_once_saying_what_to_do(tmp_
         revoked = sync(tmp_path, entry(api.url, auth="refresh_token", refresh_token="${SF_REFRESH_TOKEN}"))
         asked = len(api.requests)
     assert revoked.status == "failed" and asked == 1
-    assert ("HTTP 400 (expired access/refresh token); the token endpoint rejected the request: the refresh token or "
-            "signed assertion is expired, revoked or not allowed for this user: authorize again") in revoked.error
+    assert ("HTTP 400 (expired access/refresh token); Salesforce did not accept the refresh token (refresh_token): it "
+            "is expired, revoked or not allowed for this user — authorize the connected app again and set the new one"
+            ) in revoked.error and "5Aep861-revoked" not in revoked.error  # fmt: skip
     org = survey_org()
     with salesforce(org) as api:
         answer = org.query
@@ -312,6 +313,28 @@ def test_the_jwt_bearer_flow_signs_an_assertion_with_the_app_key(tmp_path):
     form = dict(parse_qsl(grant.body.decode()))
     assert form["grant_type"] == "urn:ietf:params:oauth:grant-type:jwt-bearer" and "client_secret" not in form
     assert "authorization" not in {name.lower() for name in grant.headers}
+
+
+def test_an_assertion_signed_with_a_key_the_org_does_not_know_names_what_to_check(tmp_path):
+    """A JWT bearer grant the token endpoint answers `invalid_grant` is told as a refused
+    credential, naming the keys the assertion is made of — never the assertion."""
+    known, used = (rsa.generate_private_key(public_exponent=65537, key_size=2048) for _ in range(2))
+    pem = used.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    (tmp_path / "app.key").write_bytes(pem)
+    org = survey_org()
+    org.public_key = known.public_key()
+    with salesforce(org) as api:
+        org.audience = api.url
+        source = entry(api.url, auth="jwt_bearer", username="cx@acme.example", private_key_file="app.key",
+                       login_url=api.url)  # fmt: skip
+        del source["client_secret"]
+        result = sync(tmp_path, source)
+        [grant] = [seen for seen in api.requests if seen.path == "/services/oauth2/token"]
+    assert result.status == "failed" and len(api.requests) == 1
+    assert ("HTTP 400 (invalid assertion); Salesforce did not accept the signed assertion: check client_id, username "
+            "and private_key_file (the key of the connected app's certificate), and that the user is pre-approved "
+            "for the app") in result.error  # fmt: skip
+    assert dict(parse_qsl(grant.body.decode()))["assertion"] not in result.error
 
 
 def test_jwt_bearer_without_pyjwt_says_what_to_install(tmp_path, monkeypatch):

@@ -62,6 +62,7 @@ class OAuth2(httpx.Auth):
         scope: str | None = None,
         credentials_in_body: bool = False,
         clock: Callable[[], float] = time.monotonic,
+        errors: TokenErrors | None = None,
     ):
         self.token_url = token_url
         self.client_id = reveal(client_id)
@@ -69,6 +70,7 @@ class OAuth2(httpx.Auth):
         self.scope = scope
         self.credentials_in_body = credentials_in_body
         self.clock = clock
+        self.errors = errors or TokenErrors()
         self.access_token: str | None = None
         self.expires_at = 0.0
 
@@ -98,7 +100,7 @@ class OAuth2(httpx.Auth):
         elif self.client_secret:  # a grant without a client secret (a signed JWT assertion) sends no client auth
             headers["Authorization"] = httpx.BasicAuth(self.client_id, self.client_secret)._auth_header
         response = yield httpx.Request("POST", self.token_url, data=form, headers=headers)
-        self._accept(check(response, TokenErrors()).json())
+        self._accept(check(response, self.errors).json())
 
     def _accept(self, token: dict[str, Any]) -> None:
         access = token.get("access_token")
@@ -132,18 +134,35 @@ class OAuth2RefreshToken(OAuth2):
 
 
 class TokenErrors(ApiErrors):
+    """A token endpoint's answers. A connector that knows which of its keys each OAuth error code
+    of RFC 6749 §5.2 refuses names them in `refusals` ({"invalid_client": "the app's id and
+    secret (client_id, client_secret): check them"}), and its `service`: such an answer is told
+    as a 401 is, "<service> did not accept …"."""
+
     service = "the token endpoint"
     credentials = "the OAuth client id, secret or refresh token"
 
+    def __init__(self, service: str | None = None, refusals: dict[str, str] | None = None):
+        self.service = service or self.service
+        self.refusals = refusals or {}
+
+    def refused(self, response: httpx.Response) -> str | None:
+        return self.refusals.get(str(oauth_error(response)))
+
     def advice(self, response: httpx.Response) -> str | None:
         """The OAuth error codes of RFC 6749 §5.2 that a user can act on."""
-        body = json_body(response)
-        code = body.get("error") if isinstance(body, dict) else None
+        code = oauth_error(response)
         if code == "invalid_client":
             return "check the client id and secret of the app"
         if code == "invalid_grant":
             return "the refresh token or signed assertion is expired, revoked or not allowed for this user: authorize again"
         return None
+
+
+def oauth_error(response: httpx.Response) -> str | None:
+    """The `error` code of an OAuth error answer (RFC 6749 §5.2)."""
+    body = json_body(response)
+    return body.get("error") if isinstance(body, dict) else None
 
 
 class GoogleCredentials(httpx.Auth):

@@ -45,6 +45,11 @@ class ApiErrors:
         the API's error code says more than "rejected"."""
         return None
 
+    def refused(self, response: httpx.Response) -> str | None:
+        """The credentials an answer other than a 401 says are refused (an OAuth token endpoint's
+        400 `invalid_client`), with what to check, told as a 401 is; None when it says no such thing."""
+        return None
+
     def error(self, response: httpx.Response) -> SourceError:
         """The error for a response that did not succeed (its `status_code` set)."""
         error = self._error(response)
@@ -63,6 +68,8 @@ class ApiErrors:
                 "or raise the limit"
             )
         them, lack, their = ("it", "lacks", "its") if self.one_credential else ("them", "lack", "their")
+        if status in (400, 401) and (refused := self.refused(response)):
+            return FatalSourceError(f"{where}; {self.service} did not accept {refused}")
         if status == 401:
             return FatalSourceError(f"{where}; {self.service} did not accept {self.credentials}: check {them}")
         if status == 403:

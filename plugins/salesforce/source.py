@@ -17,7 +17,7 @@ import httpx
 from cxbridge.errors import ConfigError
 from cxbridge.masking import redact_key
 from cxbridge.http import ApiErrors, ApiSource, OAuth2ClientCredentials, OAuth2RefreshToken, PageRequest, json_body
-from cxbridge.http.auth import OAuth2
+from cxbridge.http.auth import OAuth2, TokenErrors
 from cxbridge.plugins.salesforce import objects, soql
 from cxbridge.plugins.salesforce.config import CustomObject, SalesforceConfig
 from cxbridge.privacy import PersonalFields, Scrubber, ignored_questions
@@ -64,6 +64,19 @@ class SalesforceErrors(ApiErrors):
         return None
 
 
+APP_KEYS = "the connected app's consumer key and secret (client_id, client_secret): check them"
+REFUSALS = {  # by flow, what each OAuth error code of the token endpoint refuses; Salesforce
+    # answers a wrong client_secret `invalid_client` or `invalid_grant` ("authentication failure - invalid client credentials")
+    "client_credentials": {"invalid_client": APP_KEYS, "invalid_grant": APP_KEYS},
+    "refresh_token": {"invalid_client": APP_KEYS,
+                      "invalid_grant": "the refresh token (refresh_token): it is expired, revoked or not allowed for this "
+                                       "user — authorize the connected app again and set the new one"},
+    "jwt_bearer": {"invalid_client": "the connected app's consumer key (client_id): check it",
+                   "invalid_grant": "the signed assertion: check client_id, username and private_key_file (the key of "
+                                    "the connected app's certificate), and that the user is pre-approved for the app"},
+}  # fmt: skip
+
+
 def error_codes(response: httpx.Response) -> list[str]:
     """The `errorCode`s of Salesforce's error array."""
     body = json_body(response)
@@ -73,8 +86,8 @@ def error_codes(response: httpx.Response) -> list[str]:
 class JwtBearer(OAuth2):
     """The OAuth 2.0 JWT bearer flow: a short-lived assertion signed with the app's key."""
 
-    def __init__(self, token_url: str, *, client_id: str, username: str, key: str, audience: str):
-        super().__init__(token_url, client_id=client_id, client_secret="")
+    def __init__(self, token_url: str, *, client_id: str, username: str, key: str, audience: str, errors: TokenErrors):
+        super().__init__(token_url, client_id=client_id, client_secret="", errors=errors)
         self.username, self.key, self.audience = username, key, audience
 
     def grant(self) -> dict[str, str]:
@@ -105,15 +118,16 @@ class SalesforceSource(ApiSource):
 
     def auth(self) -> httpx.Auth:
         config = self.config
+        errors = TokenErrors("Salesforce", REFUSALS[config.auth])
         if config.auth == "jwt_bearer":
-            return JwtBearer(f"{config.login_url}/services/oauth2/token", client_id=config.client_id,
+            return JwtBearer(f"{config.login_url}/services/oauth2/token", client_id=config.client_id, errors=errors,
                              username=config.username or "", key=self.private_key or "", audience=config.login_url)  # fmt: skip
         token_url = f"{config.base_url}/services/oauth2/token"
         if config.auth == "refresh_token":
             return OAuth2RefreshToken(token_url, refresh_token=config.refresh_token, client_id=config.client_id,  # type: ignore[arg-type]
-                                      client_secret=config.client_secret, credentials_in_body=True)  # type: ignore[arg-type]  # fmt: skip
+                                      client_secret=config.client_secret, credentials_in_body=True, errors=errors)  # type: ignore[arg-type]  # fmt: skip
         return OAuth2ClientCredentials(token_url, client_id=config.client_id, client_secret=config.client_secret,  # type: ignore[arg-type]
-                                       credentials_in_body=True)  # fmt: skip
+                                       credentials_in_body=True, errors=errors)  # fmt: skip
 
     def access_request(self) -> PageRequest:
         """A one-row query of the first object the run reads (api_reference §7.1), after the
