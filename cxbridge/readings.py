@@ -11,8 +11,8 @@ once what changed since and how to read it again (`sync --full-refresh --source 
 `cxbridge status` says it every time.
 
 A source's oldest reading is its first run's, kept until a `--full-refresh` of the source
-succeeds (every record the source still gives read again). A source run before readings were
-kept has none: reading 0.
+succeeds (every record the source still gives read again) or `cxbridge remove` takes every
+record of it. A source run before readings were kept has none: reading 0.
 """
 
 from __future__ import annotations
@@ -145,6 +145,12 @@ def end(destination: Destination, reading: SourceReading, *, refreshed: bool, dr
     if not dry_run:
         destination.write_metadata({TOLD + reading.source: str(READING)})
     return note
+
+
+def emptied(destination: Destination, source: str) -> None:
+    """Every record of `source` removed (`cxbridge remove --source NAME`): none is left that an
+    older reading read, and what the next sync stores is read by today's."""
+    destination.write_metadata({KEY + source: str(READING), TOLD + source: None})
 
 
 def older_readings(destination: Destination, connectors: Mapping[str, str]) -> list[SourceReading]:

@@ -15,6 +15,7 @@ import pytest
 
 from click.testing import CliRunner
 
+from cxbridge.api import open_destination
 from cxbridge.cli.main import cli
 from cxbridge.plugins_host import create_host
 from cxbridge.readings import CHANGES, KEY, READING, TOLD
@@ -44,13 +45,14 @@ def forget_the_reading(workspace: Workspace, engine: str) -> None:
 
 
 def warnings(workspace: Workspace, engine: str, **options) -> list[str]:
-    [result] = workspace.sync(destination=url(workspace, engine), **options).results
+    options.setdefault("destination", url(workspace, engine))
+    [result] = workspace.sync(**options).results
     assert result.ok, result.error
     return result.warnings
 
 
-def readings_in_status(workspace: Workspace, engine: str) -> list[dict]:
-    shown = CliRunner().invoke(cli, ["status", "--format", "json", "--destination", url(workspace, engine)])
+def readings_in_status(workspace: Workspace, engine: str, *, destination: str | None = None) -> list[dict]:
+    shown = CliRunner().invoke(cli, ["status", "--format", "json", "--destination", destination or url(workspace, engine)])
     assert shown.exit_code == 0, shown.output
     return json.loads(shown.stdout)["readings"]
 
@@ -128,3 +130,74 @@ def test_every_change_is_numbered_in_order_and_names_connectors_that_exist():
     for change in CHANGES:
         assert change.connectors <= connectors, change
 
+
+
+
+def forget(destination: str, *sources: str) -> None:
+    """As `forget_the_reading`, through the destination itself: any kind, Parquet's lake too."""
+    with open_destination(destination) as dest:
+        dest.open()
+        dest.write_metadata({KEY + source: None for source in sources})
+
+
+def test_a_parquet_lake_keeps_readings_tells_of_older_ones_and_a_full_refresh_reads_them_again(
+    workspace: Workspace, tmp_path
+):
+    lake = f"parquet:///{tmp_path / 'lake'}"
+    workspace.write_csv([survey_row(n) for n in range(1, 6)])
+    assert about_readings(warnings(workspace, "parquet", destination=lake)) == []
+    forget(lake, "survey")
+
+    [told] = about_readings(warnings(workspace, "parquet", destination=lake))
+    assert "before it kept its readings" in told and CSV_CHANGE in told
+    assert about_readings(warnings(workspace, "parquet", destination=lake)) == []
+    [listed] = readings_in_status(workspace, "parquet", destination=lake)
+    assert (listed["source"], listed["reading"]) == ("survey", 0)
+    assert about_readings(warnings(workspace, "parquet", destination=lake, full_refresh=True)) == []
+    assert readings_in_status(workspace, "parquet", destination=lake) == []
+
+
+def test_an_import_tells_of_records_an_older_cxbridge_read(workspace: Workspace):
+    path = workspace.write_csv([survey_row(n) for n in range(1, 6)])
+    imported = ["import", str(path), "--destination", url(workspace, "sqlite")]
+    first = CliRunner().invoke(cli, imported, env={"COLUMNS": "400"})
+    assert first.exit_code == 0, first.output
+    assert "read by an older cxbridge" not in first.output
+    forget(url(workspace, "sqlite"), "survey")  # the project's source reading the file
+
+    again = CliRunner().invoke(cli, imported, env={"COLUMNS": "400"})
+    assert again.exit_code == 0, again.output
+    assert "read by an older cxbridge (before it kept its readings)" in again.output
+    assert "cxbridge sync --full-refresh --source survey" in again.output
+
+
+def test_sources_synced_at_once_are_each_told_of_once(workspace: Workspace):
+    other = workspace.config.read_text(encoding="utf-8").split("[sources.survey]", 1)[1]
+    other = other.replace("sources.survey", "sources.other").replace('"responses*.csv"', '"other*.csv"')
+    workspace.config.write_text(workspace.config.read_text(encoding="utf-8") + "\n[sources.other]" + other,
+                                encoding="utf-8")  # fmt: skip
+    workspace.write_csv([survey_row(n) for n in range(1, 6)])
+    workspace.write_csv([survey_row(n) for n in range(11, 16)], name="other.csv")
+    destination = url(workspace, "duckdb")
+    assert all(result.ok for result in workspace.sync(destination=destination, jobs=2).results)
+    assert metadata(workspace, "duckdb") == {KEY + "survey": str(READING), KEY + "other": str(READING)}
+    forget(destination, "survey", "other")
+
+    results = workspace.sync(destination=destination, jobs=2).results
+    assert {result.source: len(about_readings(result.warnings)) for result in results} == {"survey": 1, "other": 1}
+    assert metadata(workspace, "duckdb") == {TOLD + "survey": str(READING), TOLD + "other": str(READING)}
+    results = workspace.sync(destination=destination, jobs=2).results
+    assert [about_readings(result.warnings) for result in results] == [[], []]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_source_removed_whole_then_synced_again_is_not_told_of_an_older_reading(workspace: Workspace, engine: str):
+    workspace.write_csv([survey_row(n) for n in range(1, 6)])
+    warnings(workspace, engine)
+    forget(url(workspace, engine), "survey")
+    removed = CliRunner().invoke(cli, ["remove", "--destination", url(workspace, engine), "--source", "survey"])
+    assert removed.exit_code == 0, removed.output
+
+    assert readings_in_status(workspace, engine) == []  # nothing stored: nothing read by an older cxbridge
+    assert about_readings(warnings(workspace, engine)) == []
+    assert readings_in_status(workspace, engine) == []
