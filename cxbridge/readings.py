@@ -47,7 +47,7 @@ CHANGES = (
            FILES | {"qualtrics", "surveymonkey"}),
     Change(1, "scores written in words on a reversed scale, \"7/10\" and stars are scored; labels beyond \"very\" "
               "and agreement options numbered against their words are not", FILES | SURVEYS),
-    Change(1, "personal export columns (IP, latitude/longitude, user agent, referer) are left out of raw; "
+    Change(1, "personal export columns (names, IP, latitude/longitude, user agent, referer) are left out of raw; "
               "repeated export rows are copies of one response", FILES),
     Change(1, "respondents' names are no longer stored", {"google_forms", "questionpro", "typeform"}),
     Change(1, "a grouped question's text is \"Group - Field\", and a satisfaction-worded group's star ratings "
@@ -60,6 +60,22 @@ CHANGES = (
            {"freshdesk", "zendesk"}),
     Change(1, "answers under a configured scale of another size than the form's are refused, not scored on it",
            {"questionpro", "typeform"}),
+    Change(1, "an answer between two points (3.5 of 1–5) is in a box only from that box's own point: no longer "
+              "satisfied; a score's sixth decimal is rounded half away from zero, not to even"),
+    Change(1, "answers in Mac Roman files are read as Mac Roman (accented letters were other signs)", {"csv"}),
+    Change(1, "a recommend question naming another scale (\"on a scale of 1 to 10\") is no NPS: kept unscored",
+           {"questionpro"}),
+    Change(1, "a multi-select stores the labels chosen, not their recodes; every text entry is a comment",
+           {"qualtrics", "json"}),
+    Change(1, "a scale whose end labels put the satisfied end first is scored with that end the best",
+           {"google_forms"}),
+    Change(1, "an answer naming only a row (a click-map region) is kept, no longer dropped", {"surveymonkey", "json"}),
+    Change(1, "question texts lose Typeform's bold and italic marks", {"typeform"}),
+    Change(1, "agreement answers under direction = \"lower_is_better\" make \"Strongly agree\" the worst, not the best",
+           {"freshdesk"}),
+    Change(1, "properties HubSpot sends unasked (hs_submission_name among them) are left out of raw", {"hubspot"}),
+    Change(1, "a custom object's answers in satisfaction words are scored, no longer quarantined", {"salesforce"}),
+    Change(1, "two identical records sent in one sync are both stored: the second was lost", {"singer"}),
     Change(2, "answers under a configured scale that is not the question's own range in the survey are quarantined "
               "(point-of-another-scale), not scored on the configured range",
            {"google_forms", "qualtrics", "questionpro", "surveymonkey"}),
