@@ -20,6 +20,7 @@ from cxbridge.cli.main import cli
 from cxbridge.plugins_host import create_host
 from cxbridge.readings import CHANGES, KEY, READING, TOLD
 from tests.conftest import Workspace, survey_row
+from tests.local_destinations import destination_url
 
 ENGINES = ("sqlite", "duckdb")
 CSV_CHANGE = "a record's comment is the answer explaining its score, no longer its first text answer"
@@ -140,21 +141,22 @@ def forget(destination: str, *sources: str) -> None:
         dest.write_metadata({KEY + source: None for source in sources})
 
 
-def test_a_parquet_lake_keeps_readings_tells_of_older_ones_and_a_full_refresh_reads_them_again(
-    workspace: Workspace, tmp_path
+@pytest.mark.parametrize("kind", ["parquet", "postgresql"])
+def test_a_lake_and_a_server_keep_readings_tell_of_older_ones_and_a_full_refresh_reads_them_again(
+    workspace: Workspace, tmp_path, request: pytest.FixtureRequest, kind: str
 ):
-    lake = f"parquet:///{tmp_path / 'lake'}"
+    lake = destination_url(kind, tmp_path, request, "readings")
     workspace.write_csv([survey_row(n) for n in range(1, 6)])
-    assert about_readings(warnings(workspace, "parquet", destination=lake)) == []
+    assert about_readings(warnings(workspace, kind, destination=lake)) == []
     forget(lake, "survey")
 
-    [told] = about_readings(warnings(workspace, "parquet", destination=lake))
+    [told] = about_readings(warnings(workspace, kind, destination=lake))
     assert "before it kept its readings" in told and CSV_CHANGE in told
-    assert about_readings(warnings(workspace, "parquet", destination=lake)) == []
-    [listed] = readings_in_status(workspace, "parquet", destination=lake)
+    assert about_readings(warnings(workspace, kind, destination=lake)) == []
+    [listed] = readings_in_status(workspace, kind, destination=lake)
     assert (listed["source"], listed["reading"]) == ("survey", 0)
-    assert about_readings(warnings(workspace, "parquet", destination=lake, full_refresh=True)) == []
-    assert readings_in_status(workspace, "parquet", destination=lake) == []
+    assert about_readings(warnings(workspace, kind, destination=lake, full_refresh=True)) == []
+    assert readings_in_status(workspace, kind, destination=lake) == []
 
 
 def test_an_import_tells_of_records_an_older_cxbridge_read(workspace: Workspace):
