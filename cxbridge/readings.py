@@ -62,6 +62,8 @@ CHANGES = (
            {"questionpro", "typeform"}),
     Change(1, "an answer between two points (3.5 of 1–5) is in a box only from that box's own point: no longer "
               "satisfied; a score's sixth decimal is rounded half away from zero, not to even"),
+    Change(1, "a quarantined row replayed reads its time zone, day/month order and question texts as its file's "
+              "read did", FILES),
     Change(1, "answers in Mac Roman files are read as Mac Roman (accented letters were other signs)", {"csv"}),
     Change(1, "a recommend question naming another scale (\"on a scale of 1 to 10\") is no NPS: kept unscored",
            {"questionpro"}),

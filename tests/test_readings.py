@@ -203,3 +203,14 @@ def test_a_source_removed_whole_then_synced_again_is_not_told_of_an_older_readin
     assert readings_in_status(workspace, engine) == []  # nothing stored: nothing read by an older cxbridge
     assert about_readings(warnings(workspace, engine)) == []
     assert readings_in_status(workspace, engine) == []
+
+
+def test_the_note_docs_cli_md_shows_counts_the_changes_a_csv_source_is_told_of():
+    from pathlib import Path
+
+    from cxbridge.readings import SourceReading
+
+    page = (Path(__file__).parent.parent / "docs" / "cli.md").read_text(encoding="utf-8")
+    [shown] = [line.strip() for line in page.splitlines() if "⚠ its stored records were read by an older" in line]
+    note = SourceReading("survey", "csv", 0).note()
+    assert note is not None and shown.endswith(note.split("; and ")[-1])  # "N more (cxbridge status). Read them …"
