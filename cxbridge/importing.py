@@ -235,6 +235,7 @@ def import_(
                 file_config.cursor_root = root
                 file_config.source_headers = headers if saved else project_headers(item.source) if mapped else None
                 file_config.date_evidence = item.date_evidence
+                file_config.date_order_given = bool(hints.date_order) or not mapped  # not a source's setting
                 file_config.file_identity = in_project_source(item.source).get(path)
                 if saved or not mapped:  # else the project's source's: its config is changed, then synced
                     typed = shlex.quote(below(shown, Path.cwd()))  # a command's file, as the user's shell reaches it

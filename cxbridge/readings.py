@@ -91,6 +91,8 @@ CHANGES = (
               "stars, as the qualtrics connector does: a rating, or CSAT when its words ask satisfaction", FILES),
     Change(2, "an offered rating the customer commented on without rating is kept with its comment and no score, "
               "no longer left out", {"zendesk"}),
+    Change(2, "a file whose dates show the other day/month order than the source's date_order is refused whole: "
+              "its dates were misread or quarantined", FILES),
 )  # fmt: skip
 """Every change to a stored meaning, oldest first. A commit that changes what a record read
 again would hold adds its line here, under the reading of the next release: one more than the

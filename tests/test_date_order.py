@@ -221,6 +221,32 @@ def test_files_of_one_source_whose_dates_show_both_orders_are_an_error_naming_bo
     assert not later.ok and "eu.csv: 1 date has" in later.error and "us.csv: 1 date has" in later.error
 
 
+def test_a_later_file_written_against_the_sources_date_order_is_refused_whole_naming_both_files(tmp_path: Path):
+    """date_order = 'mdy' saved for the source (as `inspect --write-mapping` saves it from April's
+    04/25/2025), then May's file written day first (25/05/2025): refused whole, naming it, the
+    setting, a date of it with its row, April's file and what to do — not its every row quarantined
+    as an impossible month; the source's other new file still syncs. A day-first file whose days
+    are all 12 or less cannot show it: read month first, as the setting says, and nothing told."""
+    pinned = {**MONTHLY_SOURCE, "date_order": "mdy"}
+    write_month(tmp_path / "exports", "2025-04.csv", ["04/25/2025 10:00", "04/02/2025 10:00"])
+    assert sync_source(tmp_path, pinned).written == 2
+    write_month(tmp_path / "exports", "2025-05.csv", ["01/05/2025 10:00", "25/05/2025 10:00", "26/05/2025 10:00"])
+    write_month(tmp_path / "exports", "2025-06.csv", ["06/13/2025 10:00"])
+    write_month(tmp_path / "exports", "2025-07.csv", ["01/07/2025 10:00"])  # 1 July, read as 7 January
+    result = sync_source(tmp_path, pinned)
+    assert not result.ok and (result.written, result.quarantined, result.warnings) == (2, 0, [])
+    assert result.error == (
+        "1 of 4 files could not be read (the others were imported): 2025-05.csv: column 'Date': 2 dates have a "
+        "first part above 12 (as '25/05/2025 10:00' on row 3), so they are d/m/y, against date_order 'mdy' set "
+        "for the source (2025-04.csv: 1 date has a second part above 12 (as '04/25/2025 10:00' on row 2), so it "
+        "is m/d/y) — nothing of the file was imported: give the files written d/m/y a source of their own "
+        "(date_order = 'dmy'), or export this one m/d/y as the source's other files are"
+    )
+    stored = feedback_rows(tmp_path / "cxbridge.db")
+    assert not [key for key in stored if key.startswith("2025-05.csv")]
+    assert (stored["2025-06.csv-0"], stored["2025-07.csv-0"]) == ("2025-06-13T10:00:00Z", "2025-01-07T10:00:00Z")
+
+
 def test_a_mapping_saved_from_a_file_without_a_decisive_date_leaves_the_order_to_the_source(tmp_path: Path):
     """inspect --write-mapping on January's file (every day ≤ 12) names the order it assumed in a
     comment, not as date_order: pinned, it read every month's file m/d — February's 31/01/2025

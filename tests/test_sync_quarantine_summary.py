@@ -86,9 +86,11 @@ def test_one_rule_is_one_line_whatever_question_and_scale_its_reasons_name(tmp_p
 def test_two_rules_a_reason_words_alike_are_two_lines(tmp_path, monkeypatch):
     """'12/25/2025' read day first is a date written month first (date_order = 'mdy' reads it);
     '2025-13-02' is no date in any order. Their reasons read alike, "is not a valid date (month
-    must be in 1..12)", and were one rule before; the fixes differ, so they are two."""
+    must be in 1..12)", and were one rule before; the fixes differ, so they are two. (25/12/2025
+    keeps the file day first: a file whose dates all read month first is refused whole.)"""
     config = CONFIG.replace('path = "responses.csv"', 'path = "responses.csv"\ndate_order = "dmy"')
-    rows = [("12/25/2025 10:00", "9", "complete"), ("2025-13-02 10:00", "9", "complete")]
+    rows = [("25/12/2025 10:00", "9", "complete"), ("12/25/2025 10:00", "9", "complete"),
+            ("2025-13-02 10:00", "9", "complete")]  # fmt: skip
     lines = synced(tmp_path, monkeypatch, rows, config=config).splitlines()
     invalid = "column 'submitted': timestamp {!r} is not a valid date (month must be in 1..12)"
     assert lines[1:3] == [f"  ✘ 1 × date-in-other-order, e.g. {invalid.format('12/25/2025 10:00')}",

@@ -277,6 +277,7 @@ class FileSourceConfig(RowMapping, SourceConfig):
     _date_evidence: Evidence | None = PrivateAttr(default=None)
     _cursor_root: Path | None = PrivateAttr(default=None)
     _file_identity: str | None = PrivateAttr(default=None)
+    _date_order_given: bool = PrivateAttr(default=False)
 
     @model_validator(mode="after")
     def _values_need_a_definition(self) -> FileSourceConfig:
@@ -305,6 +306,18 @@ class FileSourceConfig(RowMapping, SourceConfig):
     @date_evidence.setter
     def date_evidence(self, evidence: Evidence | None) -> None:
         self._date_evidence = evidence
+
+    @property
+    def date_order_given(self) -> bool:
+        """date_order is not a source's setting but one `cxbridge import`'s: `--date-order`, said
+        for the files of one export that show both orders (a file of the other order is read so,
+        its impossible dates quarantined), or what detecting the file without a mapping found;
+        so a file against it is not refused as one against a source's date_order. Not a config key."""
+        return self._date_order_given
+
+    @date_order_given.setter
+    def date_order_given(self, given: bool) -> None:
+        self._date_order_given = given
 
     @property
     def cursor_root(self) -> Path | None:

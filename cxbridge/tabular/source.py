@@ -225,7 +225,11 @@ class FileStream(Stream):
                                folder=self.cursor.folder(file, self._saved, keys=keys))  # fmt: skip
                 self._read[self.names.name(file.in_cursor)] = kept.to_cursor()
         todo = [file for file in files if plans[file.identity].action != "skip"]
-        dates = self.normalizer.dates = SourceDates.from_cursor(cursor, known=self.config.date_evidence)
+        pinned = self.config.date_order if self.config.date_order in (DateOrder.DMY, DateOrder.MDY) else None
+        if pinned and not self.config.date_order_given:
+            dates = self.normalizer.dates = SourceDates.set_for_source(pinned, cursor)
+        else:
+            dates = self.normalizer.dates = SourceDates.from_cursor(cursor, known=self.config.date_evidence)
         ahead = list(todo)  # the files not read yet: a file without day/month evidence looks in them
         dates.look_ahead = lambda: self._learn_date_order(ahead, headers, plans)
         self._progress = FilesRead(todo)
@@ -233,6 +237,8 @@ class FileStream(Stream):
             read_before, resumed = self.rows, plans[file.identity].resume is not None
             self._whole, self._keys = None, None
             try:
+                if dates.set and plans[file.identity].resume is None:  # refused whole, before any row is read
+                    self.date_evidence(dates, file, headers)
                 yield from self._file_rows(file, headers, plans[file.identity])  # each row counted in `rows`
             except SourceError as exc:
                 failure = _failure(exc, rows_kept=self.rows > read_before or resumed)

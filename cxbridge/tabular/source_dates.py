@@ -1,7 +1,8 @@
 """The day/month order of a file source's dates, decided by any of its files: they share the
 source's mapping, so a file whose days are all 12 or less reads as another file's 31/01/2025
 shows, in this sync or an earlier one (the order is kept in the source's state); files showing
-both orders are an error naming them, as which one is right is the user's to say."""
+both orders are an error naming them, as which one is right is the user's to say. A source whose
+date_order is set reads its files so, and refuses whole a file whose dates show the other order."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from cxbridge.tabular.reading import decide_date_order
 from cxbridge.tabular.table import Table
 
 _DAY_MONTH = (DateOrder.DMY, DateOrder.MDY)
+_WRITTEN = {DateOrder.DMY: "d/m/y", DateOrder.MDY: "m/d/y"}
 SOURCE_FIX = ("and one mapping reads them one way; set date_order ('dmy' or 'mdy') for the source, or give the files "
               "of each order a source of their own")  # fmt: skip
 IMPORT_FILES = "the files of this import"
@@ -47,6 +49,7 @@ class SourceDates:
         self.whose, self.fix = whose, fix  # the files that share the order, and how to settle a conflict
         self.look_ahead: Callable[[], None] | None = None  # learns the files not read yet, when one is needed
         self._guesses: Evidence = dict(known or {})
+        self.set = False  # the order is the source's date_order: a file against it is refused (`set_for_source`)
 
     @classmethod
     def from_cursor(cls, cursor: Any, *, known: Evidence | None = None) -> SourceDates:
@@ -65,8 +68,19 @@ class SourceDates:
             dates.learn(where, guess, column)
         return dates
 
+    @classmethod
+    def set_for_source(cls, order: DateOrder, cursor: Any) -> SourceDates:
+        """The order date_order sets for the source, with the file that showed it, if one has — in
+        this sync or an earlier one (kept in the source's state)."""
+        saved = cls.from_cursor(cursor)
+        dates = cls(order, saved.shown_by if saved.order is order else "")
+        dates.set = True
+        return dates
+
     def to_cursor(self) -> dict[str, str] | None:
-        return {"order": self.order.value, "shown_by": self.shown_by} if self.order is not None else None
+        if self.order is None or self.set and not self.shown_by:
+            return None  # date_order's, shown by no file, is the config's to say
+        return {"order": self.order.value, "shown_by": self.shown_by}
 
     def evidence(self, table: Table, column: str) -> DateOrderGuess:
         """What the table's own dates show, read once a sync."""
@@ -76,16 +90,28 @@ class SourceDates:
 
     def learn(self, where: str, guess: DateOrderGuess, column: str) -> None:
         """A day/month order the table shows becomes the source's; one against the order another
-        file showed is an error naming both."""
+        file showed is an error naming both — against the source's date_order, one naming the file
+        (`_against_setting`)."""
         if not guess.decided or guess.order not in _DAY_MONTH:
             return
-        if self.order is None:
-            self.order, self.shown_by = guess.order, f"{where}: {guess.evidence}"
+        shown = f"{where}: {guess.evidence}"
+        if self.order is None or guess.order is self.order and not self.shown_by:
+            self.order, self.shown_by = guess.order, shown
+        elif guess.order is not self.order and self.set:
+            raise DateOrderConflict(self._against_setting(where, guess, column))
         elif guess.order is not self.order:
-            raise DateOrderConflict(
-                f"column {column!r}: {self.whose} write dates both ways — {self.shown_by}; "
-                f"{where}: {guess.evidence} — {self.fix}"
-            )
+            raise DateOrderConflict(f"column {column!r}: {self.whose} write dates both ways — {self.shown_by}; "
+                                    f"{shown} — {self.fix}")  # fmt: skip
+
+    def _against_setting(self, where: str, guess: DateOrderGuess, column: str) -> str:
+        """A file whose dates show the other order than the source's date_order: read so, its
+        dates would be quarantined (a month above 12) or, where they cannot show it, misread."""
+        assert self.order is not None and guess.order is not None
+        shown = f" ({self.shown_by})" if self.shown_by else ""
+        return (f"{where}: column {column!r}: {guess.evidence}, against date_order '{self.order.value}' set for the "
+                f"source{shown} — nothing of the file was imported: give the files written {_WRITTEN[guess.order]} a "
+                f"source of their own (date_order = '{guess.order.value}'), or export this one "
+                f"{_WRITTEN[self.order]} as the source's other files are")  # fmt: skip
 
     def settle(self, table: Table, column: str) -> DateOrderGuess:
         """The order to read the table in: its own evidence, else the order the source's other
