@@ -247,6 +247,23 @@ def test_a_later_file_written_against_the_sources_date_order_is_refused_whole_na
     assert (stored["2025-06.csv-0"], stored["2025-07.csv-0"]) == ("2025-06-13T10:00:00Z", "2025-01-07T10:00:00Z")
 
 
+def test_a_workbook_whose_second_sheet_is_written_against_the_sources_date_order_stores_none_of_its_sheets(
+    tmp_path: Path,
+):
+    """The sheets of a workbook are one file: its first sheet's month-first rows are not written
+    before its second sheet's 25/05/2025 refuses it, naming the sheet."""
+    from tests.workbooks import write_xlsx
+
+    header = ["Response ID", "Date", "How likely are you to recommend us? (0-10)"]
+    write_xlsx(tmp_path / "book.xlsx", {"April": [header, ["A1", "04/25/2025 10:00", 9]],
+                                        "May": [header, ["M1", "01/05/2025 10:00", 9], ["M2", "25/05/2025 10:00", 7]]})  # fmt: skip
+    result = sync_source(tmp_path, {**NPS_SOURCE, "connector": "excel", "path": "book.xlsx", "date_order": "mdy"})
+    assert not result.ok and (result.written, result.quarantined) == (0, 0)
+    assert result.error.startswith("book.xlsx [May]: column 'Date': 1 date has a first part above 12 (as "
+                                   "'25/05/2025 10:00' on row 3), so it is d/m/y, against date_order 'mdy'")  # fmt: skip
+    assert feedback_rows(tmp_path / "cxbridge.db") == {}
+
+
 def test_a_mapping_saved_from_a_file_without_a_decisive_date_leaves_the_order_to_the_source(tmp_path: Path):
     """inspect --write-mapping on January's file (every day ≤ 12) names the order it assumed in a
     comment, not as date_order: pinned, it read every month's file m/d — February's 31/01/2025
