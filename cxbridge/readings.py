@@ -11,8 +11,8 @@ once what changed since and how to read it again (`sync --full-refresh --source 
 `cxbridge status` says it every time.
 
 A source's oldest reading is its first run's, kept until a `--full-refresh` of the source
-succeeds (every record the source still gives read again) or `cxbridge remove` takes every
-record of it. A source run before readings were kept has none: reading 0.
+succeeds (every record the source still gives read again) or `cxbridge remove` leaves it no
+record. A source run before readings were kept has none: reading 0.
 """
 
 from __future__ import annotations
@@ -21,6 +21,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from cxbridge.destinations import Destination
+from cxbridge.erasure import Statements
+from cxbridge.layout import METADATA
+from cxbridge.sql_rows import utc_now
 
 FILES = frozenset({"csv", "excel", "json"})
 SURVEYS = frozenset({"google_forms", "qualtrics", "questionpro", "salesforce", "surveymonkey", "typeform"})
@@ -167,10 +170,15 @@ def end(destination: Destination, reading: SourceReading, *, refreshed: bool, dr
     return note
 
 
-def emptied(destination: Destination, source: str) -> None:
-    """Every record of `source` removed (`cxbridge remove --source NAME`): none is left that an
-    older reading read, and what the next sync stores is read by today's."""
-    destination.write_metadata({KEY + source: str(READING), TOLD + source: None})
+def emptied(db: Statements, source: str) -> None:
+    """Every record of `source` removed (`cxbridge remove` left it none, whatever it chose): none
+    is left that an older reading read, and what the next sync stores is read by today's. In the
+    removal's transaction (`cxbridge.removal.removal_rows`): a kill after it commits cannot bring
+    the older reading back."""
+    names = [KEY + source, TOLD + source]
+    db.execute(f"DELETE FROM {METADATA.name} WHERE name IN ({db.param(0)}, {db.param(1)})", names)
+    db.execute(f"INSERT INTO {METADATA.name} (name, value, updated_at) VALUES ({db.param(0)}, {db.param(1)}, "
+               f"{db.param(2)})", [KEY + source, str(READING), utc_now()])  # fmt: skip
 
 
 def older_readings(destination: Destination, connectors: Mapping[str, str]) -> list[SourceReading]:

@@ -16,6 +16,7 @@ from cxbridge.errors import ConfigError
 from cxbridge.erasure import Statements
 from cxbridge.layout import SYNC_RUNS
 from cxbridge.pruning import Parts, Relink, part_of_row, remove_records
+from cxbridge.readings import emptied
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,8 @@ class Removal:
     quarantined: dict[str, int] = field(default_factory=dict)
     unknown_survey: int = 0
     """Quarantined records of the streams chosen kept because their survey could not be told."""
+    kept: int = 0
+    """The source's records (stored and quarantined) the removal leaves: none, and it was emptied."""
 
     @property
     def total(self) -> int:
@@ -60,28 +63,37 @@ class Removal:
 def removal_rows(
     db: Statements, chosen: Chosen, *, relink: Relink | None = None, dry_run: bool = False, run: SyncRun | None = None
 ) -> Removal:
-    """The records `chosen` takes removed unless `dry_run` (`remove_records`), and `run` (the
-    removal's row of `sync_runs`) recorded with their count; the caller holds the transaction."""
+    """The records `chosen` takes removed unless `dry_run` (`remove_records`), `run` (the
+    removal's row of `sync_runs`) recorded with their count, and a source left no record told
+    it holds none an older cxbridge read (`cxbridge.readings.emptied`); the caller holds the
+    transaction."""
     removal, by_source = Removal(), [chosen.source]
     records: list[str] = []
     for row in db.query_rows(f"SELECT record_id, stream, survey_id FROM feedback WHERE source = {db.param(0)}", by_source):
         if chosen.takes(row["stream"], row["survey_id"]):
             records.append(row["record_id"])
             removal.records[row["stream"]] = removal.records.get(row["stream"], 0) + 1
+        else:
+            removal.kept += 1
     quarantined: list[str] = []
     for row in db.query_rows(f"SELECT record_id, stream, raw FROM quarantine WHERE source = {db.param(0)}", by_source):
         stream, parts = row["stream"], chosen.parts.get(row["stream"])
         if chosen.streams and stream not in chosen.streams:
-            continue
-        if chosen.surveys and parts is None:
+            removal.kept += 1
+        elif chosen.surveys and parts is None:
             removal.unknown_survey += 1
+            removal.kept += 1
         elif not chosen.surveys or part_of_row(parts, row) in chosen.surveys:
             quarantined.append(row["record_id"])
             removal.quarantined[stream] = removal.quarantined.get(stream, 0) + 1
+        else:
+            removal.kept += 1
     if not dry_run:
         remove_records(db, records, quarantined, relink=relink)
         if run is not None:
             record_run(db, run, removed=removal.total)
+        if not removal.kept:
+            emptied(db, chosen.source)
     return removal
 
 

@@ -21,7 +21,6 @@ from cxbridge.loop.copy_cases import close_pending_copy_cases, copy_cases_warnin
 from cxbridge.masking import redact
 from cxbridge.plugins_host import PluginHost, get_host
 from cxbridge.pruning import Parts
-from cxbridge.readings import emptied
 from cxbridge.removal import Chosen, Removal, check_chosen, stored_connector
 from cxbridge.resolver import IdentityResolver
 
@@ -99,8 +98,6 @@ def remove(
                 raise
             log.debug("%s crashed removing %s:\n%s", dest.name, source, traceback.format_exc())
             raise failed from None
-        if not (dry_run or chosen.surveys or chosen.streams):
-            emptied(dest, source)  # its records told of as read by an older cxbridge are gone
         warnings = [] if dry_run else _copy_cases_closed(dest, run, linked=linking, removal=removal)
     result = RemovalResult(dest.display_name, chosen, removal, dry_run=dry_run, warnings=warnings)
     if not dry_run:

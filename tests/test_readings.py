@@ -205,6 +205,43 @@ def test_a_source_removed_whole_then_synced_again_is_not_told_of_an_older_readin
     assert readings_in_status(workspace, engine) == []
 
 
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_removal_of_the_sources_only_stream_empties_it_as_a_whole_source_removal_does(workspace: Workspace, engine: str):
+    workspace.write_csv([survey_row(n) for n in range(1, 6)])
+    warnings(workspace, engine)
+    forget(url(workspace, engine), "survey")
+    removed = CliRunner().invoke(cli, ["remove", "--destination", url(workspace, engine), "--source", "survey",
+                                       "--stream", "rows"])  # fmt: skip
+    assert removed.exit_code == 0, removed.output
+
+    assert readings_in_status(workspace, engine) == []  # every record of it gone: none read by an older cxbridge
+    assert metadata(workspace, engine) == {KEY + "survey": str(READING)}
+
+
+def test_a_removal_killed_once_it_committed_holds_todays_reading(workspace: Workspace, monkeypatch):
+    """The reading is written in the removal's transaction: nothing after it can lose it."""
+    import cxbridge
+    from cxbridge.plugins.sqlite.destination import SQLiteDestination
+
+    workspace.write_csv([survey_row(n) for n in range(1, 6)])
+    warnings(workspace, "sqlite")
+    forget(url(workspace, "sqlite"), "survey")
+    committed = SQLiteDestination.remove
+
+    def killed_after_the_commit(self, *args, **kwargs):
+        committed(self, *args, **kwargs)
+        raise KeyboardInterrupt  # the kill: the removal's transaction committed, nothing after it ran
+
+    monkeypatch.setattr(SQLiteDestination, "remove", killed_after_the_commit)
+    with pytest.raises(KeyboardInterrupt):
+        cxbridge.remove("survey", workspace.config, destination=url(workspace, "sqlite"))
+
+    with sqlite3.connect(workspace.root / "data.sqlite") as conn:
+        assert conn.execute("SELECT COUNT(*) FROM feedback").fetchall() == [(0,)]  # committed
+    assert metadata(workspace, "sqlite") == {KEY + "survey": str(READING)}
+    assert readings_in_status(workspace, "sqlite") == []
+
+
 def test_the_note_docs_cli_md_shows_counts_the_changes_a_csv_source_is_told_of():
     from pathlib import Path
 
