@@ -37,7 +37,7 @@ from cxbridge.masking import redact
 from cxbridge.nameless_repeats import nameless_repeats
 from cxbridge.plugins_host import PluginHost
 from cxbridge.pruning import Parts, ReadIds
-from cxbridge.readings import SourceReading, begin, end
+from cxbridge.readings import SourceReading, begin, end, reads_from_beginning
 from cxbridge.record_intake import RecordIntake, stream_tools
 from cxbridge.reread import Leftovers, leftovers
 from cxbridge.resolver import IdentityResolver, identity_ready
@@ -155,8 +155,9 @@ class Engine:
             self.identity.start_source(name, running=self.running, connector=source.name)
         self.emit(EventKind.SOURCE_STARTED, source=name)
         log.info("%s (%s): %s", name, source.name, "replaying quarantined records" if replay else "sync started")
+        streams, reached = source.streams(), 0
         try:
-            for stream in source.streams():
+            for reached, stream in enumerate(streams, start=1):
                 self._within_deadline()
                 try:
                     if replay is None:
@@ -186,7 +187,7 @@ class Engine:
             self._prune(name, result, self._read.pop(name))
         self._seen.pop(name, None)
         if reading is not None:
-            self._tell_reading(reading, result)
+            self._tell_reading(reading, result, source, last=reached == len(streams))
         self._finish(run, result, started)
         log.info(
             "%s (%s): %s in %.1f s: %s%s", name, source.name, result.status, result.seconds,
@@ -228,11 +229,13 @@ class Engine:
         result.warnings += [_spared(stream, count, read) for stream, count in sorted(pruned.spared.items())]
         result.warnings += [_kept(read.parts[stream].noun, parts) for stream, parts in sorted(pruned.kept.items())]
 
-    def _tell_reading(self, reading: SourceReading, result: SourceResult) -> None:
-        """Today's reading recorded after a full refresh of every record; else, once, what changed
-        since the source's stored records were read (`cxbridge.readings`)."""
-        refreshed = self.options.full_refresh and result.ok
-        if note := end(self.destination, reading, refreshed=refreshed, dry_run=self.options.dry_run):
+    def _tell_reading(self, reading: SourceReading, result: SourceResult, source: Source, *, last: bool) -> None:
+        """Today's reading recorded after a full read of every record from the source's beginning,
+        across a pause in its `last` stream too; else, once, what changed since the source's stored
+        records were read (`cxbridge.readings`)."""
+        full = self.options.full_refresh and reads_from_beginning(source)
+        if note := end(self.destination, reading, full=full, ok=result.ok, paused_last=result.paused and last,
+                       dry_run=self.options.dry_run):  # fmt: skip
             result.warnings.append(note)
 
     def _holds_some_of(self, name: str, first: Any) -> bool:

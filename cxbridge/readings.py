@@ -10,9 +10,10 @@ read by (`cxbridge_metadata`, `reading.SOURCE`); a sync of a source read by an o
 once what changed since and how to read it again (`sync --full-refresh --source NAME`), and
 `cxbridge status` says it every time.
 
-A source's oldest reading is its first run's, kept until a `--full-refresh` of the source
-succeeds (every record the source still gives read again) or `cxbridge remove` leaves it no
-record. A source run before readings were kept has none: reading 0.
+A source's oldest reading is its first run's, kept until a `--full-refresh` of the source reads
+every record it still gives again — from its beginning (no `start_date` holding it back), and to
+its end, in that run or, after it paused on a daily quota in its last stream, in the plain syncs
+that go on with it — or `cxbridge remove` leaves it no record. A source run before readings were kept has none: reading 0.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from cxbridge.destinations import Destination
 from cxbridge.erasure import Statements
 from cxbridge.layout import METADATA
+from cxbridge.sources import Source
 from cxbridge.sql_rows import utc_now
 
 FILES = frozenset({"csv", "excel", "json"})
@@ -108,6 +110,9 @@ KEY = "reading."
 """`cxbridge_metadata` row `reading.SOURCE`: the oldest reading of the source's stored records."""
 TOLD = "reading_told."
 """`reading_told.SOURCE`: the reading whose changes a sync's summary last told of."""
+RESUMES = "reading_resumes."
+"""`reading_resumes.SOURCE`: the reading of a full read of the source from its beginning that
+paused in its last stream (a daily quota spent): the plain sync that finishes it records it."""
 SHOWN = 3
 """The changes a sync's summary lists; `cxbridge status` lists every one."""
 
@@ -120,6 +125,8 @@ class SourceReading:
     connector: str
     oldest: int
     told: int = 0
+    resumes: int | None = None
+    """The reading of a paused full read this run goes on with (`RESUMES`), if any."""
 
     @property
     def changes(self) -> list[Change]:
@@ -146,28 +153,44 @@ def begin(destination: Destination, source: str, connector: str, *, dry_run: boo
     `sync_runs`) records today's, unless `dry_run`."""
     stored = destination.read_metadata() if destination.exists() else {}
     told = int(stored.get(TOLD + source) or 0)
+    resumes = int(paused) if (paused := stored.get(RESUMES + source)) is not None else None
     if (oldest := stored.get(KEY + source)) is not None:
-        return SourceReading(source, connector, int(oldest), told)
+        return SourceReading(source, connector, int(oldest), told, resumes)
     if destination.exists() and _has_run(destination, source):
-        return SourceReading(source, connector, 0, told)
+        return SourceReading(source, connector, 0, told, resumes)
     if not dry_run:
         destination.write_metadata({KEY + source: str(READING)})
     return SourceReading(source, connector, READING, told)
 
 
-def end(destination: Destination, reading: SourceReading, *, refreshed: bool, dry_run: bool) -> str | None:
-    """After the source's run: today's reading recorded when the run `refreshed` every record
-    (a successful --full-refresh); else the note of older readings, once a reading (a dry run
-    tells it and records nothing)."""
-    if refreshed:
-        if reading.oldest < READING and not dry_run:
-            destination.write_metadata({KEY + reading.source: str(READING)})
-        return None
-    if reading.told >= READING or (note := reading.note()) is None:
-        return None
-    if not dry_run:
-        destination.write_metadata({TOLD + reading.source: str(READING)})
+def end(
+    destination: Destination, reading: SourceReading, *, full: bool, ok: bool, paused_last: bool, dry_run: bool
+) -> str | None:
+    """After the source's run: today's reading recorded when the run finished reading every record
+    from the source's beginning — it is such a read (`full`: a --full-refresh no `start_date` holds
+    back) and `ok`, or it went on with one that paused (`reading.resumes`) and is `ok`; a `full`
+    read that paused in the source's last stream (`paused_last`) kept for the runs that go on
+    with it. Else the note of older readings, once a reading (a dry run tells it and records
+    nothing)."""
+    source, changes = reading.source, dict[str, str | None]()
+    finished = ok and (full or reading.resumes is not None)
+    if (full or finished) and (pending := READING if full and paused_last else None) != reading.resumes:
+        changes[RESUMES + source] = None if pending is None else str(pending)
+    if finished and reading.oldest < (read_by := min(READING, reading.resumes or READING)):
+        changes[KEY + source] = str(read_by)
+    if not finished and reading.told < READING and (note := reading.note()) is not None:
+        changes[TOLD + source] = str(READING)
+    else:
+        note = None
+    if changes and not dry_run:
+        destination.write_metadata(changes)
     return note
+
+
+def reads_from_beginning(source: Source) -> bool:
+    """Whether a full read of `source` reads its every record: an API source's `start_date` holds
+    it back to the records after (those before keep the reading they were read by)."""
+    return getattr(getattr(source, "config", None), "start_date", None) is None
 
 
 def emptied(db: Statements, source: str) -> None:

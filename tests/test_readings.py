@@ -9,15 +9,21 @@ import csv
 import io
 import json
 import sqlite3
+from pathlib import Path
+from typing import Literal
 
 import duckdb
 import pytest
 
 from click.testing import CliRunner
 
+import cxbridge
 from cxbridge.api import open_destination
 from cxbridge.cli.main import cli
+from cxbridge.config import Config, config_from_dict
+from cxbridge.errors import SourcePaused
 from cxbridge.plugins_host import create_host
+from cxbridge.testing.sample_feedback import Responses, SampleFeedback, SampleFeedbackConfig
 from cxbridge.readings import CHANGES, KEY, READING, TOLD
 from tests.conftest import Workspace, survey_row
 from tests.local_destinations import destination_url
@@ -251,3 +257,106 @@ def test_the_note_docs_cli_md_shows_counts_the_changes_a_csv_source_is_told_of()
     [shown] = [line.strip() for line in page.splitlines() if "⚠ its stored records were read by an older" in line]
     note = SourceReading("survey", "csv", 0).note()
     assert note is not None and shown.endswith(note.split("; and ")[-1])  # "N more (cxbridge status). Read them …"
+
+
+class _Registering:
+    def __init__(self, *source_classes):
+        self.source_classes = source_classes
+
+    @cxbridge.hookimpl
+    def register_sources(self, register):
+        for source_class in self.source_classes:
+            register(source_class)
+
+
+class DatedConfig(SampleFeedbackConfig):
+    connector: Literal["dated_feedback"] = "dated_feedback"  # type: ignore[assignment]
+    start_date: str | None = None
+
+
+class DatedFeedback(SampleFeedback):
+    """An API source whose full read starts at its `start_date`, as the API connectors' do."""
+
+    name = "dated_feedback"
+    config_model = DatedConfig
+
+
+def api_source(tmp_path: Path, **config) -> tuple[Config, str]:
+    """A config of the sample API source `sample` (`DatedFeedback`) and its SQLite destination's URL."""
+    host = create_host()
+    host.pm.register(_Registering(DatedFeedback))
+    settings = {"settings": {"batch_size": 10}, "sources": {"sample": {"connector": "dated_feedback", **config}}}
+    return config_from_dict(settings, host, path=tmp_path / "c.toml"), f"sqlite:///{tmp_path / 'cx.db'}"
+
+
+def reading_of(tmp_path: Path) -> str | None:
+    with sqlite3.connect(tmp_path / "cx.db") as conn:
+        found = conn.execute("SELECT value FROM cxbridge_metadata WHERE name = ?", [KEY + "sample"]).fetchall()
+    return found[0][0] if found else None
+
+
+def listed(destination: str) -> list[int]:
+    shown = CliRunner().invoke(cli, ["status", "--format", "json", "--destination", destination])
+    assert shown.exit_code == 0, shown.output
+    return [row["reading"] for row in json.loads(shown.stdout)["readings"]]
+
+
+def with_a_daily_quota(monkeypatch, quota: dict[str, int]) -> None:
+    """The sample's responses read until `quota["left"]` is spent, then the source pauses (as
+    SurveyMonkey's does): what it read is kept with its cursor, and the next run resumes."""
+    original = Responses.read
+
+    def spending(self, cursor):
+        for raw in original(self, cursor):
+            if quota["left"] <= 0:
+                raise SourcePaused("the day's requests are spent; the next run resumes")
+            quota["left"] -= 1
+            yield raw
+
+    monkeypatch.setattr(Responses, "read", spending)
+
+
+def test_a_full_refresh_that_pauses_records_todays_reading_once_a_plain_sync_finishes_its_read(tmp_path, monkeypatch):
+    monkeypatch.setattr(DatedFeedback, "streams", lambda self: [Responses(self)])  # one stream, as SurveyMonkey's
+    config, destination = api_source(tmp_path)
+    assert cxbridge.sync(config, destination=destination).exit_code == 0
+    forget(destination, "sample")
+    quota = {"left": 25}
+    with_a_daily_quota(monkeypatch, quota)
+
+    paused = cxbridge.sync(config, destination=destination, full_refresh=True)
+    assert (paused.exit_code, paused.results[0].read) == (3, 25)
+    assert (reading_of(tmp_path), listed(destination)) == (None, [0])  # read in part: the older reading stays
+    quota["left"] = 10
+    assert cxbridge.sync(config, destination=destination).exit_code == 3  # paused again, going on with it
+    assert listed(destination) == [0]
+    quota["left"] = 1000
+    resumed = cxbridge.sync(config, destination=destination)
+    assert resumed.exit_code == 0 and resumed.results[0].read == 25  # the rest of the full read
+    assert (reading_of(tmp_path), listed(destination)) == (str(READING), [])
+
+
+def test_a_paused_full_refresh_whose_later_streams_it_never_reached_records_no_reading(tmp_path, monkeypatch):
+    """The accounts and contacts after the paused responses are read from their old cursors by the
+    plain sync that resumes: their records stored before are not read again."""
+    config, destination = api_source(tmp_path)
+    cxbridge.sync(config, destination=destination)
+    forget(destination, "sample")
+    quota = {"left": 25}
+    with_a_daily_quota(monkeypatch, quota)
+    assert cxbridge.sync(config, destination=destination, full_refresh=True).exit_code == 3
+    quota["left"] = 1000
+    assert cxbridge.sync(config, destination=destination).exit_code == 0
+    assert (reading_of(tmp_path), listed(destination)) == (None, [0])
+
+
+def test_a_full_refresh_held_back_by_a_start_date_keeps_the_older_reading(tmp_path):
+    """Records before `start_date` are not read again: they keep the reading they were read by."""
+    config, destination = api_source(tmp_path)
+    cxbridge.sync(config, destination=destination)
+    forget(destination, "sample")
+    dated, _ = api_source(tmp_path, start_date="2025-01-01")
+    assert cxbridge.sync(dated, destination=destination, full_refresh=True).exit_code == 0
+    assert (reading_of(tmp_path), listed(destination)) == (None, [0])
+    assert cxbridge.sync(config, destination=destination, full_refresh=True).exit_code == 0
+    assert (reading_of(tmp_path), listed(destination)) == (str(READING), [])
