@@ -155,8 +155,10 @@ class Engine:
             self.identity.start_source(name, running=self.running, connector=source.name)
         self.emit(EventKind.SOURCE_STARTED, source=name)
         log.info("%s (%s): %s", name, source.name, "replaying quarantined records" if replay else "sync started")
-        streams, reached = source.streams(), 0
+        streams: list[Stream] = []
+        reached = 0  # the streams begun: a pause in the last one leaves none unread (`_tell_reading`)
         try:
+            streams = source.streams()
             for reached, stream in enumerate(streams, start=1):
                 self._within_deadline()
                 try:
@@ -187,7 +189,7 @@ class Engine:
             self._prune(name, result, self._read.pop(name))
         self._seen.pop(name, None)
         if reading is not None:
-            self._tell_reading(reading, result, source, last=reached == len(streams))
+            self._tell_reading(reading, result, source, last=bool(streams) and reached == len(streams))
         self._finish(run, result, started)
         log.info(
             "%s (%s): %s in %.1f s: %s%s", name, source.name, result.status, result.seconds,

@@ -350,6 +350,24 @@ def test_a_paused_full_refresh_whose_later_streams_it_never_reached_records_no_r
     assert (reading_of(tmp_path), listed(destination)) == (None, [0])
 
 
+def test_a_full_refresh_that_pauses_before_its_first_stream_records_no_reading(tmp_path, monkeypatch):
+    """The quota spent listing the source's surveys: no stream begun, none read from its beginning."""
+    config, destination = api_source(tmp_path)
+    cxbridge.sync(config, destination=destination)
+    forget(destination, "sample")
+    streams = DatedFeedback.streams
+
+    def spent(self):
+        raise SourcePaused("the day's requests are spent; the next run resumes")
+
+    monkeypatch.setattr(DatedFeedback, "streams", spent)
+    paused = cxbridge.sync(config, destination=destination, full_refresh=True)
+    assert (paused.exit_code, paused.results[0].status) == (3, "paused")
+    monkeypatch.setattr(DatedFeedback, "streams", streams)
+    assert cxbridge.sync(config, destination=destination).exit_code == 0
+    assert (reading_of(tmp_path), listed(destination)) == (None, [0])
+
+
 def test_a_full_refresh_held_back_by_a_start_date_keeps_the_older_reading(tmp_path):
     """Records before `start_date` are not read again: they keep the reading they were read by."""
     config, destination = api_source(tmp_path)
