@@ -158,7 +158,7 @@ class Engine:
         streams: list[Stream] = []
         reached = 0  # the streams begun: a pause in the last one leaves none unread (`_tell_reading`)
         try:
-            streams = source.streams()
+            streams = list(source.streams())  # a plugin may give an iterator: its length is asked
             for reached, stream in enumerate(streams, start=1):
                 self._within_deadline()
                 try:
