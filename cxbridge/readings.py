@@ -172,16 +172,18 @@ def end(
     read that paused in the source's last stream (`paused_last`) kept for the runs that go on
     with it. Else the note of older readings, once a reading (a dry run tells it and records
     nothing)."""
-    source, changes = reading.source, dict[str, str | None]()
+    source, changes, note = reading.source, dict[str, str | None](), None
     finished = ok and (full or reading.resumes is not None)
-    if (full or finished) and (pending := READING if full and paused_last else None) != reading.resumes:
+    pending = READING if full and paused_last else None  # the runs that go on with a paused full read finish it
+    if (full or finished) and pending != reading.resumes:
         changes[RESUMES + source] = None if pending is None else str(pending)
-    if finished and reading.oldest < (read_by := min(READING, reading.resumes or READING)):
+    read_by = min(READING, reading.resumes or READING)  # a pause's reading, if an upgrade came between
+    if finished and reading.oldest < read_by:
         changes[KEY + source] = str(read_by)
-    if not finished and reading.told < READING and (note := reading.note()) is not None:
-        changes[TOLD + source] = str(READING)
-    else:
-        note = None
+    if not finished and reading.told < READING:
+        note = reading.note()
+        if note is not None:
+            changes[TOLD + source] = str(READING)
     if changes and not dry_run:
         destination.write_metadata(changes)
     return note
