@@ -6,6 +6,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+from datetime import datetime, timezone
 from fractions import Fraction
 
 import pytest
@@ -52,7 +53,8 @@ def test_open_creates_tables_and_views_once(tmp_path):
 def test_a_new_file_creates_each_view_once_and_has_the_schema_of_a_file_migrated_release_by_release(tmp_path):
     """A new file skips the views of its earlier migrations (no stored data to upgrade) and gets
     today's once, after the last: the same tables, indexes and views as a file that met each
-    migration in turn, with every migration recorded."""
+    migration in turn, with every migration recorded. The file is an empty one (as `touch` makes
+    it): a file not there is written from the process's template, which these migrations made."""
     from cxbridge.plugins.sqlite.schema import migrations
     from cxbridge.views import VIEW_NAMES
 
@@ -61,6 +63,7 @@ def test_a_new_file_creates_each_view_once_and_has_the_schema_of_a_file_migrated
     for following in [*names[1:], None]:  # one release at a time: every view migration creates its views
         migrations.apply(Database(old), stop_before=following)
     created: list[str] = []
+    (tmp_path / "new.db").touch()
     new = SQLiteDestination(f"sqlite:///{tmp_path / 'new.db'}")
     real_connect = sqlite3.connect
 
@@ -81,6 +84,35 @@ def test_a_new_file_creates_each_view_once_and_has_the_schema_of_a_file_migrated
     assert set(fresh.execute(schema)) == set(old.execute(schema))
     recorded = "SELECT name FROM _sqlite_migrations ORDER BY rowid"
     assert fresh.execute(recorded).fetchall() == old.execute(recorded).fetchall() == [(name,) for name in names]
+
+
+FILE_PRAGMAS = ("journal_mode", "user_version", "application_id", "schema_version", "page_size", "page_count",
+                "freelist_count", "auto_vacuum", "encoding")  # fmt: skip
+
+
+def test_a_file_written_from_the_template_is_the_file_its_migrations_make_dated_when_it_was_made(tmp_path):
+    """A file not there is written from one the process set up once (bench/README.md "ttime19"):
+    it holds what migrating an empty file makes, row for row of sqlite_master and of the
+    migrations, with the same PRAGMAs and mode, its migrations dated at its making; nothing is
+    left beside it."""
+    sqlite3.connect(tmp_path / "migrated.db").close()  # an empty file, made by SQLite
+    before = str(datetime.now(timezone.utc))
+    for name in ("templated.db", "migrated.db"):
+        destination = SQLiteDestination(f"sqlite:///{tmp_path / name}")
+        destination.open()
+        destination.close()
+    after = str(datetime.now(timezone.utc))
+    templated, migrated = (sqlite3.connect(tmp_path / name) for name in ("templated.db", "migrated.db"))
+    for query in ("SELECT type, name, tbl_name, rootpage, sql FROM sqlite_master ORDER BY rowid",
+                  "SELECT migration_set, name FROM _sqlite_migrations ORDER BY rowid",
+                  *(f"PRAGMA {pragma}" for pragma in FILE_PRAGMAS)):  # fmt: skip
+        assert templated.execute(query).fetchall() == migrated.execute(query).fetchall(), query
+    times = {time for (time,) in templated.execute("SELECT applied_at FROM _sqlite_migrations")}
+    assert len(times) == 1 and before <= times.pop() <= after
+    assert (tmp_path / "templated.db").stat().st_mode == (tmp_path / "migrated.db").stat().st_mode
+    templated.close()
+    migrated.close()
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["migrated.db", "templated.db"]
 
 
 def test_the_writing_connection_caches_64_mib_and_checkpoints_every_100_000_pages_a_reader_the_defaults(tmp_path):

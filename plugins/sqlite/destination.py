@@ -27,6 +27,7 @@ from cxbridge.local_files import file_lock, file_lock_held
 from cxbridge.loop.cases import OPENED_CASE_COLUMNS, OPENING_EVENT_COLUMNS
 from cxbridge.local_files import path_of as local_path_of
 from cxbridge.plugins.sqlite.read_only import make_side_files_writable, what_is_read_only
+from cxbridge.plugins.sqlite.new_file import made_from_template, record_now
 from cxbridge.plugins.sqlite.schema import apply_migrations
 from cxbridge.plugins.sqlite.sqlite_utils_lean import Database
 from cxbridge.pruning import Pruned, ReadIds, Relink, prune_rows
@@ -238,6 +239,7 @@ class SQLiteDestination(Destination):
                                        check_same_thread=False)  # fmt: skip
             else:  # used by one thread at a time, not always the one that opened it (`cxbridge.jobs`)
                 self.path.parent.mkdir(parents=True, exist_ok=True)
+                made = made_from_template(self.path, self.writer_pragmas())
                 make_side_files_writable(self.path)
                 conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
@@ -249,7 +251,7 @@ class SQLiteDestination(Destination):
             if not read_only:
                 for pragma in self.writer_pragmas():
                     self._db.execute(pragma)
-                self._write(lambda: apply_migrations(self.db))
+                self._write(lambda: record_now(self.db) if made else apply_migrations(self.db))
         except sqlite3.Error as exc:
             self.close()
             fix = "; point --db or [destination] at the file `cxbridge sync` writes" if "not a database" in str(exc) else ""
