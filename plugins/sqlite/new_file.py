@@ -12,7 +12,6 @@ import contextlib
 import os
 import sqlite3
 import tempfile
-import threading
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
@@ -20,31 +19,28 @@ from pathlib import Path
 from cxbridge.plugins.sqlite.schema import apply_migrations
 from cxbridge.plugins.sqlite.sqlite_utils_lean import Database
 
-_TEMPLATE: dict[tuple[int, tuple[str, ...]], bytes] = {}
-"""This process's new file, by pid and pragmas: a forked child makes its own."""
-_LOCK = threading.Lock()
+_TEMPLATE: dict[tuple[str, ...], bytes] = {}
+"""This process's new file by its connection's pragmas: bytes, which a forked child may share;
+threads that both find none each make it, the same (no lock to be held across a fork)."""
 
 
 def _template(pragmas: tuple[str, ...]) -> bytes:
     """A new file's bytes, set up as a new file was before (its pragmas, then every migration)
     in a temporary folder of this process's and read back."""
-    key = (os.getpid(), pragmas)
-    with _LOCK:
-        if key not in _TEMPLATE:
-            with tempfile.TemporaryDirectory(prefix="cxbridge-sqlite-") as folder:
-                path = Path(folder) / "new.db"
-                conn = sqlite3.connect(path, isolation_level=None)
-                try:
-                    for pragma in pragmas:
-                        conn.execute(pragma)
-                    conn.execute("BEGIN IMMEDIATE")
-                    apply_migrations(Database(conn))
-                    conn.execute("COMMIT")
-                finally:
-                    conn.close()
-                _TEMPLATE.clear()
-                _TEMPLATE[key] = path.read_bytes()
-        return _TEMPLATE[key]
+    if pragmas not in _TEMPLATE:
+        with tempfile.TemporaryDirectory(prefix="cxbridge-sqlite-") as folder:
+            path = Path(folder) / "new.db"
+            conn = sqlite3.connect(path, isolation_level=None)
+            try:
+                for pragma in pragmas:
+                    conn.execute(pragma)
+                conn.execute("BEGIN IMMEDIATE")
+                apply_migrations(Database(conn))
+                conn.execute("COMMIT")
+            finally:
+                conn.close()
+            _TEMPLATE[pragmas] = path.read_bytes()
+    return _TEMPLATE[pragmas]
 
 
 def made_from_template(path: Path, pragmas: list[str]) -> bool:
@@ -55,11 +51,12 @@ def made_from_template(path: Path, pragmas: list[str]) -> bool:
         return False
     copy = path.with_name(f".{path.name}.{uuid.uuid4().hex}.new")
     try:
+        template = _template(tuple(pragmas))
         with os.fdopen(os.open(copy, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644), "wb") as file:  # SQLite's mode
-            file.write(_template(tuple(pragmas)))
+            file.write(template)
         os.link(copy, path)
         return True
-    except OSError:  # a file made meanwhile, or a folder that cannot link or write one
+    except (OSError, sqlite3.Error):  # a file made meanwhile, a folder that cannot link or write one, no temporary folder
         return False
     finally:
         with contextlib.suppress(OSError):
