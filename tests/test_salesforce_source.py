@@ -331,9 +331,10 @@ def test_an_assertion_signed_with_a_key_the_org_does_not_know_names_what_to_chec
         result = sync(tmp_path, source)
         [grant] = [seen for seen in api.requests if seen.path == "/services/oauth2/token"]
     assert result.status == "failed" and len(api.requests) == 1
-    assert ("HTTP 400 (invalid assertion); Salesforce did not accept the signed assertion: check client_id, username "
-            "and private_key_file (the key of the connected app's certificate), and that the user is pre-approved "
-            "for the app") in result.error  # fmt: skip
+    assert ("HTTP 400 (invalid assertion); Salesforce did not accept the signed assertion: check client_id, username, "
+            "private_key_file (the key of the connected app's certificate) and login_url (the assertion's audience: "
+            "https://login.salesforce.com, or https://test.salesforce.com for a sandbox — not the org's My Domain), "
+            "and that the user is pre-approved for the app") in result.error  # fmt: skip
     assert dict(parse_qsl(grant.body.decode()))["assertion"] not in result.error
 
 

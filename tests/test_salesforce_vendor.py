@@ -1,7 +1,8 @@
 """The salesforce source on payloads others wrote (tests/data/vendor/salesforce/, sources and
 licences in its README): the query examples of Salesforce's REST API guide, three Accounts that
-Airbyte recorded from a real org, two error bodies a real org sent a public project and the survey
-questions and choices of a real org — served from 127.0.0.1 over real HTTP, each value checked
+Airbyte recorded from a real org, two error bodies a real org sent a public project, the two
+OAuth errors Salesforce's help shows for its token endpoint and the survey questions and choices
+of a real org — served from 127.0.0.1 over real HTTP, each value checked
 against the payload read here independently."""
 
 from __future__ import annotations
@@ -397,3 +398,40 @@ def test_before_api_v54_answers_spanning_pages_keep_no_order_and_one_pages_keep_
     service = [{"question": q} for q in reversed(recorded) if q["SurveyVersionId"] == "0KsRO00000001Rl0AI"]
     ordered, known = in_survey_order(service)
     assert known and [a["question"]["QuestionType"] for a in ordered] == ["Rating", "FreeText"]
+
+
+def rsa_key_file(path: Path) -> Path:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                       serialization.NoEncryption()))  # fmt: skip
+    return path
+
+
+@pytest.mark.parametrize(("example", "flow", "told"), [
+    ("oauth_jwt_audience_error_example.json", {"auth": "jwt_bearer", "username": "cx@acme.example",
+                                               "private_key_file": "app.key"},
+     "login_url (the assertion's audience: https://login.salesforce.com, or https://test.salesforce.com for a sandbox"),
+    ("oauth_refresh_token_error_example.json", {"auth": "refresh_token", "refresh_token": "${SF_REFRESH_TOKEN}"},
+     "Salesforce did not accept the refresh token (refresh_token): it is expired, revoked"),
+])  # fmt: skip
+def test_the_token_endpoints_documented_refusals_fail_at_once_naming_the_key_to_fix(tmp_path, monkeypatch, no_waiting,
+                                                                                   example, flow, told):  # fmt: skip
+    """The OAuth errors Salesforce's help (*OAuth 2.0 Authorization Errors*) shows for the JWT
+    bearer and refresh token flows, as the token endpoint's 400: one request, no retry, the
+    documented description and the key to fix in the error — never the secret sent."""
+    refusal = load(example)
+    monkeypatch.setenv("SF_REFRESH_TOKEN", "5Aep861-revoked")
+    rsa_key_file(tmp_path / "app.key")
+    with fake_api() as api:
+        api.route("POST", "/services/oauth2/token")(lambda seen, match: Reply(400, refusal))
+        source = entry(api.url, accounts=True, login_url=api.url, **flow)
+        if flow["auth"] == "jwt_bearer":
+            del source["client_secret"]
+        result = sync(tmp_path, source)
+        asked = api.paths()
+    assert result.status == "failed" and asked == ["/services/oauth2/token"] and no_waiting == []
+    assert f"({refusal['error_description']})" in result.error and told in result.error
+    assert "5Aep861-revoked" not in result.error

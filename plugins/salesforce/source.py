@@ -72,8 +72,10 @@ REFUSALS = {  # by flow, what each OAuth error code of the token endpoint refuse
                       "invalid_grant": "the refresh token (refresh_token): it is expired, revoked or not allowed for this "
                                        "user — authorize the connected app again and set the new one"},
     "jwt_bearer": {"invalid_client": "the connected app's consumer key (client_id): check it",
-                   "invalid_grant": "the signed assertion: check client_id, username and private_key_file (the key of "
-                                    "the connected app's certificate), and that the user is pre-approved for the app"},
+                   "invalid_grant": "the signed assertion: check client_id, username, private_key_file (the key of the "
+                                    "connected app's certificate) and login_url (the assertion's audience: "
+                                    "https://login.salesforce.com, or https://test.salesforce.com for a sandbox — not "
+                                    "the org's My Domain), and that the user is pre-approved for the app"},
 }  # fmt: skip
 
 
