@@ -143,7 +143,10 @@ class Engine:
         self._first[name] = bool(first)
         erased = self.destination.erased() if self.destination.exists() else Erased()
         self._intake.erased = replace(erased, requester_fields=source.requester_fields) if erased else None
-        reading = None if replay is not None else begin(self.destination, name, source.name, dry_run=self.options.dry_run)
+        reading = None
+        if replay is None:
+            reading = begin(self.destination, name, source.name, full_refresh=self.options.full_refresh,
+                            dry_run=self.options.dry_run)  # fmt: skip
         run = SyncRun(self.run_id, name, source.name, started, full_refresh=self.options.full_refresh,
                       command="replay" if replay is not None else self.options.command)  # fmt: skip
         self._save_run(run)

@@ -13,7 +13,7 @@ once what changed since and how to read it again (`sync --full-refresh --source 
 A source's oldest reading is its first run's, kept until a `--full-refresh` of the source reads
 every record it still gives again — from its beginning (no `start_date` holding it back), and to
 its end, in that run or, after it paused on a daily quota in its last stream, in the plain syncs
-that go on with it — or `cxbridge remove` leaves it no record. A source run before readings were kept has none: reading 0.
+that go on with it, no full refresh begun since — or `cxbridge remove` leaves it no record. A source run before readings were kept has none: reading 0.
 """
 
 from __future__ import annotations
@@ -112,7 +112,8 @@ TOLD = "reading_told."
 """`reading_told.SOURCE`: the reading whose changes a sync's summary last told of."""
 RESUMES = "reading_resumes."
 """`reading_resumes.SOURCE`: the reading of a full read of the source from its beginning that
-paused in its last stream (a daily quota spent): the plain sync that finishes it records it."""
+paused in its last stream (a daily quota spent): the plain sync that finishes it records it; a
+full refresh forgets it as it begins (`begin`)."""
 SHOWN = 3
 """The changes a sync's summary lists; `cxbridge status` lists every one."""
 
@@ -148,12 +149,21 @@ class SourceReading:
         )
 
 
-def begin(destination: Destination, source: str, connector: str, *, dry_run: bool) -> SourceReading:
+def begin(
+    destination: Destination, source: str, connector: str, *, full_refresh: bool, dry_run: bool
+) -> SourceReading:
     """The source's reading as its run begins; a first run of it (none recorded before, none in
-    `sync_runs`) records today's, unless `dry_run`."""
+    `sync_runs`) records today's, unless `dry_run`. A `full_refresh` forgets a paused full read
+    (`RESUMES`) as it begins: it reads every stream from its beginning again, so a kill or a
+    failure leaves the plain syncs after it no read to finish but its own, which it records only
+    when it pauses in the source's last stream (`end`)."""
     stored = destination.read_metadata() if destination.exists() else {}
     told = int(stored.get(TOLD + source) or 0)
     resumes = int(paused) if (paused := stored.get(RESUMES + source)) is not None else None
+    if full_refresh and resumes is not None:
+        resumes = None
+        if not dry_run:
+            destination.write_metadata({RESUMES + source: None})
     if (oldest := stored.get(KEY + source)) is not None:
         return SourceReading(source, connector, int(oldest), told, resumes)
     if destination.exists() and _has_run(destination, source):

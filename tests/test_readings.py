@@ -8,6 +8,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import signal
 import sqlite3
 from pathlib import Path
 from typing import Literal
@@ -24,8 +26,9 @@ from cxbridge.config import Config, config_from_dict
 from cxbridge.errors import SourcePaused
 from cxbridge.plugins_host import create_host
 from cxbridge.testing.sample_feedback import Responses, SampleFeedback, SampleFeedbackConfig
-from cxbridge.readings import CHANGES, KEY, READING, TOLD
+from cxbridge.readings import CHANGES, KEY, READING, RESUMES, TOLD
 from tests.conftest import Workspace, survey_row
+from tests.killed_syncs import forked_command
 from tests.local_destinations import destination_url
 
 ENGINES = ("sqlite", "duckdb")
@@ -378,3 +381,120 @@ def test_a_full_refresh_held_back_by_a_start_date_keeps_the_older_reading(tmp_pa
     assert (reading_of(tmp_path), listed(destination)) == (None, [0])
     assert cxbridge.sync(config, destination=destination, full_refresh=True).exit_code == 0
     assert (reading_of(tmp_path), listed(destination)) == (str(READING), [])
+
+
+class SecondSurvey(Responses):
+    """The sample's responses again, as a second survey's (ids G…): a source of two streams whose
+    every record has a cursor, as Qualtrics' or QuestionPro's surveys are."""
+
+    name = "second_survey"
+
+    def read(self, cursor):
+        for raw in super().read(cursor):
+            yield {**raw, "id": "G" + raw["id"][1:]}
+
+
+class TwoSurveysConfig(SampleFeedbackConfig):
+    connector: Literal["two_surveys"] = "two_surveys"  # type: ignore[assignment]
+
+
+class TwoSurveys(DatedFeedback):
+    name = "two_surveys"
+    config_model = TwoSurveysConfig  # type: ignore[assignment]
+
+    def streams(self):
+        return [Responses(self), SecondSurvey(self)]
+
+
+class KilledInStream(_Registering):
+    """The two-survey source registered; SIGKILL once `batches` batches of `stream` committed."""
+
+    def __init__(self, stream: str, batches: int):
+        super().__init__(TwoSurveys)
+        self.stream, self.batches = stream, batches
+
+    @cxbridge.hookimpl
+    def on_sync_event(self, event):
+        if event.kind == "batch_committed" and event.stream == self.stream:
+            self.batches -= 1
+            if not self.batches:
+                os.kill(os.getpid(), signal.SIGKILL)
+
+
+def two_surveys(tmp_path: Path) -> tuple[Config, str]:
+    """The source `sample` of two surveys of 60 responses each, read 10 a batch, its config file
+    written for a `cxbridge sync` of its own, and its SQLite destination's URL."""
+    (tmp_path / "c.toml").write_text('[settings]\nbatch_size = 10\n[sources.sample]\nconnector = "two_surveys"\n')
+    host = create_host()
+    host.pm.register(_Registering(TwoSurveys))
+    return config_from_dict({"settings": {"batch_size": 10}, "sources": {"sample": {"connector": "two_surveys"}}},
+                            host, path=tmp_path / "c.toml"), f"sqlite:///{tmp_path / 'cx.db'}"  # fmt: skip
+
+
+def paused_in_the_last_survey(tmp_path: Path, monkeypatch) -> tuple[Config, str, dict[str, int]]:
+    """Two surveys read by an older cxbridge, then a full refresh paused in the second one: the
+    plain sync that finishes it would record today's reading."""
+    config, destination = two_surveys(tmp_path)
+    assert cxbridge.sync(config, destination=destination).exit_code == 0
+    forget(destination, "sample")
+    quota = {"left": 85}  # the first survey's 60, 25 of the second's
+    with_a_daily_quota(monkeypatch, quota)
+    assert cxbridge.sync(config, destination=destination, full_refresh=True).exit_code == 3
+    assert paused_read(tmp_path) == str(READING)
+    return config, destination, quota
+
+
+def paused_read(tmp_path: Path) -> str | None:
+    """The reading of the paused full read the plain syncs would finish (`RESUMES`), if any."""
+    with sqlite3.connect(tmp_path / "cx.db") as conn:
+        found = conn.execute("SELECT value FROM cxbridge_metadata WHERE name = ?", [RESUMES + "sample"]).fetchall()
+    return found[0][0] if found else None
+
+
+@pytest.mark.parametrize("stream", ["responses", "second_survey"])
+def test_a_full_refresh_killed_in_either_survey_leaves_no_paused_read_for_plain_syncs_to_finish(
+    tmp_path, monkeypatch, stream: str
+):
+    """SIGKILL in the first survey leaves the second's cursor where the earlier paused read left
+    it; in the second, after its first batch, the rest of it to the plain sync: neither is read in
+    full since the killed refresh began, and the plain syncs after record no reading."""
+    config, destination, quota = paused_in_the_last_survey(tmp_path, monkeypatch)
+    killed = forked_command(["sync", "--full-refresh", "--config", str(tmp_path / "c.toml"), "--destination",
+                             destination], cwd=tmp_path, output=tmp_path / "killed.out",
+                            plugin=KilledInStream(stream, 2 if stream == "responses" else 1))  # fmt: skip
+    killed.join(120)
+    assert killed.exitcode == -signal.SIGKILL, (tmp_path / "killed.out").read_text(encoding="utf-8")
+    quota["left"] = 1000
+    assert cxbridge.sync(config, destination=destination).exit_code == 0
+    assert (reading_of(tmp_path), listed(destination)) == (None, [0])
+    assert cxbridge.sync(config, destination=destination, full_refresh=True).exit_code == 0
+    assert (reading_of(tmp_path), listed(destination)) == (str(READING), [])
+
+
+def test_a_full_refresh_paused_in_the_first_survey_is_not_finished_by_the_plain_syncs_after(tmp_path, monkeypatch):
+    """The second survey, never reached, is read by the plain syncs from its old cursor."""
+    config, destination, quota = paused_in_the_last_survey(tmp_path, monkeypatch)
+    quota["left"] = 25
+    assert cxbridge.sync(config, destination=destination, full_refresh=True).exit_code == 3
+    assert paused_read(tmp_path) is None
+    quota["left"] = 50  # the first survey's other 35, then the second's
+    assert cxbridge.sync(config, destination=destination).exit_code == 3
+    quota["left"] = 1000
+    assert cxbridge.sync(config, destination=destination).exit_code == 0
+    assert (reading_of(tmp_path), listed(destination)) == (None, [0])
+
+
+def test_a_full_refresh_held_back_by_a_start_date_does_not_finish_a_paused_full_read(tmp_path, monkeypatch):
+    """Its read from `start_date` leaves the records between the pause's cursor and that date
+    unread since the paused read began."""
+    config, destination = api_source(tmp_path)
+    cxbridge.sync(config, destination=destination)
+    forget(destination, "sample")
+    quota = {"left": 25}
+    with_a_daily_quota(monkeypatch, quota)
+    monkeypatch.setattr(DatedFeedback, "streams", lambda self: [Responses(self)])
+    assert cxbridge.sync(config, destination=destination, full_refresh=True).exit_code == 3
+    quota["left"] = 1000
+    dated, _ = api_source(tmp_path, start_date="2025-01-01")
+    assert cxbridge.sync(dated, destination=destination, full_refresh=True).exit_code == 0
+    assert (reading_of(tmp_path), listed(destination)) == (None, [0])
