@@ -189,3 +189,21 @@ def test_a_wrong_age_in_the_detractor_queue_fails_the_suite(tmp_path):
 def _ages(path) -> dict[str, int]:
     with sqlite3.connect(path) as conn:
         return dict(conn.execute("SELECT record_id, age_days FROM detractor_queue WHERE age_days IS NOT NULL"))
+
+
+def test_a_remove_of_its_own_that_leaves_the_older_reading_fails_the_suite(tmp_path):
+    """A destination whose `remove` takes the records but not the reading step of `removal_rows`."""
+    from cxbridge import removal
+
+    class Forgetful(SQLiteDestination):
+        def remove(self, chosen, *, relink=None, dry_run=False, run=None):
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setattr(removal, "emptied", lambda db, source: None)
+                return super().remove(chosen, relink=relink, dry_run=dry_run, run=run)
+
+    suite = TestSQLite()
+    factory = lambda name: Forgetful(f"sqlite:///{tmp_path / name}.db")  # noqa: E731
+    with pytest.raises(AssertionError, match="calls cxbridge.readings.emptied"):
+        suite.test_a_removal_that_leaves_a_source_no_record_records_todays_reading(
+            factory, lambda f, name: suite.deliver_first(f(name))
+        )

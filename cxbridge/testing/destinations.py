@@ -40,6 +40,8 @@ from cxbridge.loop import tracking
 from cxbridge.loop.cases import CaseOpening
 from cxbridge.loop.rules import LoopSettings, RuleConfig
 from cxbridge.pipeline import Engine, EngineOptions
+from cxbridge.readings import KEY, READING
+from cxbridge.removal import Chosen
 from cxbridge.plugins_host import create_host
 from cxbridge.resolver import IdentityResolver
 from cxbridge.source_result import SourceResult
@@ -729,6 +731,28 @@ class DestinationConformance:
         assert_same(snapshot(destination_factory("erased")).results, snapshot(reference("erased")).results, label="erased")
         tombstones = _opened(destination_factory("erased"), lambda d: d.erased())
         assert tombstones == _opened(reference("erased"), lambda d: d.erased()) and set(keys) <= tombstones.keys
+
+    def test_a_removal_that_leaves_a_source_no_record_records_todays_reading(self, destination_factory, delivered):
+        """`cxbridge remove --source` takes every record of a source: none is left that an older
+        cxbridge read, so its reading (`cxbridge_metadata` row `reading.SOURCE`) is today's, written
+        in the removal's transaction (`cxbridge.readings.emptied`, which `removal_rows` calls); a
+        destination that cannot remove refuses and keeps the reading it had."""
+        delivered(destination_factory, "removed")
+        _opened(destination_factory("removed"), lambda d: d.write_metadata({KEY + COPIED: "0"}), writing=True)
+        if not destination_factory("removed").removes:
+            with pytest.raises(DestinationError):
+                _opened(destination_factory("removed"), lambda d: d.remove(Chosen(COPIED)), writing=True)
+            expected = "0"
+        else:
+            removal = _opened(destination_factory("removed"), lambda d: d.remove(Chosen(COPIED)), writing=True)
+            assert removal.total > 0 and not removal.kept
+            expected = str(READING)
+        reading = _opened(destination_factory("removed"), lambda d: d.read_metadata()).get(KEY + COPIED)
+        assert reading == expected, (
+            f"after a removal of every record of {COPIED!r} its reading is {reading!r}, not {expected!r}: a remove of "
+            "your own calls cxbridge.readings.emptied(db, source) in its transaction when it leaves the source no "
+            "record (cxbridge.removal.removal_rows does)"
+        )
 
     def test_metadata_is_kept_with_the_data(self, destination_factory):
         """`write_metadata` sets and removes settings in place; they are read back after the
