@@ -11,7 +11,8 @@ once what changed since and how to read it again (`sync --full-refresh --source 
 `cxbridge status` says it every time.
 
 A source's oldest reading is its first run's, kept until a `--full-refresh` of the source reads
-every record it still gives again — from its beginning (no `start_date` holding it back), and to
+every record it still gives again — from its beginning (no `start_date` holding it back, no
+retention window of its service's, `Source.keeps_days`, losing the oldest), and to
 its end, in that run or, after it paused on a daily quota in its last stream, in the plain syncs
 that go on with it, no full refresh begun since — or `cxbridge remove` leaves it no record. A source run before readings were kept has none: reading 0.
 """
@@ -201,8 +202,10 @@ def end(
 
 def reads_from_beginning(source: Source) -> bool:
     """Whether a full read of `source` reads its every record: an API source's `start_date` holds
-    it back to the records after (those before keep the reading they were read by)."""
-    return getattr(getattr(source, "config", None), "start_date", None) is None
+    it back to the records after, and a service that keeps only its last `Source.keeps_days` of
+    responses gives none older (those it does not give keep the reading they were read by)."""
+    held_back = getattr(getattr(source, "config", None), "start_date", None) is not None
+    return not held_back and getattr(source, "keeps_days", None) is None
 
 
 def emptied(db: Statements, source: str) -> None:

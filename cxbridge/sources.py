@@ -121,6 +121,10 @@ class Source(ABC):
     service's own user id, holding no contact (Zendesk's `requester_id`): what `cxbridge erase
     --requester SOURCE:USER_ID` matches in the source's records; none by default, and then
     `--requester` of such a source is refused."""
+    keeps_days: ClassVar[int | None] = None
+    """For a service that keeps only its recent responses, the days it keeps them: a full refresh
+    cannot read the older records it stored again, so it records no newer reading of the source
+    (`cxbridge.readings`); None, the default, for a service that keeps every response."""
     respondent_keys: RespondentKeys | None = None
     """The dataset's respondent keys when the run knows them before reading (a salt configured or
     stored), set before `check`: a check naming a column whose name holds an address names it as

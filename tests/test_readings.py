@@ -498,3 +498,14 @@ def test_a_full_refresh_held_back_by_a_start_date_does_not_finish_a_paused_full_
     dated, _ = api_source(tmp_path, start_date="2025-01-01")
     assert cxbridge.sync(dated, destination=destination, full_refresh=True).exit_code == 0
     assert (reading_of(tmp_path), listed(destination)) == (None, [0])
+
+
+def test_a_full_refresh_of_an_api_that_keeps_only_recent_responses_keeps_the_older_reading(tmp_path, monkeypatch):
+    """Records older than its window (`Source.keeps_days`) are stored but no longer given: no full
+    refresh reads them again."""
+    config, destination = api_source(tmp_path)
+    cxbridge.sync(config, destination=destination)
+    forget(destination, "sample")
+    monkeypatch.setattr(DatedFeedback, "keeps_days", 90, raising=False)
+    assert cxbridge.sync(config, destination=destination, full_refresh=True).exit_code == 0
+    assert (reading_of(tmp_path), listed(destination)) == (None, [0])
