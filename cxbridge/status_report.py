@@ -124,9 +124,11 @@ def copies_by_source(dest: Destination) -> list[dict[str, Any]]:
     """How many records of each source views leave out as copies (`cxbridge duplicates`)."""
     if not identity_ready(dest):
         return []
-    return dest.query(
-        "SELECT source, COUNT(*) AS copies FROM feedback WHERE duplicate_of IS NOT NULL GROUP BY source ORDER BY source"
-    )
+    # grouped by an expression, not by the column: SQLite grouped through `feedback (source, stream)`
+    # and looked each record up (0.36 s of 200,000, most datasets holding no copy), not through the
+    # partial index of `duplicate_of`, which holds the copies alone
+    return dest.query("SELECT COALESCE(source, '') AS source, COUNT(*) AS copies FROM feedback "
+                      "WHERE duplicate_of IS NOT NULL GROUP BY COALESCE(source, '') ORDER BY source")  # fmt: skip
 
 
 def recent_runs(dest: Destination, *, limit: int) -> list[dict[str, Any]]:
