@@ -40,9 +40,9 @@ from cxbridge.loop import tracking
 from cxbridge.loop.cases import CaseOpening
 from cxbridge.loop.rules import LoopSettings, RuleConfig
 from cxbridge.pipeline import Engine, EngineOptions
+from cxbridge.plugins_host import create_host
 from cxbridge.readings import KEY, READING
 from cxbridge.removal import Chosen
-from cxbridge.plugins_host import create_host
 from cxbridge.resolver import IdentityResolver
 from cxbridge.source_result import SourceResult
 from cxbridge.sources import Source, SourceContext
