@@ -27,7 +27,7 @@ from cxbridge.testing import HttpSourceConformance, SourceUnderTest
 from cxbridge.testing.cassettes import api_cassette
 from tests.conftest import half_up
 from tests.local_api import Reply, cut_midway, fake_api
-from tests.sqlite_runs import SHARED_SALT, query, sync_source
+from tests.sqlite_runs import SHARED_SALT, assert_other_scale_refused, query, sync_source
 from tests.typeform_api import (
     REAL_HOST, TOKEN, TypeformAccount, store_account, store_form, tf_error, tf_response, typeform,
 )  # fmt: skip
@@ -610,18 +610,36 @@ def test_a_hidden_email_that_keys_no_one_leaves_the_response_to_its_phone(tmp_pa
     ]
 
 
-def test_a_scale_the_form_defines_otherwise_stops_the_run_naming_both(tmp_path):
+def test_a_scale_the_form_defines_otherwise_quarantines_its_answers_naming_the_scale_to_set(tmp_path):
     """The opinion scale Sat2AbCdEf02 is 1–5 in the form (steps 5, start_at_one); the config says
-    `scale = [1, 7]`. Before, its answers were read as points of 1–7 — three "4 of 5" answers
-    neutral, CSAT % 0.0 where they make 75.0 — and nothing was said."""
+    `scale = [1, 7]`. Its answers are quarantined (`point-of-another-scale`) naming the scale to set,
+    as Google Forms', SurveyMonkey's, Qualtrics' and QuestionPro's are: the run's other sources and
+    questions go on and its summary counts them. Before, a check stopped the whole run — every source of it — with a
+    config error; before that, the answers were read as points of 1–7, CSAT % 0.0 where they make 75.0."""
+    wrong = {"Sat2AbCdEf02": {"metric": "csat", "scale": [1, 7]}}
+    with cassette("full_sync", store_account()) as recorded:
+        refused = sync(tmp_path, entry(recorded.base_url, questions=wrong))
+    with cassette("full_sync", store_account()) as recorded:
+        right = sync(tmp_path, entry(recorded.base_url, questions={"satisfaction": {"metric": "csat", "scale": [1, 5]}}),
+                     db="right.db")  # fmt: skip
+    assert refused.error.startswith("every record read (4) went to quarantine, none was written")
+    assert_other_scale_refused(tmp_path, refused, right, scores=[4, 2, 4, 4], reason=(
+        "question 'Sat2AbCdEf02' ('How satisfied are you with your visit?'): its survey's definition gives its "
+        "answers as 1–5, not scale = [1, 7], so none of them is scored on it; set scale = [1, 5] (or remove scale: "
+        "the definition's own is read) in [sources.visits.questions.Sat2AbCdEf02], then `cxbridge sync "
+        "--full-refresh` reads the answers stored before on it too"))  # fmt: skip
+
+
+def test_a_scale_the_form_defines_otherwise_leaves_the_other_sources_of_the_run_to_sync(tmp_path):
+    """Before, the check pass stopped the run on `scale = [1, 7]` — nothing read or written, the
+    other source of the run (`shop`, configured right) too."""
     wrong = {"Sat2AbCdEf02": {"metric": "csat", "scale": [1, 7]}}
     with typeform(store_account()) as api:
-        with pytest.raises(ConfigError) as refused:
-            sync(tmp_path, entry(api.url, questions=wrong))
-        sync(tmp_path, entry(api.url, questions={"satisfaction": {"metric": "csat", "scale": [1, 5]}}))
-    assert ("[sources.visits] questions.Sat2AbCdEf02.scale: [1, 7], but form kX7pQ2Lm defines 'How satisfied are you "
-            "with your visit?' as 1–5: remove scale, or write [1, 5]") in str(refused.value)  # fmt: skip
-    assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month") == [(4, 75.0)]
+        config = config_from_dict({"sources": {"visits": entry(api.url, questions=wrong), "shop": entry(api.url)}},
+                                  create_host(), path=tmp_path / "cxbridge.toml")  # fmt: skip
+        run = cxbridge.sync(config, destination=f"sqlite:///{tmp_path / 'cxbridge.db'}")
+    assert [(r.source, r.written, r.quarantined) for r in run.results] == [("visits", 0, 4), ("shop", 4, 0)]
+    assert query(tmp_path, "SELECT source, responses, csat_pct FROM csat_by_month") == [("shop", 4, 75.0)]
 
 
 def test_labels_mapping_an_opinion_scale_from_zero_onto_the_configured_scale_pass_the_check(tmp_path):

@@ -18,7 +18,6 @@ from typing import Any
 
 import httpx
 
-from cxbridge.detection.defined_scale import defined_ranges
 from cxbridge.errors import ConfigError, DataError, FatalSourceError
 from cxbridge.http import ApiSource, HeaderToken
 from cxbridge.plugins.typeform import api
@@ -29,7 +28,6 @@ from cxbridge.privacy import PersonalFields, ignored_questions
 from cxbridge.questions import QuestionPlan
 from cxbridge.records import FeedbackRecord
 from cxbridge.sources import Stream
-from cxbridge.tabular.cells import whole_number
 from cxbridge.timestamps import format_timestamp, parse_timestamp
 
 log = logging.getLogger("cxbridge.typeform")
@@ -70,25 +68,6 @@ class TypeformSource(ApiSource):
             if exc.status_code not in (403, 404):
                 raise
             raise ConfigError(f"forms: {exc}") from None
-        if problems := [problem for form_id in self.form_ids() for problem in self._other_scales(form_id)]:
-            raise ConfigError("; ".join(problems))
-
-    def _other_scales(self, form_id: str) -> Iterator[str]:
-        """An override's `scale` that is none of the ranges the form defines for the field (an
-        opinion scale's steps from 0 or 1, a rating's icons, NPS 0–10, options of a built-in
-        scale's words: `defined_scale.defined_ranges`, the rule the other connectors quarantine
-        by): its answers would be read as points of the wrong range (4 of 1–5 a neutral on 1–7).
-        An override's `labels` say what each answer is."""
-        form = parse_form(self.definition(form_id))
-        for key, override in self.config.questions.items():
-            question = form.questions.get(form.field_id(key) or "")
-            if question is None or override.scale is None or override.labels:
-                continue
-            ranges = defined_ranges(question)
-            if ranges and tuple(map(float, override.scale)) not in ranges:
-                (given_low, given_high), (low, high) = (map(whole_number, ends) for ends in (override.scale, ranges[0]))
-                yield (f"questions.{key}.scale: [{given_low}, {given_high}], but form {form_id} defines "
-                       f"{question.text!r} as {low}–{high}: remove scale, or write [{low}, {high}]")  # fmt: skip
 
     def form_ids(self) -> list[str]:
         """The forms of this run, asked for once: the config's, or the account's (GET /forms)."""
