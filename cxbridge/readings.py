@@ -99,6 +99,8 @@ CHANGES = (
               "no longer left out", {"zendesk"}),
     Change(2, "a file whose dates show the other day/month order than the source's date_order is refused whole: "
               "its dates were misread or quarantined", FILES),
+    Change(3, "a SurveyMonkey star or smiley rating imported from responses/bulk JSON with its details is a rating "
+              "on 1 to its icons, as the surveymonkey connector reads it, no longer an unscored answer", {"json"}),
 )  # fmt: skip
 """Every change to a stored meaning, oldest first. A commit that changes what a record read
 again would hold adds its line here, under the reading of the next release: one more than the

@@ -15,7 +15,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
+import cxbridge
 from cxbridge.errors import ConfigError
+from cxbridge.importing import Hints
 from cxbridge.plugins.surveymonkey.source import SurveyMonkeySource
 from cxbridge.respondents import RespondentKeys
 from cxbridge.testing import HttpSourceConformance, SourceUnderTest
@@ -63,9 +65,10 @@ def calls(recorded: Any) -> list[str]:
     return found
 
 
-def scores(folder: Path, question: str) -> dict[str, tuple]:
+def scores(folder: Path, question: str, *, db: str = "cxbridge.db") -> dict[str, tuple]:
     rows = query(folder, "SELECT f.source_record_id, s.metric, s.value, s.scale_min, s.scale_max, s.category "
-                         "FROM feedback_scores s JOIN feedback f USING (record_id) WHERE s.question_id = ?", (question,))  # fmt: skip
+                         "FROM feedback_scores s JOIN feedback f USING (record_id) WHERE s.question_id = ?", (question,),
+                 db=db)  # fmt: skip
     return {row[0]: row[1:] for row in rows}
 
 
@@ -119,6 +122,28 @@ def test_ratings_are_scored_by_their_weights_and_stars_as_a_rating(tmp_path):
                                        "13400000002": ("rating", 1.0, 1.0, 5.0, None),
                                        "13400000005": ("rating", 3.0, 1.0, 5.0, None)}  # fmt: skip
     assert scores(tmp_path, "106")["13400000002"] == ("ces", 1.0, 1.0, 5.0, "high_effort")
+
+
+@pytest.mark.parametrize("shown", ["stars", "smileys"])
+def test_a_row_of_stars_imported_from_files_with_the_details_is_the_rating_the_api_reads(tmp_path, shown):
+    """Question 103, "Rate your delivery", a row of five unlabelled stars (or smileys) weighed 1–5:
+    the responses/bulk saved as a file and imported with the details beside it (`cxbridge import
+    bulk.json --definition details.json`, no mapping) score it as the sync does, a `rating` on 1–5.
+    Before, the import kept it as an unscored answer ("the header asks for a rating … but about no
+    metric of its own"), where the API stored a rating."""
+    account = support_account()
+    account.surveys[SURVEY]["pages"][0]["questions"][2]["display_options"]["display_subtype"] = shown[:-1]
+    (tmp_path / "details.json").write_text(json.dumps(account.surveys[SURVEY]), encoding="utf-8")
+    (tmp_path / "bulk.json").write_text(json.dumps({"data": account.responses[SURVEY]}), encoding="utf-8")
+    [imported] = cxbridge.import_([tmp_path / "bulk.json"], destination=f"sqlite:///{tmp_path / 'files.db'}",
+                                  hints=Hints(definition=tmp_path / "details.json")).files  # fmt: skip
+    with surveymonkey(account) as api:
+        sync(tmp_path, entry(api.url))
+    assert imported.result.written == 5, imported.result.error
+    stars = {"13400000001": 5.0, "13400000002": 1.0, "13400000005": 3.0}  # sm_response's `stars`
+    assert scores(tmp_path, "103") == {rid: ("rating", value, 1.0, 5.0, None) for rid, value in stars.items()}
+    partial = {"13400000004": ("rating", 4.0, 1.0, 5.0, None)}  # in the file too; the sync asks for completed ones
+    assert scores(tmp_path, "103", db="files.db") == scores(tmp_path, "103") | partial
 
 
 def test_configured_labels_score_the_option_shown_over_its_weight(tmp_path):

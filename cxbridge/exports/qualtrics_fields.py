@@ -101,10 +101,10 @@ def canonical(import_id: str) -> str:
 
 def defined_column(key: str, meaning: ColumnMeaning, index: int | None = None) -> Column:
     """A CSV, xlsx or JSON export's column as the survey's definition says: its question's text,
-    kind and choices, and a star slider row's number of stars, which detection scores it on as the
-    API connector does (`detection.scores`)."""
+    kind and choices (and whether it flags its no-answer options), and a row of stars' number of
+    stars, which detection scores it on as the API connector does (`detection.scores`)."""
     return Column(key=key, text=meaning.text, index=index, choices=meaning.choices, kind=meaning.kind,
-                  stars=meaning.stars)  # fmt: skip
+                  marks_no_answer=meaning.marks_no_answer, stars=meaning.stars)  # fmt: skip
 
 
 def knowledge(table: Table) -> FormatKnowledge:

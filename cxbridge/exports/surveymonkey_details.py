@@ -88,7 +88,17 @@ class SurveyDefinition:
         if part is None:
             return None
         question = part.question
-        return ColumnMeaning(part.parent, question.text, question.kind, dict(question.choices), question.marks_no_answer)
+        return ColumnMeaning(part.parent, question.text, question.kind, dict(question.choices), question.marks_no_answer,
+                             stars=_icons(part))  # fmt: skip
+
+
+def _icons(part: Part) -> int | None:
+    """An unlabelled rating's options 1 … n (stars, smileys, bare weights or ranks): a row of n
+    icons, read as the connector reads it (`questions.rating_spec`); None for any other part."""
+    scale = part.question.scale
+    if not part.is_rating or part.question.kind != "scale" or scale is None or scale[0] != 1:
+        return None
+    return int(scale[1])
 
 
 def names_only_a_row(answer: dict[str, Any]) -> bool:

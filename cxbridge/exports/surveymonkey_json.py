@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from cxbridge.exports.layout import FormatKnowledge, LayoutOptions, Recognition, named_fields
+from cxbridge.exports.qualtrics_fields import defined_column
 from cxbridge.exports.surveymonkey_details import SurveyDefinition, is_details, names_only_a_row
 from cxbridge.exports.surveymonkey_details import parse_details as parse
 from cxbridge.tabular.json_records import RecordSet
@@ -130,8 +131,7 @@ def _column(key: str, details: SurveyDefinition | None) -> Column:
     meaning = details.meaning(key) if details else None
     if meaning is None:
         return Column(key=key, text=key)
-    return Column(key=key, text=meaning.text, choices=meaning.choices, kind=meaning.kind,
-                  marks_no_answer=meaning.marks_no_answer)
+    return defined_column(key, meaning)
 
 
 def _scalar(value: Any) -> Any:
