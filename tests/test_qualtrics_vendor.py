@@ -580,3 +580,29 @@ def test_a_star_slider_imported_from_its_export_with_its_qsf_scores_as_the_api_s
         assert run.exit_code == 0, run.output
         assert "not scored" not in run.output and "unscored" not in run.output, run.output
         assert query(tmp_path / form, SCORED) == by_api, form
+
+
+@pytest.mark.parametrize("text", ["Please rate our product", "Quão satisfeito(a) você está com o nosso produto?"],
+                         ids=["rating", "csat"])  # fmt: skip
+def test_half_and_part_stars_are_stored_as_given_by_api_and_by_file(tmp_path, monkeypatch, text):
+    """A star slider answered with half and part stars (Qualtrics' "Half Step" and "Continuous"
+    interactions: README.md) keeps each answer as given on 1–5 — 3.5 is 3.5, never rounded to a
+    whole star nor read on another scale —, its box by the star it has reached (3.5 neutral, 4.5
+    satisfied), alike through the API and from the CSV and JSON exports with the .qsf; half a star,
+    below the scale's 1, is quarantined naming the fix (`ignore_values`, or `scale = [0, 5]`)."""
+    stars = [3.5, 4.5, 2.25, 5, 0.5]
+    synced = star_survey(tmp_path / "api", monkeypatch, [{"QID1_1": n} for n in stars], change={"QuestionText": text})
+    assert (synced.written, synced.quarantined) == (4, 1), synced.error
+    metric = "rating" if text.startswith("Please") else "csat"
+    boxes = {3.5: "neutral", 4.5: "satisfied", 2.25: "neutral", 5: "satisfied"}
+    expected = [(f"R_star{n}", "QID1_1", metric, float(given), 1.0, 5.0, (given - 1) / 4 * 100,
+                 boxes[given] if metric == "csat" else None) for n, given in enumerate(stars[:4])]  # fmt: skip
+    assert query(tmp_path / "api", SCORED) == expected
+    [(kind, error)] = query(tmp_path / "api", "SELECT kind, error FROM quarantine")
+    assert kind == "answer-outside-scale" and f"{metric} answer 0.5 is outside its scale 1–5" in error
+    assert "'ignore_values'" in error and "set 'scale'" in error
+    for form in ("csv", "json"):
+        run = star_import(tmp_path / form, stars, change={"QuestionText": text}, form=form)
+        assert run.exit_code == 0, run.output
+        assert query(tmp_path / form, SCORED) == expected, form
+        assert query(tmp_path / form, "SELECT kind FROM quarantine") == [("answer-outside-scale",)], form
