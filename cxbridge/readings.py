@@ -101,6 +101,9 @@ CHANGES = (
               "its dates were misread or quarantined", FILES),
     Change(3, "a SurveyMonkey star or smiley rating imported from responses/bulk JSON with its details is a rating "
               "on 1 to its icons, as the surveymonkey connector reads it, no longer an unscored answer", {"json"}),
+    Change(3, "answers worded Poor, Fair, Good, Very good, Excellent (or Very poor … Excellent, or four points) are "
+              "a rating on 1–5 (1–4), or CSAT when the question asks about satisfaction, no longer unscored text "
+              "or quarantined as unknown labels", FILES | SURVEYS),
 )  # fmt: skip
 """Every change to a stored meaning, oldest first. A commit that changes what a record read
 again would hold adds its line here, under the reading of the next release: one more than the

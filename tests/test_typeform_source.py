@@ -90,11 +90,12 @@ def test_scores_follow_each_fields_definition(tmp_path):
         sync(tmp_path, entry(api.url))
     scores = query(tmp_path, "SELECT metric, question_id, value, scale_min, scale_max, normalized, category "
                              "FROM feedback_scores JOIN feedback USING (record_id) WHERE source_record_id LIKE '%resp000002'"
-                             " ORDER BY metric")  # fmt: skip
+                             " ORDER BY metric, question_id")  # fmt: skip
     assert scores == [
         ("csat", "Sat2AbCdEf02", 2.0, 1.0, 5.0, 25.0, "dissatisfied"),  # opinion scale, 5 steps from 1
         ("nps", "Nps1AbCdEf01", 4.0, 0.0, 10.0, 40.0, "detractor"),  # an nps field is 0–10
         ("rating", "Rat3AbCdEf03", 2.0, 1.0, 5.0, 25.0, None),  # five stars: a rating, not CSAT
+        ("rating", "Row5a1Friend", 4.0, 1.0, 4.0, 100.0, None),  # "Excellent" of Poor, Fair, Good, Excellent
     ]
     nps = [10, 4, 8, 9]
     expected = 100 * (sum(v >= 9 for v in nps) - sum(v <= 6 for v in nps)) / len(nps)  # (2 - 1) / 4 = 25
@@ -110,7 +111,7 @@ def test_answers_keep_choices_matrix_rows_and_hidden_fields_but_no_personal_data
                                                    "WHERE source_record_id LIKE '%resp000001'")  # fmt: skip
     answers = json.loads(answers)
     assert answers["Buy4AbCdEf04"] == {"text": "What did you buy?", "value": ["Groceries", "Clothes"], "label": None}
-    assert answers["Row5a1Friend"] == {"text": "Rate our staff - Friendliness", "value": "Excellent", "label": "Excellent"}
+    assert answers["Row5a1Friend"] == {"text": "Rate our staff - Friendliness", "value": 4, "label": "Excellent"}
     assert "Cnt8aFirstNm" not in answers  # a contact block's name part: personal, dropped
     assert answers["Cnt8bPhoneNo"]["value"].startswith("hashed:")
     assert answers["Eml7AbCdEf07"]["value"].startswith("hashed:")
@@ -379,6 +380,23 @@ def test_an_answer_off_its_scale_is_quarantined_and_replayed_with_a_fixed_overri
         replayed = cxbridge.quarantine_replay(tmp_path / "cxbridge.toml", destination=f"sqlite:///{tmp_path / 'cxbridge.db'}")
     assert replayed.results[0].written == 1
     assert query(tmp_path, "SELECT csat, csat_normalized FROM feedback WHERE source_record_id LIKE '%resp000008'") == [(6.0, round(500 / 6, 6))]
+
+
+def test_a_matrix_row_offering_poor_to_excellent_is_a_rating_on_one_to_four(tmp_path):
+    """"Rate our staff - Friendliness" offers Poor, Fair, Good, Excellent: a built-in quality
+    scale, a `rating` on 1–4 (its words ask no satisfaction), its "Excellent" 4. Before, it was
+    kept as text, unscored — and quarantined as an unknown label under `metric = "rating"`."""
+    with cassette("full_sync", store_account()) as recorded:
+        plain = sync(tmp_path, entry(recorded.base_url))
+    with cassette("full_sync", store_account()) as recorded:
+        rated = sync(tmp_path, entry(recorded.base_url, questions={"Row5a1Friend": {"metric": "rating"}}), db="rated.db")
+    row = "SELECT DISTINCT question_text, metric, value, scale_min, scale_max, category FROM feedback_scores " \
+          "WHERE question_id = 'Row5a1Friend'"  # fmt: skip
+    for result, db in ((plain, "cxbridge.db"), (rated, "rated.db")):
+        assert (result.written, result.quarantined) == (4, 0), result.error
+        assert query(tmp_path, row, db=db) == [("Rate our staff - Friendliness", "rating", 4.0, 1.0, 4.0, None)]
+    [(answer,)] = query(tmp_path, "SELECT DISTINCT json_extract(answers, '$.Row5a1Friend') FROM feedback")
+    assert json.loads(answer) == {"text": "Rate our staff - Friendliness", "value": 4, "label": "Excellent"}
 
 
 def test_overrides_by_ref_score_a_matrix_row_and_ignore_a_field(tmp_path):

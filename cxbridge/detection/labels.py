@@ -1,5 +1,6 @@
 """Built-in label maps for the answer scales surveys use most, in English, Russian, Polish,
-German, Spanish, French and Portuguese (agreement also in Italian and Dutch), the answers that carry no score ("N/A", "Не знаю"), and
+German, Spanish, French and Portuguese (agreement also in Italian and Dutch; quality, "Poor" …
+"Excellent", in English), the answers that carry no score ("N/A", "Не знаю"), and
 Yes/No answers (which are no scale at all).
 
 A scale is a list of points, worst first (for effort: least first); each point lists the ways it
@@ -23,7 +24,8 @@ _PUNCTUATION = str.maketrans(dict.fromkeys(',.;:!?¿¡«»"“”„', " "))
 @dataclass(frozen=True)
 class LabelScale:
     name: str
-    metrics: tuple[str, ...]  # the metrics such labels measure: csat, ces (agreement: either, by the statement)
+    metrics: tuple[str, ...]  # the metrics such labels measure: csat, ces (agreement: either, by the statement);
+    # the metrics whose configured scale reads them without `labels` (`builtin_labels`)
     direction: Direction
     points: tuple[tuple[str, ...], ...]  # worst (or, for effort, least) first
 
@@ -191,10 +193,30 @@ EFFORT_5 = LabelScale("effort (5 points, lower is better)", ("ces",), Direction.
 EXPECTATION_5 = LabelScale("effort compared with what was expected (5 points, lower is better)", ("ces",),
                            Direction.LOWER_IS_BETTER, expectation_points())  # fmt: skip
 
-SCALES = (SATISFACTION_5, SATISFACTION_7, AGREEMENT_5, AGREEMENT_7, EASE_5, EASE_7, EFFORT_5, EXPECTATION_5)
+QUALITY_4 = LabelScale("quality (4 points)", (), Direction.HIGHER_IS_BETTER, (
+    ("poor",), ("fair",), ("good",), ("excellent",),
+))  # fmt: skip
+
+QUALITY_5 = LabelScale("quality (5 points)", (), Direction.HIGHER_IS_BETTER, (
+    ("poor",), ("fair",), ("good",), ("very good",), ("excellent",),
+))  # fmt: skip
+
+QUALITY_5_FROM_VERY_POOR = LabelScale("quality (5 points, from very poor)", (), Direction.HIGHER_IS_BETTER, (
+    ("very poor", "terrible"), ("poor",), ("fair", "average"), ("good",), ("excellent",),
+))  # fmt: skip
+"""A quality rating — "How would you rate…?" — a `rating`, or CSAT when the question asks about
+satisfaction (`meaning.metric_of`). No metric reads these words by themselves (`metrics` empty,
+so `builtin_labels` never gives them): "Poor" is 1 of 5 in one wording and 2 of 5 in the other,
+and "Good" 3 of 4, 3 of 5 or 4 of 5; only the whole list — a survey definition's options, the
+words a file's column holds — says which, and the labels it values are written out. English only:
+the other languages' wordings differ from survey to survey."""
+
+SCALES = (SATISFACTION_5, SATISFACTION_7, AGREEMENT_5, AGREEMENT_7, EASE_5, EASE_7, EFFORT_5, EXPECTATION_5,
+          QUALITY_4, QUALITY_5, QUALITY_5_FROM_VERY_POOR)  # fmt: skip
 SCALE_KIND = {SATISFACTION_5: "satisfaction", SATISFACTION_7: "satisfaction", AGREEMENT_5: "agreement",
               AGREEMENT_7: "agreement", EASE_5: "ease", EASE_7: "ease", EFFORT_5: "effort",
-              EXPECTATION_5: "effort"}  # fmt: skip
+              EXPECTATION_5: "effort", QUALITY_4: "quality", QUALITY_5: "quality",
+              QUALITY_5_FROM_VERY_POOR: "quality"}  # fmt: skip
 
 YES = frozenset({"yes", "да", "tak", "ja", "sí", "si", "oui", "sim"})
 NO = frozenset({"no", "нет", "nie", "nein", "non", "não", "nao"})

@@ -35,7 +35,7 @@ class ScaleReading:
 
     @property
     def kind(self) -> str | None:
-        """satisfaction, agreement, ease or effort; numbers when only the question says what they measure."""
+        """satisfaction, agreement, ease, effort or quality; numbers when only the question says what they measure."""
         if self.scale is not None:
             return builtin.SCALE_KIND.get(self.scale)
         return "numbers" if self.numbered else None
@@ -61,8 +61,8 @@ def read_options(
     if scale is None and (graded := builtin.by_degree(scored)) is not None:
         return ScaleReading(_beyond_very(graded))
     if scale is None:
-        return ScaleReading(f"the answer labels ({shown}) are not points of a known satisfaction, effort, ease or "
-                            "agreement scale")  # fmt: skip
+        return ScaleReading(f"the answer labels ({shown}) are not points of a known satisfaction, effort, ease, "
+                            "agreement or quality scale")  # fmt: skip
     ranks = {label: scale.values()[builtin.label_key(label)] for label in scored}
     if complete and len(set(ranks.values())) < len(scale.points):
         return ScaleReading(f"the answer labels ({shown}) are only some of the points of the built-in {scale.name} "
@@ -137,7 +137,8 @@ def asked_metric(text: str) -> str | None:
 
 def metric_of(reading: ScaleReading, text: str) -> str | None:
     """csat for satisfaction labels, ces for ease or effort labels — whatever the wording, which
-    the labels outweigh; bare numbers and agreement labels by the wording (`asked_metric`: "I was
+    the labels outweigh; quality labels ("Poor" … "Excellent") a rating, csat under a question
+    asking about satisfaction; bare numbers and agreement labels by the wording (`asked_metric`: "I was
     satisfied with the service" is a csat, "The company made it easy" a ces, "I was satisfied with
     how easy it was" a csat, "I was not satisfied" nothing: the scale's own direction would score
     it backwards)."""
@@ -147,6 +148,8 @@ def metric_of(reading: ScaleReading, text: str) -> str | None:
         return asked_metric(text)
     if reading.kind == "satisfaction":
         return "csat"
+    if reading.kind == "quality":
+        return "csat" if asked_metric(text) == "csat" else "rating"
     return "ces" if reading.kind in ("ease", "effort") else None
 
 
