@@ -24,8 +24,8 @@ _PUNCTUATION = str.maketrans(dict.fromkeys(',.;:!?¿¡«»"“”„', " "))
 @dataclass(frozen=True)
 class LabelScale:
     name: str
-    metrics: tuple[str, ...]  # the metrics such labels measure: csat, ces (agreement: either, by the statement);
-    # the metrics whose configured scale reads them without `labels` (`builtin_labels`)
+    metrics: tuple[str, ...]  # the metrics whose configured scale reads these labels without `labels`
+    # (`builtin_labels`): csat, ces (agreement: either, by the statement); none for quality (`QUALITY_5`)
     direction: Direction
     points: tuple[tuple[str, ...], ...]  # worst (or, for effort, least) first
 
