@@ -15,12 +15,13 @@ import pytest
 import cxbridge
 from cxbridge.detection import labels as builtin
 from cxbridge.detection.meaning import read_options
+from cxbridge.detection.inspector import Hints, inspect_file
 from cxbridge.detection.question_metrics import detect, option_values
 from cxbridge.metrics import Direction
 from cxbridge.plugins_host import create_host
 from cxbridge.questions import Question
 from tests.conftest import half_up
-from tests.sqlite_runs import query
+from tests.sqlite_runs import query, sync_source
 
 FIVE = ["Poor", "Fair", "Good", "Very good", "Excellent"]
 FROM_VERY_POOR = ["Very poor", "Poor", "Fair", "Good", "Excellent"]
@@ -99,3 +100,33 @@ def test_the_wording_from_very_poor_puts_poor_second(tmp_path):
     assert (result.written, result.quarantined) == (len(answers), 0), result.error
     assert query(tmp_path, "SELECT value FROM feedback_scores JOIN feedback USING (record_id) "
                            "ORDER BY source_record_id", db="x.db") == [(1.0,), (2.0,), (3.0,), (4.0,), (5.0,), (4.0,)]  # fmt: skip
+
+
+def test_a_mapped_column_without_labels_quarantines_the_words_naming_labels_and_loads_with_them(tmp_path):
+    """A hand-written `[[metrics]]` entry `metric = "rating"`, `scale = [1, 5]` and no `labels`:
+    the words are not read by themselves (which wording?) — every such row is quarantined naming
+    `labels`, none stored on a guessed point; with the labels written out (what `inspect` proposes)
+    they load."""
+    write_export(tmp_path / "visits.csv", "How would you rate our service?", ANSWERS)
+    entry = {"connector": "csv", "path": "visits.csv", "columns": {"id": "Response ID", "submitted_at": "Submitted"},
+             "metrics": [{"column": "How would you rate our service?", "metric": "rating", "scale": [1, 5]}]}  # fmt: skip
+    bare = sync_source(tmp_path, entry)
+    assert (bare.written, bare.quarantined) == (0, len(ANSWERS)), bare.error
+    assert all("'labels'" in error for (error,) in query(tmp_path, "SELECT error FROM quarantine"))
+    entry["metrics"][0]["labels"] = {label: n for n, label in enumerate(FIVE, start=1)}
+    labelled = sync_source(tmp_path, entry, db="labelled.db")
+    assert (labelled.written, labelled.quarantined) == (len(ANSWERS), 0), labelled.error
+
+
+def test_typed_words_that_two_wordings_hold_are_read_on_the_smallest_and_the_proposal_says_so(tmp_path):
+    """Answers "Good", "Excellent", "Poor" alone are points of the four-point wording (3, 4, 1) and
+    of both five-point ones: read on four, as the smallest scale holding them, and `inspect` says
+    which other scale would value them otherwise and what to write if the survey offered it."""
+    path = write_export(tmp_path / "visits.csv", "How would you rate our service?", ["Good", "Excellent", "Poor", "Good"])
+    [proposal] = [p for p in inspect_file(path, Hints()).chosen if p.target == "rating"]
+    assert proposal.evidence[0] == "the answers are labels of the built-in quality (4 points) scale ('Good', 'Excellent', 'Poor')"
+    assert proposal.evidence[-1] == ("they are also points of the built-in quality (5 points) scale, which values them "
+                                     "otherwise: if the survey offered that one, write its labels in the mapping")  # fmt: skip
+    every = write_export(tmp_path / "every.csv", "How would you rate our service?", ANSWERS)
+    [whole] = [p for p in inspect_file(every, Hints()).chosen if p.target == "rating"]
+    assert not any("also points" in line for line in whole.evidence)  # "Very good" is on five points only

@@ -413,6 +413,17 @@ def sized_apart(scale: LabelScale, labels: Iterable[str]) -> LabelScale | None:
     return None
 
 
+def valued_otherwise(scale: LabelScale, labels: Iterable[str]) -> LabelScale | None:
+    """Another built-in scale of the same kind on whose points every label also stands, each on
+    its own, valuing some of them otherwise ("Poor", "Good", "Excellent": 1, 3, 4 of four points,
+    1, 3, 5 of five, 2, 4, 5 from "Very poor"), so the answers alone do not say which the survey
+    offered; or None."""
+    keys = {label_key(label) for label in labels} - NO_SCORE_LABELS
+    mine = scale.values()
+    return next((other for other in SCALES if other is not scale and SCALE_KIND[other] == SCALE_KIND[scale]
+                 and _distinct_points(keys, other) and any(other.values()[key] != mine[key] for key in keys)), None)  # fmt: skip
+
+
 def _one_wording(one: str, other: str) -> bool:
     """Whether two spellings are one wording's points, one the other with words added ("zufrieden",
     "eher zufrieden"): a later answer in the language of a label read, not another language's."""

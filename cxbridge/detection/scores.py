@@ -215,6 +215,9 @@ def _from_labels(profile: ColumnProfile, header: str) -> Proposal | None:
         labels = reading.labels  # a later answer it reads as one of these, the other holds apart, is quarantined
         evidence.append(f"its labels are also points of the built-in {other.name} scale, which holds apart answers "
                         "this one reads as one point: the mapping lists those read")  # fmt: skip
+    if reading.kind == "quality" and (read := builtin.valued_otherwise(reading.scale, reading.labels)):  # type: ignore[arg-type]
+        evidence.append(f"they are also points of the built-in {read.name} scale, which values them otherwise: "
+                        "if the survey offered that one, write its labels in the mapping")  # fmt: skip
     return Proposal(metric, profile.key, confidence, evidence,
                     _spec(metric, reading, profile, labels=labels, codes=fit.codes))
 
