@@ -11,6 +11,9 @@ import click
 from . import output
 from .options import config_option, db_option, destination_option, format_option, handles_errors, wait_option
 
+SHOWN = 10
+"""Record ids shown of each key an erasure lists as `linked`."""
+
 if TYPE_CHECKING:
     from cxbridge.erasure_commands import ErasureResult
 
@@ -37,7 +40,7 @@ def erase_command(contacts, keys, requesters, dry_run, config, db, destination, 
         click.echo(json.dumps({"event": "erasure", "destination": result.destination, "people": result.people,
                                "dry_run": dry_run, "matched": result.matched, "rows": result.rows,
                                "mentioned": result.mentioned, "holding": result.holding,
-                               "delivered": result.delivered}))  # fmt: skip
+                               "linked": result.linked, "delivered": result.delivered}))  # fmt: skip
     elif fmt == "csv":
         output.rows([{"table": table, "rows": count} for table, count in result.rows.items()], fmt="csv",
                     columns=("table", "rows"))  # fmt: skip
@@ -66,8 +69,23 @@ def _print_table(result: ErasureResult) -> None:
         records = f"{len(holding):,} other record{'s' if len(holding) != 1 else ''}"
         click.echo(f"kept: {records} holding their key in another field (a second contact column of theirs, or "
                    f"someone else's record naming them), to review: {', '.join(holding)}")
+    if linked := result.linked:
+        click.echo(f"kept: {_records(sum(map(len, linked.values())))} keyed by another contact written beside theirs "
+                   "(their number beside their address, or someone else's they named), to review; erase them with the "
+                   "key if that contact is theirs alone, not shared (a store's number, a household's): "
+                   + "; ".join(f"--key {key}: {_records(len(ids))} ({_first(ids)})" for key, ids in linked.items()))
     if result.delivered:
         click.echo(f"delivered to other systems by the loop, to erase there too: {', '.join(result.delivered)}")
+
+
+def _records(count: int) -> str:
+    return f"{count:,} record{'s' if count != 1 else ''}"
+
+
+def _first(ids: list[str]) -> str:
+    """The first `SHOWN` of a key's record ids: a store's number may key thousands (JSON lists all)."""
+    more = f", … {len(ids) - SHOWN:,} more: --format json lists them" if len(ids) > SHOWN else ""
+    return ", ".join(ids[:SHOWN]) + more
 
 
 def _print_quarantined(result: ErasureResult) -> None:

@@ -9,13 +9,15 @@ through another source (`duplicate_of`, docs/identity.md), their scores, comment
 the quarantined records that hold their `hashed:<key>` (or, kept by `keep_personal_data`, their
 address); the cases those records opened, with their events and deliveries; and their CRM
 contacts. What it cannot reach is listed for a person: other people's free text naming the
-address or writing the phone number, and what the loop delivered of the cases to other systems
-(`Erasure`).
+address or writing the phone number, the records keyed by another contact written beside theirs
+(a number beside their address: theirs, or a store's, a household's — `Erasure.linked`), and what
+the loop delivered of the cases to other systems (`Erasure`).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -47,6 +49,7 @@ is, with a display name (`Jo <jo@…>`), as a `mailto:` link — not inside `joa
 _RESPONDENT_AT = FEEDBACK_COLUMNS.index("respondent_key")
 _SOURCE_AT, _ATTRIBUTES_AT = FEEDBACK_COLUMNS.index("source"), FEEDBACK_COLUMNS.index("attributes")
 _CONTACT_KEY_AT = CONTACT_COLUMNS.index("respondent_key")
+_PSEUDONYM = re.compile(re.escape(PSEUDONYM_PREFIX) + "([0-9a-f]{32})")
 
 
 @dataclass(frozen=True)
@@ -144,6 +147,11 @@ class Erasure:
     field other than the one that keyed them — a second contact column of their own record (keyed
     by their address, holding their number), or another person's record naming them (a CC): which
     one, no key tells, so they are kept for a person to review."""
+    linked: dict[str, list[str]] = field(default_factory=dict)
+    """The records not erased keyed by another contact written beside the person's — a key in
+    the raw payload of a record erased (their number beside their address), or the key of a
+    record `holding` theirs (their address beside the number given) — by that key: the contact
+    may be a store's or a household's, so they are kept for a person to review (`--key` erases them)."""
 
     @property
     def records(self) -> int:
@@ -172,6 +180,7 @@ def erase_rows(
     found = found_rows(db, searched, addresses, requesters)
     mentioned, delivered = _mentioning(db, addresses, phones, found.records), _delivered(db, found.cases)
     holding = sorted(_holding(db, "feedback", [f"%{PSEUDONYM_PREFIX}{key}%" for key in keys]) - found.records)
+    linked = _linked(db, found.records, holding, searched)
     plan = found.plan(searched)
     counts = {table: _count(db, table, column, ids) for table, column, ids in plan}
     if not dry_run:
@@ -179,7 +188,7 @@ def erase_rows(
         erased = {(RESPONDENT, key) for key in keys} | {(RECORD, rid) for rid in found.records | found.quarantined}
         erased |= {(REQUESTER, requester) for requester in requesters}
         _add_tombstones(db, erased, now)
-    return Erasure(counts, mentioned, delivered, holding)
+    return Erasure(counts, mentioned, delivered, holding, linked)
 
 
 def records_plan(records: Collection[str], quarantined: Collection[str]) -> list[tuple[str, str, Collection[str]]]:
@@ -226,6 +235,21 @@ def _holding(db: Statements, table: str, patterns: Sequence[str]) -> set[str]:
         named = " OR ".join(f"{raw} LIKE {db.param(i)} ESCAPE '!'" for i in range(len(sliced)))
         found |= {row["record_id"] for row in db.query(f"SELECT record_id FROM {table} WHERE {named}", sliced)}
     return found
+
+
+def _linked(db: Statements, erased: set[str], holding: Sequence[str], searched: Sequence[str]) -> dict[str, list[str]]:
+    """`Erasure.linked`: the keys in the raw payloads of the `erased` records and those the records
+    `holding` the person's are keyed by — the `searched` keys left out — each with the ids of the
+    records it keys that are neither erased nor `holding`."""
+    raws = _select(db, f"SELECT {db.json_text('raw')} AS raw FROM feedback WHERE record_id IN ({{}})", sorted(erased))
+    written = {key for row in raws if row["raw"] for key in _PSEUDONYM.findall(row["raw"])}
+    keyed = _select(db, "SELECT respondent_key FROM feedback WHERE record_id IN ({})", holding)
+    others = sorted((written | {row["respondent_key"] for row in keyed}) - {None, *searched})
+    linked: dict[str, list[str]] = {}
+    for row in _select(db, "SELECT respondent_key, record_id FROM feedback WHERE respondent_key IN ({})", others):
+        if row["record_id"] not in erased and row["record_id"] not in holding:
+            linked.setdefault(row["respondent_key"], []).append(row["record_id"])
+    return {key: sorted(ids) for key, ids in sorted(linked.items())}
 
 
 def _requested(db: Statements, table: str, column: str, requesters: Mapping[str, Sequence[str]]) -> list[dict[str, Any]]:

@@ -48,6 +48,10 @@ class ErasureResult:
     holding: list[str] = field(default_factory=list)
     """Ids of records whose raw payload holds a key of the person in another field than the one
     that keyed them (their own second contact column, or another person's CC): kept, to review."""
+    linked: dict[str, list[str]] = field(default_factory=dict)
+    """Respondent keys of another contact written beside the person's (`Erasure.linked`: their
+    number beside their address, a store's, a household's, a CC) → the ids of the records each
+    keys: kept, to review, and erased with `keys` if the contact is theirs alone."""
 
     @property
     def matched(self) -> bool:
@@ -93,7 +97,7 @@ def erase(
         erasure = _erased(dest, people, command=command, addresses=addresses_of(contacts), dry_run=dry_run, **later)
     named = [masked(contact) for contact in contacts] + given + [masked_requester(r) for r in requesters]
     result = ErasureResult(dest.display_name, named, erasure.rows, dry_run=dry_run, mentioned=erasure.mentioned,
-                           delivered=erasure.delivered, holding=erasure.holding)  # fmt: skip
+                           delivered=erasure.delivered, holding=erasure.holding, linked=erasure.linked)  # fmt: skip
     if not dry_run:
         log.info("%s: erased %s: %d rows", result.destination, ", ".join(named), sum(erasure.rows.values()))
     return result

@@ -375,6 +375,30 @@ def test_an_erasure_removes_a_respondent_s_records_and_quarantined_ones_in_one_t
         destination.close()
 
 
+def test_an_erasure_lists_the_records_keyed_by_a_contact_written_beside_the_person_s(snowflake, delivered):
+    """The key in the raw payload of a record erased (a second contact column: `hashed:<key>` in
+    its VARIANT, read through `TO_JSON`) names the records it keys, which are kept, for review."""
+    destination = delivered_into(snowflake("erase_linked"), delivered)
+    destination.open()
+    try:
+        keys = destination.query("SELECT DISTINCT respondent_key FROM feedback WHERE respondent_key IS NOT NULL "
+                                 "ORDER BY respondent_key")  # fmt: skip
+        key, other = keys[0]["respondent_key"], keys[1]["respondent_key"]
+        theirs = destination.query(f"SELECT MIN(record_id) AS id FROM feedback WHERE respondent_key = '{key}'")[0]["id"]
+        others = destination.query(f"SELECT record_id FROM feedback WHERE respondent_key = '{other}' ORDER BY record_id")
+        with destination.transaction():  # their record holds a second contact, which keys another's records
+            destination.execute(f"UPDATE feedback SET raw = PARSE_JSON('{{\"phone\": \"hashed:{other}\"}}') "
+                                f"WHERE record_id = '{theirs}'")  # fmt: skip
+
+        erasure = destination.erase([key])
+
+        assert others and erasure.linked == {other: [row["record_id"] for row in others]}
+        left = destination.query(f"SELECT COUNT(*) AS n FROM feedback WHERE respondent_key = '{other}'")[0]["n"]
+        assert left == len(others)
+    finally:
+        destination.close()
+
+
 def test_a_prune_removes_the_records_of_a_source_not_read_with_their_rows(snowflake, delivered):
     """`sync --full-refresh --prune` on Snowflake: the source's records (stored and quarantined)
     whose ids the read lacks go with their scores and comments; the rest, and other sources', stay."""
