@@ -238,13 +238,15 @@ def _holding(db: Statements, table: str, patterns: Sequence[str]) -> set[str]:
 
 
 def _linked(db: Statements, erased: set[str], holding: Sequence[str], searched: Sequence[str]) -> dict[str, list[str]]:
-    """`Erasure.linked`: the keys in the raw payloads of the `erased` records and those the records
-    `holding` the person's are keyed by — the `searched` keys left out — each with the ids of the
-    records it keys that are neither erased nor `holding`."""
-    raws = _select(db, f"SELECT {db.json_text('raw')} AS raw FROM feedback WHERE record_id IN ({{}})", sorted(erased))
+    """`Erasure.linked`: the keys in the raw payloads of the `erased` records, and those they and
+    the records `holding` the person's are keyed by (a requester's ratings, keyed by the address
+    their help desk gave) — the `searched` keys left out — each with the ids of the records it
+    keys that are neither erased nor `holding`."""
+    raws = _select(db, f"SELECT respondent_key, {db.json_text('raw')} AS raw FROM feedback WHERE record_id IN ({{}})",
+                   sorted(erased))  # fmt: skip
     written = {key for row in raws if row["raw"] for key in _PSEUDONYM.findall(row["raw"])}
     keyed = _select(db, "SELECT respondent_key FROM feedback WHERE record_id IN ({})", holding)
-    others = sorted((written | {row["respondent_key"] for row in keyed}) - {None, *searched})
+    others = sorted((written | {row["respondent_key"] for row in [*raws, *keyed]}) - {None, *searched})
     linked: dict[str, list[str]] = {}
     for row in _select(db, "SELECT respondent_key, record_id FROM feedback WHERE respondent_key IN ({})", others):
         if row["record_id"] not in erased and row["record_id"] not in holding:

@@ -56,7 +56,7 @@ class HelpDesks:
     """The Zendesk and Freshdesk fakes, synced as `zendesk_support` and `freshdesk` into `url`."""
 
     def __init__(self, url: str, folder: Path, zendesk: str, freshdesk: str):
-        self.url, self.folder = url, folder
+        self.url, self.folder, self.settings = url, folder, {}
         self.sources = {
             "zendesk_support": {"connector": "zendesk", "base_url": zendesk, "email": zendesk_api.EMAIL,
                                 "api_token": "${ZENDESK_API_TOKEN}", "start_date": "2026-03-01T00:00:00Z"},
@@ -64,7 +64,8 @@ class HelpDesks:
         }  # fmt: skip
 
     def sync(self, **options: Any):
-        config = config_from_dict({"sources": self.sources}, create_host(), path=self.folder / "cxbridge.toml")
+        config = config_from_dict({"settings": self.settings, "sources": self.sources}, create_host(),
+                                  path=self.folder / "cxbridge.toml")  # fmt: skip
         return cxbridge.sync(config, destination=self.url, **options)
 
 
@@ -182,6 +183,33 @@ def test_a_survey_responder_is_erased_by_their_zendesk_user_id(tmp_path):
 
     assert code == 0 and json.loads(out)["rows"]["feedback"] == 1
     assert record_id("zendesk_support", "survey_responses", "01J1WB51MG6HXTYWE6Q0C93R01") not in ids(url, "feedback")
+
+
+@pytest.mark.parametrize("kept", [False, True])
+def test_the_address_a_requester_s_help_desk_gave_lists_their_answers_it_keys_elsewhere_for_review(tmp_path, kept):
+    """The help desk gave Rae's address (Show Many Users), which keys her ratings; her NPS answer
+    in a CSV survey is keyed by it too: erased by user id, the ratings go and the answer is
+    listed under the address's key — the user id names no address, so it erases no more. With
+    `keep_personal_data` the ratings' raw holds the address as sent: the key they hold names it."""
+    url = f"sqlite:///{tmp_path / 'cx.db'}"
+    account = zendesk_account()
+    account.users.append(zendesk_api.user(ZENDESK_USER, "rae@example.com"))
+    (tmp_path / "survey.csv").write_text("id,submitted,nps,email\nN1,2026-03-02T08:00:00Z,3,Rae@example.com\n")
+    with zendesk_api.zendesk(account) as zendesk, freshdesk_api.freshdesk(freshdesk_helpdesk()) as freshdesk:
+        desks = HelpDesks(url, tmp_path, zendesk.url, freshdesk.url)
+        desks.settings["keep_personal_data"] = kept
+        desks.sources["survey"] = {"connector": "csv", "path": str(tmp_path / "survey.csv"),
+                                   "columns": {"id": "id", "submitted_at": "submitted", "email": "email"},
+                                   "metrics": [{"column": "nps", "metric": "nps"}]}  # fmt: skip
+        assert {r.status for r in desks.sync().results} == {"success"}
+    with sqlite3.connect(tmp_path / "cx.db") as db:
+        [(raes,)] = db.execute("SELECT respondent_key FROM feedback WHERE source = 'survey'")
+        rated = {row[0] for row in db.execute("SELECT source_record_id FROM feedback WHERE respondent_key = ?", [raes])}
+    assert rated == {"N1", "35401", "35406"}
+
+    erased = cxbridge.erase(requesters=[f"zendesk_support:{ZENDESK_USER}"], destination=url)
+
+    assert erased.rows["feedback"] == 2 and erased.linked == {raes: [record_id("survey", "rows", "N1")]}
 
 
 @pytest.mark.parametrize(
