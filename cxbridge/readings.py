@@ -104,6 +104,9 @@ CHANGES = (
     Change(3, "answers worded Poor, Fair, Good, Very good, Excellent (or Very poor … Excellent, or four points) are "
               "a rating on 1–5 (1–4), or CSAT when the question asks about satisfaction, no longer unscored text "
               "or quarantined as unknown labels", FILES | SURVEYS),
+    Change(3, "a CSAT or CES configured without a direction whose answers list the best first in words of no "
+              "built-in scale (\"Great\" 1 … \"Awful\" 3) counts the best as satisfied, no "
+              "longer the worst", FILES | SURVEYS),
 )  # fmt: skip
 """Every change to a stored meaning, oldest first. A commit that changes what a record read
 again would hold adds its line here, under the reading of the next release: one more than the

@@ -716,3 +716,29 @@ def test_a_qualtrics_json_exports_multi_select_keeps_its_labels_and_its_display_
         "R_0": ["Tuesday"], "R_1": ["Tuesday", "Thursday"]
     }  # fmt: skip
     assert not any("QID2_DO" in record["answers"] for record in found.values())
+
+
+@pytest.mark.parametrize("fmt", ["Insights", "Legacy"])
+def test_a_csat_entry_without_direction_reads_choices_listed_best_first_by_their_words(tmp_path, fmt):
+    """The QualtricsTools survey lists its choices best first — "Great" 1, "In the middle" 2,
+    "Awful" 3; "Like" 1 … "Dislike" 3 — words of no built-in scale. A `csat` entry naming the
+    column and nothing more was read higher_is_better: the 7 "Awful" answers were the satisfied
+    ones (CSAT 53.8 % where the file says 3 of 13) and the "Great" ones opened cases. The end
+    words decide, as a built-in scale's do: counted here from the sample's cells."""
+    copy_sample(f"{NO_BASIS}_{fmt}.csv", tmp_path)
+    copy_sample(f"{NO_BASIS}.qsf", tmp_path)
+    source = qualtrics_source(
+        f"{NO_BASIS}_{fmt}.csv", "auto", definition=f"{NO_BASIS}.qsf",
+        metrics=[{"column": "QID1", "metric": "csat"}, {"column": "QID3_1", "metric": "csat"}],
+    )  # fmt: skip
+    assert sync_source(tmp_path, source).written == 15
+    rows = list(csv.reader((SAMPLES / f"{NO_BASIS}_Insights.csv").open(encoding="utf-8")))[3:]
+    for column, question in ((11, "QID1"), (17, "QID3_1")):
+        cells = Counter(row[column] for row in rows)
+        best, worst, scored = cells["1"], cells["3"], cells["1"] + cells["2"] + cells["3"]
+        found = query(tmp_path, "SELECT direction, SUM(category = 'satisfied'), SUM(category = 'dissatisfied'), "
+                                "COUNT(*) FROM feedback_scores WHERE question_id = ? GROUP BY 1", (question,))  # fmt: skip
+        assert found == [("lower_is_better", best, worst, scored)]
+    great, scored = Counter(row[11] for row in rows)["1"], sum(row[11] in ("1", "2", "3") for row in rows)
+    assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month") == [(scored, half_up(100 * great / scored, 1))]
+    assert (great, scored) == (3, 13)

@@ -25,7 +25,7 @@ from cxbridge.cli.main import cli
 from cxbridge.detection import labels as builtin
 from cxbridge.detection.inspector import Hints, inspect_file
 from cxbridge.detection.keywords import negation
-from cxbridge.detection.meaning import read_options
+from cxbridge.detection.meaning import labels_direction, read_options
 from cxbridge.detection.question_metrics import detect
 from cxbridge.metrics import Direction, MetricSpec, score
 from cxbridge.plugins.qualtrics.source import QualtricsSource
@@ -1280,3 +1280,21 @@ def test_a_hand_written_label_or_ignored_value_reads_an_answer_whatever_its_apos
     spec = MetricSpec(metric="csat", scale=(1, 3), labels=mapped["labels"], ignore_values=mapped["ignore_values"])
     read = [score(answer.replace("'", typed), spec) for answer in answers[:4]]  # an API source's answers
     assert [scored and scored.value for scored in read] == [3.0, 2.0, 1.0, None]
+
+
+@pytest.mark.parametrize(
+    ("choices", "expected"),
+    [
+        ({"Great": 1, "In the middle": 2, "Awful": 3, "No opinion": -1}, Direction.LOWER_IS_BETTER),
+        ({"Like": 1, "Neither like nor dislike": 2, "Dislike": 3}, Direction.LOWER_IS_BETTER),
+        ({"Poor": 1, "Fair": 2, "Good": 3, "Very good": 4, "Excellent": 5}, Direction.HIGHER_IS_BETTER),
+        ({"Excellent": 1, "Good": 2, "Fair": 3, "Poor": 4, "Don't know": 5}, Direction.LOWER_IS_BETTER),
+        ({"Good": 1, "OK": 2, "Not good": 3}, None),  # "Not good" is no end word: nothing is said
+        ({"Great": 1, "Good": 2, "Excellent": 3}, None),  # both ends the best: nothing is said
+        ({"Red": 1, "Green": 2}, None),
+    ],
+)
+def test_the_end_words_of_choices_of_no_builtin_scale_give_a_configured_metric_its_direction(choices, expected):
+    """What a `[[metrics]]` entry or an API override without `direction` reads a definition's
+    choices by: best and worst end words, by whole label, whatever the recodes' order."""
+    assert labels_direction(choices) is expected

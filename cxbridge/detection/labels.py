@@ -221,6 +221,16 @@ SCALE_KIND = {SATISFACTION_5: "satisfaction", SATISFACTION_7: "satisfaction", AG
 YES = frozenset({"yes", "да", "tak", "ja", "sí", "si", "oui", "sim"})
 NO = frozenset({"no", "нет", "nie", "nein", "non", "não", "nao"})
 
+_END_WORDS = {
+    1: ("excellent", "great", "very good", "good", "like", "like it", "like a lot", "love", "love it"),
+    -1: ("poor", "very poor", "awful", "terrible", "bad", "very bad", "dislike", "dislike it", "hate", "hate it"),
+}
+END_WORDS = {label_key(word): side for side, words in _END_WORDS.items() for word in words}
+"""Answers of no built-in scale that name the best (1) or worst (-1) end of a question's list —
+quality ("Excellent" … "Poor") and liking ("Like" … "Dislike") — by the whole label, so "Not good"
+names neither: enough to say which end is best, never a scale's points."""
+
+
 NO_SCORE_LABELS = frozenset(
     label_key(label) for label in (
         *NO_ANSWER_LABELS, "no basis for evaluation", "prefer not to say", "prefer not to answer", "not sure",

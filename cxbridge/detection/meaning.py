@@ -366,10 +366,24 @@ def value_range(values: Iterable[float]) -> tuple[float, float] | None:
 def labels_direction(choices: Mapping[str, float], *, signed: bool = False) -> Direction | None:
     """The direction a question's choice labels give though they be only some points of a built-in
     scale ("Satisfied" 1, "Neutral" 2, "Dissatisfied" 3: lower is better), for a question whose
-    metric is configured: their meaning settles which end is best, whatever the recodes' order.
-    None when they establish none (words of no built-in scale)."""
+    metric is configured: their meaning settles which end is best, whatever the recodes' order —
+    as the end words of a list of no built-in scale's do ("Great" 1 … "Awful" 3: `_ends_direction`).
+    None when they establish none."""
     reading = read_options(choices, complete=False, signed=signed)
-    return reading.direction if reading.bounds is not None else None
+    return reading.direction if reading.bounds is not None else _ends_direction(choices, signed=signed)
+
+
+def _ends_direction(choices: Mapping[str, float], *, signed: bool) -> Direction | None:
+    """The direction the words of a list's two ends give when they are no built-in scale's: the
+    lowest value "Great" and the highest "Awful" (`builtin.END_WORDS`) is lower is better, "Poor"
+    … "Excellent" higher; None unless one end names the best and the other the worst."""
+    scored = {label: value for label, value in choices.items()
+              if value is not None and not _no_score(label, value, signed=signed)}  # fmt: skip
+    if len(set(scored.values())) < 2:
+        return None
+    low, high = min(scored, key=scored.__getitem__), max(scored, key=scored.__getitem__)
+    sides = (builtin.END_WORDS.get(builtin.label_key(low)), builtin.END_WORDS.get(builtin.label_key(high)))
+    return {(1, -1): Direction.LOWER_IS_BETTER, (-1, 1): Direction.HIGHER_IS_BETTER}.get(sides)  # type: ignore[arg-type]
 
 
 def choices_scale(choices: Mapping[str, float], *, signed: bool = False) -> tuple[float, float] | None:
