@@ -742,3 +742,32 @@ def test_a_csat_entry_without_direction_reads_choices_listed_best_first_by_their
     great, scored = Counter(row[11] for row in rows)["1"], sum(row[11] in ("1", "2", "3") for row in rows)
     assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month") == [(scored, half_up(100 * great / scored, 1))]
     assert (great, scored) == (3, 13)
+
+
+def test_surveymonkey_bulk_responses_imported_without_their_details_say_what_is_missing(tmp_path):
+    """responses/bulk answers are choice ids: without the survey's details they were stored as
+    "5096103935" and read by nothing, a Contact Information question's name and phone as written
+    — and the import and inspect said nothing (imported beside other surveys' definitions, whose
+    names start neither file's, the details are not paired either: the summary line said ✔ alone)."""
+    bulk = copy_sample("roumaya_318754279_responses_bulk.json", tmp_path)
+    pets = json.loads(bulk.read_text(encoding="utf-8"))["data"][0]["pages"][0]["questions"]
+    choice = next(a["choice_id"] for q in pets for a in q["answers"] if "choice_id" in a)
+    result = CliRunner().invoke(cli, ["import", str(bulk), "--db", str(tmp_path / "x.db")])
+    assert result.exit_code == 0, result.output
+    assert query(tmp_path, "SELECT DISTINCT json_extract(answers, '$.769893650.value') FROM feedback", db="x.db") == [
+        (choice,)
+    ]
+    [line, warning] = [line.strip() for line in result.stdout.splitlines() if line.strip()[:1] in ("✔", "⚠")]
+    assert line.startswith("✔ roumaya_318754279_responses_bulk.json")
+    assert warning == (
+        "⚠ roumaya_318754279_responses_bulk.json: SurveyMonkey responses read without the survey's details "
+        "(GET /surveys/{id}/details) as their definition: answers are stored as choice ids, unscored, and a Contact "
+        "Information question's answers as written; import it with --definition DETAILS.json "
+        "(definition = in a source)"
+    )
+    inspected = CliRunner().invoke(cli, ["inspect", str(bulk)])
+    assert "note: SurveyMonkey responses read without the survey's details" in " ".join(inspected.stdout.split())
+    copy_sample("roumaya_318754279_details.json", tmp_path)
+    paired = CliRunner().invoke(cli, ["import", str(bulk), str(tmp_path / "roumaya_318754279_details.json"),
+                                      "--db", str(tmp_path / "x.db")])  # fmt: skip
+    assert paired.exit_code == 0 and "⚠" not in paired.output, paired.output

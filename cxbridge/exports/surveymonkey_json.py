@@ -68,6 +68,17 @@ def to_table(records: RecordSet, options: LayoutOptions) -> Table:
     return table
 
 
+def no_details_warning(table: Table) -> str | None:
+    """What to tell the user when responses/bulk are read without the survey's details (the table
+    then carries no survey id): answers stay choice ids no metric reads, and a Contact Information
+    question's rows cannot be told from other answers, so they are kept as written."""
+    if table.format != NAME or table.survey_id is not None:
+        return None
+    return (f"{table.where}: SurveyMonkey responses read without the survey's details (GET /surveys/{{id}}/details) "
+            "as their definition: answers are stored as choice ids, unscored, and a Contact Information question's "
+            "answers as written; import it with --definition DETAILS.json (definition = in a source)")
+
+
 def knowledge(table: Table) -> FormatKnowledge:
     known = named_fields(table, _FIELDS)
     known.metadata.update(METADATA)
