@@ -148,7 +148,7 @@ def inspect(
     for path in paths:
         names.show_files([str(path), path.name])
         try:
-            hinted = _sheets_as_read(path, definition_for(path, hints, definitions), names)
+            hinted = _sheets_as_read(path, definition_for(path, hints, definitions, paths), names)
             inspection = inspect_file(path, hinted, names_read=names.show_keys)
             names.show_quoted(inspection)
             found.append(inspection)
@@ -226,7 +226,7 @@ def import_(
         if hints.date_order or (mapped and mapped[1].get("date_order")):
             ordered.add(id(item))
         try:
-            hinted = _sheets_as_read(path, definition_for(path, hints, definitions), names)
+            hinted = _sheets_as_read(path, definition_for(path, hints, definitions, paths), names)
             name, entry, file = _entry_for(path, item, mapped, hinted, names)
             item.format = entry.get("format")
             imported = config_from_dict({"sources": {name: entry}}, host, path=file)
@@ -530,13 +530,20 @@ def _overrides(hints: Hints) -> dict[str, Any]:
     return {key: value for key, value in values.items() if value}
 
 
-def definition_for(path: Path, hints: Hints, definitions: list[Path]) -> Hints:
+def definition_for(path: Path, hints: Hints, definitions: list[Path], paths: list[Path]) -> Hints:
     """The hints with the survey definition of this file: the one named, else the given
     definition whose name starts the file's name (survey.qsf for survey_2019.csv), else the
-    only one given."""
+    only one given — unless it starts the name of one of the other `paths`: then it is their
+    survey's, and a file of another survey beside them is read without it."""
     if hints.definition is not None or not definitions:
         return hints
+    chosen = _named_definition(path, definitions)
+    if chosen is None and len(definitions) == 1 and not any(_named_definition(other, definitions) for other in paths):
+        chosen = definitions[0]
+    return replace(hints, definition=chosen) if chosen else hints
+
+
+def _named_definition(path: Path, definitions: list[Path]) -> Path | None:
     stem = path.stem.casefold()
     prefixed = [d for d in definitions if stem.startswith(d.stem.casefold())]
-    chosen = max(prefixed, key=lambda d: len(d.stem)) if prefixed else definitions[0] if len(definitions) == 1 else None
-    return replace(hints, definition=chosen) if chosen else hints
+    return max(prefixed, key=lambda d: len(d.stem)) if prefixed else None

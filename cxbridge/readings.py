@@ -107,6 +107,9 @@ CHANGES = (
     Change(3, "a CSAT or CES configured without a direction whose answers list the best first in words of no "
               "built-in scale (\"Great\" 1 … \"Awful\" 3) counts the best as satisfied, no "
               "longer the worst", FILES | SURVEYS),
+    Change(3, "an import of several files reads a lone survey definition named after some of them with those "
+              "alone: another survey's export beside them no longer takes its survey id, question texts and labels",
+           FILES),
 )  # fmt: skip
 """Every change to a stored meaning, oldest first. A commit that changes what a record read
 again would hold adds its line here, under the reading of the next release: one more than the

@@ -783,3 +783,25 @@ def test_an_imported_files_comment_is_the_reason_after_the_score_never_the_compa
     assert count(db, "SELECT nps, comment FROM detractor_queue ORDER BY submitted_at") == [
         (2, None), (3, "Delivery took three weeks"), (4, None)]  # fmt: skip
     assert count(db, "SELECT COUNT(*) FROM feedback_comments") == [(len(companies) + 3,)]
+
+
+def test_a_lone_definition_named_after_its_own_export_is_not_read_into_another_surveys(tmp_path):
+    """`cxbridge import FOLDER` of the QualtricsTools legacy export with its .qsf and the qualtRics
+    sample's legacy export (tests/data/samples: BSD, MIT): the only definition was paired with
+    every file, so the qualtRics response ("This is a multiple choice question." 2, "Hello World!")
+    was stored as survey SV_3Czxxo8mVNob5gV "No Basis for Evaluation", its 2 labelled "In the
+    middle" under "Indicate how you feel about squash". A definition whose name starts some files'
+    names is theirs alone."""
+    names = ("QualtricsTools_No_Basis_for_Evaluation_Legacy.csv", "QualtricsTools_No_Basis_for_Evaluation.qsf",
+             "qualtRics_sample_legacy.csv")  # fmt: skip
+    for name in names:
+        shutil.copy(SAMPLES / name, tmp_path / name)
+    run = CliRunner().invoke(cli, ["import", str(tmp_path), "--db", str(tmp_path / "x.db"), "--include-test-responses"])
+    assert run.exit_code == 0, run.output
+    legacy = list(csv.reader((SAMPLES / "qualtRics_sample_legacy.csv").open(encoding="utf-8-sig")))
+    with sqlite3.connect(tmp_path / "x.db") as db:
+        found = db.execute("SELECT source, survey_id, COUNT(*) FROM feedback GROUP BY 1, 2 ORDER BY 1").fetchall()
+        [answers] = db.execute("SELECT answers FROM feedback WHERE source = 'qualtrics_sample_legacy'").fetchone()
+    assert found == [("qualtrics_sample_legacy", None, 1),
+                     ("qualtricstools_no_basis_for_evaluation_legacy", "SV_3Czxxo8mVNob5gV", 15)]  # fmt: skip
+    assert json.loads(answers)["Q1"] == {"text": legacy[1][10], "value": legacy[2][10], "label": None}

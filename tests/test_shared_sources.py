@@ -374,3 +374,22 @@ def test_dotted_dates_that_cannot_show_their_order_stay_day_first_beside_a_month
     with sqlite3.connect(tmp_path / "cx.db") as db:
         months = db.execute("SELECT month FROM nps_by_month WHERE month < '2024' ORDER BY month").fetchall()
     assert months == [(f"2023-{month:02d}",) for month, _ in TRUE_DATES[2023]]
+
+
+def test_two_surveys_legacy_exports_are_not_told_to_be_one_layout(tmp_path: Path):
+    """The QualtricsTools survey's legacy export (with its .qsf) and the qualtRics sample's legacy
+    export (tests/data/samples: BSD, MIT) share the V1…V10 header and the mapping of its fields,
+    but not a question: two surveys. `inspect` of their folder called them "one layout (their
+    headers and mapping match)" and told the user to rename them by year to read them as one
+    source — which would read the qualtRics answers through the other survey's definition."""
+    from tests.sqlite_runs import copy_sample
+
+    for name in ("QualtricsTools_No_Basis_for_Evaluation_Legacy.csv", "QualtricsTools_No_Basis_for_Evaluation.qsf",
+                 "qualtRics_sample_legacy.csv"):  # fmt: skip
+        copy_sample(name, tmp_path)
+    inspections = api.inspect([str(tmp_path)])
+    assert {item.path.name: Path(item.settings.get("definition", "-")).name for item in inspections} == {
+        "QualtricsTools_No_Basis_for_Evaluation_Legacy.csv": "QualtricsTools_No_Basis_for_Evaluation.qsf",
+        "qualtRics_sample_legacy.csv": "-",
+    }
+    assert [note for item in inspections for note in item.notes if "one layout" in note] == []

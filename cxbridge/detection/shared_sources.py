@@ -266,11 +266,12 @@ def _columns(item: Inspection) -> list[str]:
 
 
 def _layout(item: Inspection, same: dict[str, str]) -> tuple[Any, ...]:
-    """What files of one source share: how they are read, the sheets, and the mapping but its
-    metrics and lists (`_scores_apart` compares the metrics), a column matched as one question
-    reworded, or under its group title, named by its key."""
+    """What files of one source share: how they are read, the sheets, the survey definition (a
+    file read with another survey's, or with none beside one read with it, is another survey's
+    export), and the mapping but its metrics and lists (`_scores_apart` compares the metrics), a
+    column matched as one question reworded, or under its group title, named by its key."""
     entry = _reading(item, same)
-    return tuple(item.sheets), repr(sorted(entry.items()))
+    return tuple(item.sheets), item.settings.get("definition"), repr(sorted(entry.items()))
 
 
 def _reading(item: Inspection, same: dict[str, str]) -> dict[str, Any]:
