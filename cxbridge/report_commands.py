@@ -104,7 +104,8 @@ def why_no_rows(
         return "no records stored yet: run `cxbridge sync` (or `cxbridge import FILE`) first"
     if not scores:
         return (f"{records:,} records stored, none with a scored answer (NPS, CSAT, CES, eNPS, mystery-shop or audit "
-                "score): map the metric columns of the sources (`cxbridge inspect FILE` proposes them)")  # fmt: skip
+                "score): map the metric columns of the sources: `cxbridge inspect FILE` proposes those it recognises, and a "
+                "[[sources.NAME.metrics]] entry (column, metric) maps any other (docs/files.md)")  # fmt: skip
     given = ", ".join(filters) or "--metric, --program, --source, --since, --until"
     return f"{records:,} records stored: the filters given ({given}) keep none of their scored answers"
 

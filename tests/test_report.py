@@ -807,6 +807,11 @@ def test_a_report_without_rows_says_why(tmp_path):
     unscored = CliRunner().invoke(cli, ["report", "--config", config])
     assert "(no rows)" in unscored.output
     assert f"{len(rows)} records stored, none with a scored answer" in unscored.output
+    # inspect proposes only the columns it recognises ("Great" … "Awful" it leaves unscored): the
+    # advice names what maps any other one
+    assert " ".join(unscored.output.split()).endswith(
+        "map the metric columns of the sources: `cxbridge inspect FILE` proposes those it recognises, and a "
+        "[[sources.NAME.metrics]] entry (column, metric) maps any other (docs/files.md)")  # fmt: skip
     as_json = CliRunner().invoke(cli, ["report", "--config", config, "--format", "json"])
     assert json.loads(as_json.stdout) == [] and "none with a scored answer" in as_json.stderr
     (tmp_path / "scored.csv").write_text("id,submitted,nps\nS1,2025-03-01T09:00:00Z,9\n", encoding="utf-8")
