@@ -792,3 +792,20 @@ def test_the_duplicates_report_sorts_the_records_ids_times_and_keys_not_their_an
     assert members == 12 * 2 + 4 + 3 + 2 + 8 * 2 + 4  # as built whole, above
     assert len(swept) >= members and {"record_id", "submitted_at", "source_record_id", "respondent_key"} <= swept[0]
     assert [columns for columns in swept if "answers" in columns] == []
+
+
+def test_the_api_reads_a_best_first_question_configured_by_its_metric_alone_by_its_end_words(no_basis):
+    """`questions.QID1 = { metric = "csat" }`, nothing more: the definition's choices "Great" 1 …
+    "Awful" 3 are no built-in scale, and the API source read them higher-is-better — the 7 "Awful"
+    answers satisfied. Their end words decide, as a file's entry reads them (counted from the sample)."""
+    with qualtrics(api_replay(no_basis)) as fake:
+        sources = {"qualtrics_api": {"connector": "qualtrics", "base_url": fake.url + ROOT,
+                                     "api_token": "${QUALTRICS_API_TOKEN}", "surveys": [SURVEY],
+                                     "questions": {"QID1": {"metric": "csat"}}, "include_test_responses": True}}  # fmt: skip
+        [result] = sync(no_basis, sources).results
+    assert (result.status, result.written) == ("success", 15), result.error
+    feelings = [row[11] for row in list(csv.reader((no_basis / f"{NO_BASIS}_Insights.csv").open(encoding="utf-8")))[3:]]
+    great, awful, scored = feelings.count("1"), feelings.count("3"), sum(f in ("1", "2", "3") for f in feelings)
+    assert view(no_basis, "SELECT responses, satisfied, dissatisfied FROM csat_by_month") == [(scored, great, awful)]
+    assert view(no_basis, "SELECT DISTINCT direction, scale_min, scale_max FROM feedback_scores") == [
+        ("lower_is_better", 1.0, 3.0)]  # fmt: skip
