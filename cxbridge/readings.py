@@ -110,6 +110,8 @@ CHANGES = (
     Change(3, "an import of several files reads a lone survey definition named after some of them with those "
               "alone: another survey's export beside them no longer takes its survey id, question texts and labels",
            FILES),
+    Change(3, "rows appended to a file since the last sync whose dates show the other day/month order than the "
+              "source's are refused: they were misread or quarantined", FILES),
 )  # fmt: skip
 """Every change to a stored meaning, oldest first. A commit that changes what a record read
 again would hold adds its line here, under the reading of the next release: one more than the

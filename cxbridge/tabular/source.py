@@ -237,8 +237,8 @@ class FileStream(Stream):
             read_before, resumed = self.rows, plans[file.identity].resume is not None
             self._whole, self._keys = None, None
             try:
-                if dates.set and plans[file.identity].resume is None:  # refused whole, before any row is read
-                    self.date_evidence(dates, file, headers)
+                if dates.set or plans[file.identity].resume is not None:  # refused before any row is read
+                    self.date_evidence(dates, file, headers, resume=plans[file.identity].resume)
                 yield from self._file_rows(file, headers, plans[file.identity])  # each row counted in `rows`
             except SourceError as exc:
                 failure = _failure(exc, rows_kept=self.rows > read_before or resumed)
@@ -277,23 +277,25 @@ class FileStream(Stream):
                 if plans[file.identity].resume is None:
                     self.date_evidence(self.normalizer.dates, file, headers)
 
-    def date_evidence(self, dates: SourceDates, file: SourceFile, headers: SourceHeaders) -> Evidence:
-        """What the submitted times of each of the file's tables show of the day/month order,
-        learnt by `dates` (an error when against the order it knows); none for a file that cannot
-        be read, which fails when read. `cxbridge import` asks it of every file it imports: of a
-        file its inspection looked at, it is what that showed (`date_evidence`), not read again."""
+    def date_evidence(self, dates: SourceDates, file: SourceFile, headers: SourceHeaders, *,
+                      resume: tuple[int, int, int] | None = None) -> Evidence:  # fmt: skip
+        """What the submitted times of each of the file's tables show of the day/month order — of
+        the rows appended since `resume` for a file read on — learnt by `dates` (an error when
+        against the order it knows); none for a file that cannot be read, which fails when read.
+        `cxbridge import` asks it of every file it imports: of a file its inspection looked at, it
+        is what that showed (`date_evidence`), not read again."""
         submitted = self.normalizer.columns.get("submitted_at")
         if submitted is None:
             return {}
-        found = self.config.date_evidence
+        found = self.config.date_evidence if resume is None else None
         if found is None:
             try:
-                tables = open_tables(file, self.config, self.definition, headers=headers)
+                tables = open_tables(file, self.config, self.definition, headers=headers, resume=resume)
                 found = {(table.where, submitted): dates.evidence(table, submitted) for table in tables}
             except SourceError:
                 return {}
         for (where, column), guess in found.items():
-            dates.learn(where, guess, column)
+            dates.learn(where, guess, column, appended=resume is not None)
         return found
 
     def warnings(self) -> list[str]:

@@ -18,6 +18,7 @@ _DAY_MONTH = (DateOrder.DMY, DateOrder.MDY)
 _WRITTEN = {DateOrder.DMY: "d/m/y", DateOrder.MDY: "m/d/y"}
 SOURCE_FIX = ("and one mapping reads them one way; set date_order ('dmy' or 'mdy') for the source, or give the files "
               "of each order a source of their own")  # fmt: skip
+APPENDED = "the rows appended since the last sync"
 IMPORT_FILES = "the files of this import"
 IMPORT_ADVICE = ("if the files are one export, say how its dates read, --date-order dmy or --date-order mdy (a date that "
                  "cannot be read so is quarantined), else import the files of each order on their own")  # fmt: skip
@@ -88,30 +89,38 @@ class SourceDates:
             self._guesses[table.where, column] = decide_date_order(table, column)
         return self._guesses[table.where, column]
 
-    def learn(self, where: str, guess: DateOrderGuess, column: str) -> None:
+    def learn(self, where: str, guess: DateOrderGuess, column: str, *, appended: bool = False) -> None:
         """A day/month order the table shows becomes the source's; one against the order another
         file showed is an error naming both — against the source's date_order, one naming the file
-        (`_against_setting`)."""
+        (`_against_setting`). `appended`: the table is the rows appended to a file read on, named so."""
         if not guess.decided or guess.order not in _DAY_MONTH:
             return
-        shown = f"{where}: {guess.evidence}"
+        named = f"{where}, {APPENDED}" if appended else where
         if self.order is None or guess.order is self.order and not self.shown_by:
-            self.order, self.shown_by = guess.order, shown
+            self.order, self.shown_by = guess.order, f"{where}: {guess.evidence}"
         elif guess.order is not self.order and self.set:
-            raise DateOrderConflict(self._against_setting(where, guess, column))
+            raise DateOrderConflict(self._against_setting(named, guess, column, appended=appended))
         elif guess.order is not self.order:
             raise DateOrderConflict(f"column {column!r}: {self.whose} write dates both ways — {self.shown_by}; "
-                                    f"{shown} — {self.fix}")  # fmt: skip
+                                    f"{named}: {guess.evidence} — {self.fix}")  # fmt: skip
 
-    def _against_setting(self, where: str, guess: DateOrderGuess, column: str) -> str:
-        """A file whose dates show the other order than the source's date_order: read so, its
-        dates would be quarantined (a month above 12) or, where they cannot show it, misread."""
+    def _against_setting(self, where: str, guess: DateOrderGuess, column: str, *, appended: bool) -> str:
+        """A file (or the rows appended to one) whose dates show the other order than the source's
+        date_order: read so, its dates would be quarantined (a month above 12) or, where they
+        cannot show it, misread."""
         assert self.order is not None and guess.order is not None
         shown = f" ({self.shown_by})" if self.shown_by else ""
+        other, setting = _WRITTEN[guess.order], _WRITTEN[self.order]
+        if appended:
+            todo = (f"none of the appended rows was imported, and the rows read before are kept: write the appended "
+                    f"rows {setting} as the rows above them are (the next sync reads on from the first of them), or "
+                    f"move them to a file of a source of its own (date_order = '{guess.order.value}')")  # fmt: skip
+        else:
+            todo = (f"nothing of the file was imported: give the files written {other} a source of their own "
+                    f"(date_order = '{guess.order.value}'), or export this one {setting} as the source's other "
+                    "files are")  # fmt: skip
         return (f"{where}: column {column!r}: {guess.evidence}, against date_order '{self.order.value}' set for the "
-                f"source{shown} — nothing of the file was imported: give the files written {_WRITTEN[guess.order]} a "
-                f"source of their own (date_order = '{guess.order.value}'), or export this one "
-                f"{_WRITTEN[self.order]} as the source's other files are")  # fmt: skip
+                f"source{shown} — {todo}")  # fmt: skip
 
     def settle(self, table: Table, column: str) -> DateOrderGuess:
         """The order to read the table in: its own evidence, else the order the source's other
