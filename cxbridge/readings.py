@@ -111,7 +111,8 @@ CHANGES = (
               "alone: another survey's export beside them no longer takes its survey id, question texts and labels",
            FILES),
     Change(3, "rows appended to a file since the last sync whose dates show the other day/month order than the "
-              "source's are refused: they were misread or quarantined", FILES),
+              "source's are refused, and where the rows above them could not show one the file is read again in "
+              "theirs: they were misread or quarantined", FILES),
 )  # fmt: skip
 """Every change to a stored meaning, oldest first. A commit that changes what a record read
 again would hold adds its line here, under the reading of the next release: one more than the

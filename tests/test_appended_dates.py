@@ -85,3 +85,28 @@ def test_rows_appended_against_the_order_the_source_showed_are_refused_naming_th
     mended = sync_source(tmp_path, NPS_SOURCE)
     assert (mended.ok, mended.read, mended.written) == (True, 2, 2)
     assert stored(tmp_path / "cxbridge.db")["B0"] == iso(3, 4)
+
+
+def test_rows_appended_that_show_the_order_the_rows_before_were_assumed_in_is_wrong_read_the_file_again(
+    tmp_path: Path,
+):
+    """04/02/2025 alone cannot show its order: read month first (the '/' custom) with a warning.
+    13/01/2025 appended shows the file is day first, as a whole file showing it reads: the file is
+    read whole again, its first row mended to 4 February, as one clean sync of it stores — before,
+    13/01/2025 was quarantined as a 13th month and 03/04/2025 stored as 4 March."""
+    path = tmp_path / "survey.csv"
+    write_rows(path, {"A0": "04/02/2025 10:00"})
+    first = sync_source(tmp_path, NPS_SOURCE)
+    assert first.written == 1 and "read as month/day" in first.warnings[0]
+    write_rows(path, DAY_FIRST, mode="a")
+    second = sync_source(tmp_path, NPS_SOURCE)
+    assert (second.ok, second.read, second.written, second.quarantined) == (True, 3, 3, 0)
+    assert second.warnings == [
+        "survey.csv: the rows appended since the last sync show its dates are d/m/y (1 date has a first part above "
+        "12 (as '13/01/2025 10:00' on row 4), so it is d/m/y), and its rows read before were read m/d/y as "
+        "assumed, so the whole file was read again"
+    ]
+    expected = {"A0": iso(4, 2), "B0": iso(3, 4), "B1": iso(13, 1)}
+    assert stored(tmp_path / "cxbridge.db") == expected
+    assert sync_source(tmp_path, NPS_SOURCE, db="clean.db").warnings == []
+    assert stored(tmp_path / "clean.db") == expected

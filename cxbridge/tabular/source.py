@@ -46,7 +46,7 @@ from cxbridge.tabular.delimited import RowNeverEnds
 from cxbridge.tabular.cells import DateOrder
 from cxbridge.tabular.file_names import FileNames
 from cxbridge.tabular.file_cursor import FileCursor
-from cxbridge.tabular.file_state import Plan, state_after_read
+from cxbridge.tabular.file_state import FileState, Plan, state_after_read
 from cxbridge.tabular.files import SourceFile, below, find_files, nothing_in
 from cxbridge.tabular.reading import MappingError, SourceHeaders, open_tables
 from cxbridge.tabular.named_columns import NOTHING, NamedColumns
@@ -237,7 +237,8 @@ class FileStream(Stream):
             read_before, resumed = self.rows, plans[file.identity].resume is not None
             self._whole, self._keys = None, None
             try:
-                if dates.set or plans[file.identity].resume is not None:  # refused before any row is read
+                if dates.set or self.config.date_order is None and plans[file.identity].resume is not None:
+                    # refused before any row is read; the rows appended to a file read on, by theirs
                     self.date_evidence(dates, file, headers, resume=plans[file.identity].resume)
                 yield from self._file_rows(file, headers, plans[file.identity])  # each row counted in `rows`
             except SourceError as exc:
@@ -339,8 +340,9 @@ class FileStream(Stream):
         """The rows of the file, or those after the part read before when it is read on. Rows
         keyed by their content count the keys of the rows before them: from the key table the
         last read kept (`key_tables`), else by reading the part read before again for its keys
-        alone (nothing of it normalized). A file read on whose appended answers decide a scored
-        column's scale otherwise than its rows read before did is read whole instead (`read_again`)."""
+        alone (nothing of it normalized). A file read on whose appended rows decide a scored column's
+        scale, or its dates' order, otherwise than its rows read before did is read whole instead
+        (`_read_again`)."""
         before = self.cursor.keys_read_before(file, todo, by_id=bool(self.config.columns.id))
         recount = todo.resume is not None and not self.config.columns.id and before is None
         resume = None if recount else todo.resume
@@ -352,10 +354,9 @@ class FileStream(Stream):
             for table in tables:
                 answers = answered or KeptAnswers.new(keys)
                 self.normalizer.learn_table(table, answers=answers, read_on=read_on is not None)
-                scales = self.normalizer.scales
-                if read_on is not None and scales is not None and (apart := scales.apart):
-                    self.read_again.append(read_again(table.where, apart, kept=answered is not None))
-                    log.info("%s", self.read_again[-1])
+                if read_on is not None and (why := self._read_again(table, read_on, kept=answered is not None)):
+                    self.read_again.append(why)
+                    log.info("%s", why)
                     yield from self._file_rows(file, headers, Plan("whole"))
                     return
                 if todo.resume is not None and self.config.date_order is None and todo.state is not None:
@@ -375,6 +376,18 @@ class FileStream(Stream):
                 yield from self._table_rows(table, after=after, before=before or NO_KEYS, named=named,
                                             whole=todo.resume is None)  # fmt: skip
                 self._whole = table.position.whole
+
+    def _read_again(self, table: Table, read_on: FileState, *, kept: bool) -> str | None:
+        """Why a file read on is read whole instead: its appended answers decide a scored column's
+        scale otherwise than its rows read before did (`read_again`; `kept`: its state kept their
+        answers), or its appended dates show the other day/month order than they were read in
+        (`SourceDates.reordered`)."""
+        scales = self.normalizer.scales
+        if scales is not None and (apart := scales.apart):
+            return read_again(table.where, apart, kept=kept)
+        if self.config.date_order is not None:
+            return None
+        return self.normalizer.dates.reordered(table, self.normalizer.columns.get("submitted_at"), read_on.date_order)
 
     def _table_rows(
         self, table: Table, *, after: int = 0, before: KeyTable = NO_KEYS, named: PersonalFields = NOTHING,

@@ -122,6 +122,21 @@ class SourceDates:
         return (f"{where}: column {column!r}: {guess.evidence}, against date_order '{self.order.value}' set for the "
                 f"source{shown} — {todo}")  # fmt: skip
 
+    def reordered(self, table: Table, column: str | None, read_in: str | None) -> str | None:
+        """Why a file read on is read whole again: the rows appended (`table`) show the other
+        day/month order than its rows read before were read in — assumed, as their dates could not
+        show one (against an order shown, the rows appended are refused: `learn`). The whole file
+        then decides its order again."""
+        guess = self._guesses.get((table.where, column or ""))
+        if guess is None or not guess.decided or guess.order not in _DAY_MONTH:
+            return None
+        if read_in not in {order.value for order in _DAY_MONTH} or guess.order.value == read_in:
+            return None
+        del self._guesses[table.where, column or ""]
+        return (f"{table.where}: {APPENDED} show its dates are {_WRITTEN[guess.order]} ({guess.evidence}), and its "
+                f"rows read before were read {_WRITTEN[DateOrder(read_in)]} as assumed, so the whole file was read "
+                "again")  # fmt: skip
+
     def settle(self, table: Table, column: str) -> DateOrderGuess:
         """The order to read the table in: its own evidence, else the order the source's other
         files showed (`undecided`), else the separator's custom."""
