@@ -78,7 +78,9 @@ def test_rows_appended_against_the_order_the_source_showed_are_refused_naming_th
     assert refused.error.startswith(
         "column 'Date': the files of this source write dates both ways — survey.csv: 1 date has a second part "
         "above 12 (as '04/25/2025 10:00' on row 2), so it is m/d/y; survey.csv, the rows appended since the last "
-        "sync: 1 date has a first part above 12 (as '13/01/2025 10:00' on row 5), so it is d/m/y"
+        "sync: 1 date has a first part above 12 (as '13/01/2025 10:00' on row 5), so it is d/m/y — none of the "
+        "appended rows was imported, and the rows read before are kept: write the appended rows m/d/y as the rows "
+        "above them are"
     ), refused.error
     assert stored(tmp_path / "cxbridge.db") == {"A0": iso(25, 4), "A1": iso(2, 4)}
     mend(path)

@@ -214,11 +214,30 @@ def test_files_of_one_source_whose_dates_show_both_orders_are_an_error_naming_bo
     assert not result.ok and result.written == 2
     assert "eu.csv: 1 date has a first part above 12 (as '31/01/2025 11:00' on row 2)" in result.error
     assert "us.csv: 1 date has a second part above 12 (as '01/31/2025 11:00' on row 2)" in result.error
-    assert "set date_order ('dmy' or 'mdy') for the source" in result.error
+    assert "set date_order for the source" in result.error
     only_eu = sync_source(tmp_path, {**MONTHLY_SOURCE, "path": "exports/eu.csv"}, db="later.db")
     assert only_eu.ok and only_eu.written == 2
     later = sync_source(tmp_path, MONTHLY_SOURCE, db="later.db")  # eu.csv read before, us.csv new: both named
     assert not later.ok and "eu.csv: 1 date has" in later.error and "us.csv: 1 date has" in later.error
+
+
+def test_the_advice_for_files_showing_both_orders_names_the_files_each_date_order_then_refuses(tmp_path: Path):
+    """The advice says what setting date_order does — the files written the other way are refused
+    whole until exported again in its order, naming them for each setting — or to split the files
+    into a source per order; each setting then refuses the file the advice named for it."""
+    write_month(tmp_path / "exports", "eu.csv", ["31/01/2025 11:00", "01/02/2025 11:00"])
+    write_month(tmp_path / "exports", "us.csv", ["01/31/2025 11:00", "02/01/2025 11:00"])
+    result = sync_source(tmp_path, MONTHLY_SOURCE)
+    assert result.error.endswith(
+        "— and one mapping reads them one way: give the files of each order a source of their own (date_order = "
+        "'dmy' for those written d/m/y, 'mdy' for those written m/d/y), or set date_order for the source, and the "
+        "files written the other way are then refused whole, each named, until exported again in that order: with "
+        "date_order = 'dmy', us.csv; with 'mdy', eu.csv"
+    ), result.error
+    for order, refused, kept in [("dmy", "us.csv", "eu.csv"), ("mdy", "eu.csv", "us.csv")]:
+        settled = sync_source(tmp_path, {**MONTHLY_SOURCE, "date_order": order}, db=f"{order}.db")
+        assert settled.error.startswith(f"1 of 2 files could not be read (the others were imported): {refused}: ")
+        assert sorted(feedback_rows(tmp_path / f"{order}.db")) == [f"{kept}-0", f"{kept}-1"]
 
 
 def test_a_later_file_written_against_the_sources_date_order_is_refused_whole_naming_both_files(tmp_path: Path):

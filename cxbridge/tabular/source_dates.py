@@ -16,8 +16,6 @@ from cxbridge.tabular.table import Table
 
 _DAY_MONTH = (DateOrder.DMY, DateOrder.MDY)
 _WRITTEN = {DateOrder.DMY: "d/m/y", DateOrder.MDY: "m/d/y"}
-SOURCE_FIX = ("and one mapping reads them one way; set date_order ('dmy' or 'mdy') for the source, or give the files "
-              "of each order a source of their own")  # fmt: skip
 APPENDED = "the rows appended since the last sync"
 IMPORT_FILES = "the files of this import"
 IMPORT_ADVICE = ("if the files are one export, say how its dates read, --date-order dmy or --date-order mdy (a date that "
@@ -45,9 +43,9 @@ class SourceDates:
     are read."""
 
     def __init__(self, order: DateOrder | None = None, shown_by: str = "", *, whose: str = "the files of this source",
-                 fix: str = SOURCE_FIX, known: Evidence | None = None):  # fmt: skip
+                 fix: str | None = None, known: Evidence | None = None):  # fmt: skip
         self.order, self.shown_by = order, shown_by
-        self.whose, self.fix = whose, fix  # the files that share the order, and how to settle a conflict
+        self.whose, self.fix = whose, fix  # the files sharing the order; how to settle a conflict (`_source_fix`)
         self.look_ahead: Callable[[], None] | None = None  # learns the files not read yet, when one is needed
         self._guesses: Evidence = dict(known or {})
         self.set = False  # the order is the source's date_order: a file against it is refused (`set_for_source`)
@@ -101,8 +99,21 @@ class SourceDates:
         elif guess.order is not self.order and self.set:
             raise DateOrderConflict(self._against_setting(named, guess, column, appended=appended))
         elif guess.order is not self.order:
+            fix = self.fix or (_appended_fix(self.order, guess.order) if appended else self._source_fix(where, guess))
             raise DateOrderConflict(f"column {column!r}: {self.whose} write dates both ways — {self.shown_by}; "
-                                    f"{named}: {guess.evidence} — {self.fix}")  # fmt: skip
+                                    f"{named}: {guess.evidence} — {fix}")  # fmt: skip
+
+    def _source_fix(self, where: str, guess: DateOrderGuess) -> str:
+        """How to settle two files of a source showing both orders, saying which file each
+        date_order then refuses (`_against_setting`): the one showing the other order."""
+        assert self.order is not None and guess.order is not None
+        first = self.shown_by.partition(": ")[0]  # `where: evidence`; a sheet's name holds no ':'
+        mine, other = self.order, guess.order
+        return (f"and one mapping reads them one way: give the files of each order a source of their own (date_order "
+                f"= '{mine.value}' for those written {_WRITTEN[mine]}, '{other.value}' for those written "
+                f"{_WRITTEN[other]}), or set date_order for the source, and the files written the other way are then "
+                f"refused whole, each named, until exported again in that order: with date_order = '{mine.value}', "
+                f"{where}; with '{other.value}', {first}")  # fmt: skip
 
     def _against_setting(self, where: str, guess: DateOrderGuess, column: str, *, appended: bool) -> str:
         """A file (or the rows appended to one) whose dates show the other order than the source's
@@ -110,15 +121,10 @@ class SourceDates:
         cannot show it, misread."""
         assert self.order is not None and guess.order is not None
         shown = f" ({self.shown_by})" if self.shown_by else ""
-        other, setting = _WRITTEN[guess.order], _WRITTEN[self.order]
-        if appended:
-            todo = (f"none of the appended rows was imported, and the rows read before are kept: write the appended "
-                    f"rows {setting} as the rows above them are (the next sync reads on from the first of them), or "
-                    f"move them to a file of a source of its own (date_order = '{guess.order.value}')")  # fmt: skip
-        else:
-            todo = (f"nothing of the file was imported: give the files written {other} a source of their own "
-                    f"(date_order = '{guess.order.value}'), or export this one {setting} as the source's other "
-                    "files are")  # fmt: skip
+        todo = _appended_fix(self.order, guess.order) if appended else (
+            f"nothing of the file was imported: give the files written {_WRITTEN[guess.order]} a source of their own "
+            f"(date_order = '{guess.order.value}'), or export this one {_WRITTEN[self.order]} as the source's other "
+            "files are")  # fmt: skip
         return (f"{where}: column {column!r}: {guess.evidence}, against date_order '{self.order.value}' set for the "
                 f"source{shown} — {todo}")  # fmt: skip
 
@@ -148,3 +154,11 @@ class SourceDates:
         if undecided(guess) and self.order is not None:
             return DateOrderGuess(self.order, f"the source's other files decide it ({self.shown_by})", True)
         return guess
+
+
+def _appended_fix(order: DateOrder, shown: DateOrder) -> str:
+    """What to do with rows appended to a file read on whose dates show the order `shown`, not
+    the source's `order`: refused, the file's rows read before kept."""
+    return (f"none of the appended rows was imported, and the rows read before are kept: write the appended rows "
+            f"{_WRITTEN[order]} as the rows above them are (the next sync reads on from the first of them), or move "
+            f"them to a file of a source of its own (date_order = '{shown.value}')")  # fmt: skip
