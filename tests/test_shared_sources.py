@@ -356,9 +356,10 @@ def test_a_file_whose_dates_cannot_show_their_order_reads_in_the_one_its_sibling
 
 
 def test_dotted_dates_that_cannot_show_their_order_stay_day_first_beside_a_month_first_sibling(tmp_path: Path):
-    """Dotted dates are day first everywhere: a sync reads '03.04.2023' as 3 April whatever the
+    """Dotted dates are day first everywhere: a sync reads '04.03.2023' as 4 March whatever the
     sibling's '04/25/2024' shows, so inspect neither moves them to its order nor saves that order
-    (which would read them month first)."""
+    (which would read them month first). Inspect and the sync summary say so, under the dotted
+    file, naming the sibling and how to read them month first — before, neither said a word."""
     write_month_first_csv(tmp_path, 2024)
     rows = [f"2023-{n},{day:02d}.{month:02d}.2023,Berlin,{RECOMMEND[2023][n]}"
             for n, (month, day) in enumerate(TRUE_DATES[2023])]  # fmt: skip
@@ -366,11 +367,17 @@ def test_dotted_dates_that_cannot_show_their_order_stay_day_first_beside_a_month
         "\n".join(["ID,Date,Store,How likely are you to recommend us? (0-10)", *rows, ""]), encoding="utf-8")
     inspected = {item.path.name: item for item in api.inspect([str(tmp_path / "responses_*.csv")])}
     assert inspected["responses_2023.csv"].settings["date_order"] == "dmy"
-    assert not [note for item in inspected.values() for note in item.notes if note.startswith("date order")]
+    note = ("column 'Date': its dotted dates cannot show their order (as '04.03.2023': day and month 12 or less) and "
+            "are read day first, as dotted dates are everywhere — though the source's other files are month first "
+            "(responses_2024.csv: 4 dates have a second part above 12 (as '04-25-2024' on row 2), so they are "
+            "m/d/y); if these are month first too, set date_order = 'mdy' for the source")  # fmt: skip
+    assert [n for n in inspected["responses_2023.csv"].notes if "date" in n] == [note]
+    assert not [n for n in inspected["responses_2024.csv"].notes if "date" in n]
     sources = written_mapping(tmp_path, "responses_*.csv")
     assert list(sources) == ["responses"] and "date_order" not in sources["responses"]
     config = config_from_dict({"sources": sources}, create_host(), path=tmp_path / "mapping.toml")
-    cxbridge.sync(config, destination=f"sqlite:///{tmp_path / 'cx.db'}", host=create_host())
+    [synced] = cxbridge.sync(config, destination=f"sqlite:///{tmp_path / 'cx.db'}", host=create_host()).results
+    assert synced.warnings == [f"responses_2023.csv: {note}"]
     with sqlite3.connect(tmp_path / "cx.db") as db:
         months = db.execute("SELECT month FROM nps_by_month WHERE month < '2024' ORDER BY month").fetchall()
     assert months == [(f"2023-{month:02d}",) for month, _ in TRUE_DATES[2023]]
@@ -393,3 +400,17 @@ def test_two_surveys_legacy_exports_are_not_told_to_be_one_layout(tmp_path: Path
         "qualtRics_sample_legacy.csv": "-",
     }
     assert [note for item in inspections for note in item.notes if "one layout" in note] == []
+
+
+def test_dotted_dates_beside_a_day_first_sibling_need_no_note(tmp_path: Path):
+    """Read day first as the sibling's '25.04.2024' shows: nothing to tell, in inspect or the sync."""
+    for year, dates in {2023: TRUE_DATES[2023], 2024: [(4, 25), (5, 26)]}.items():
+        rows = [f"{year}-{n},{day:02d}.{month:02d}.{year},Berlin,8" for n, (month, day) in enumerate(dates)]
+        (tmp_path / f"responses_{year}.csv").write_text(
+            "\n".join(["ID,Date,Store,How likely are you to recommend us? (0-10)", *rows, ""]), encoding="utf-8")
+    inspected = api.inspect([str(tmp_path / "responses_*.csv")])
+    assert not [note for item in inspected for note in item.notes if "date" in note]
+    config = config_from_dict({"sources": written_mapping(tmp_path, "responses_*.csv")}, create_host(),
+                              path=tmp_path / "mapping.toml")  # fmt: skip
+    [synced] = cxbridge.sync(config, destination=f"sqlite:///{tmp_path / 'cx.db'}", host=create_host()).results
+    assert synced.ok and synced.warnings == []

@@ -21,7 +21,8 @@ from cxbridge.detection.mapping_file import LIST_TARGETS, source_entry
 from cxbridge.detection.question_matches import METRICS
 from cxbridge.exports.plain import JOINED
 from cxbridge.normalize import PRIMARY_COLUMN_OF
-from cxbridge.tabular.source_dates import undecided
+from cxbridge.tabular.cells import DateOrder
+from cxbridge.tabular.source_dates import dotted, read_day_first, undecided
 
 if TYPE_CHECKING:
     from cxbridge.detection.inspector import Inspection
@@ -89,11 +90,17 @@ class SharedSource:
         order, the sync's as the mapping's, whichever file comes first by name."""
         decided = next((item for item in self.members if _decided_date_order(item)), None)
         assumed = [item for item in self.members if "date_order" in item.assumed]
-        if decided is None or not assumed or not all(map(_undecided, assumed)):  # dotted dates stay day first
+        if decided is None or not assumed:
             return
         order = decided.settings["date_order"]
         shown = next((guess.evidence for guess in (decided.date_evidence or {}).values() if guess.decided), "")
-        self.date_order_by = f"decided by {decided.path.name}" + (f": {shown}" if shown else "")
+        shown_by = decided.path.name + (f": {shown}" if shown else "")
+        for item in assumed if order == DateOrder.MDY.value else []:  # dotted dates stay day first, as a sync reads them
+            evidence = (item.date_evidence or {}).items()
+            item.notes.extend(read_day_first(column, guess, shown_by) for (_, column), guess in evidence if dotted(guess))
+        if not all(map(_undecided, assumed)):
+            return
+        self.date_order_by = f"decided by {shown_by}"
         for item in assumed:
             del item.assumed["date_order"]
             item.settings["date_order"], item.date_warning = order, None

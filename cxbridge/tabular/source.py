@@ -304,11 +304,12 @@ class FileStream(Stream):
         (`Unanswered`) or answer it on another scale (`ScaleChange`); columns that look scored but are not mapped;
         files read without a row, when other files of the source had some (without any, the
         source fails instead); rows a column says are of another population than the source's;
-        dates read in an order the data does not show; question columns labelled without `values`
+        dates read in an order the data does not show (dotted ones, by their custom, beside month-first files); question columns labelled without `values`
         saying how their cells read (`unsettled_labels`); a Qualtrics Status column ignored;
         `personal` and `ignore` entries naming no column of the tables read (`NamedColumns`)."""
         empty = [f"{empty}; nothing imported from it" for empty in self.empty] if self.rows else []
-        read = self.normalizer.warnings if "normalizer" in self.__dict__ else []  # made when a file was read
+        normalizer = self.__dict__.get("normalizer")  # made when a file was read
+        read = [*normalizer.warnings, *normalizer.dates.notes()] if normalizer is not None else []
         labels = unsettled_labels(self.config, self.definition) if "definition" in self.__dict__ else []
         found = [*self.absent, *self.unanswered, *self.rescaled, *self.read_again, *self.unmapped, *empty,
                  *self.repeated]

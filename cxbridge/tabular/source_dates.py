@@ -28,6 +28,19 @@ def undecided(guess: DateOrderGuess) -> bool:
     return guess.assumed and guess.separator != "."
 
 
+def dotted(guess: DateOrderGuess) -> bool:
+    """Whether the order is the dotted dates' custom (day first), some of them reading as two days."""
+    return guess.assumed and guess.separator == "." and guess.example is not None
+
+
+def read_day_first(column: str, guess: DateOrderGuess, shown_by: str) -> str:
+    """A note for dotted dates that cannot show their order, read day first as everywhere, in a
+    source whose other files show month first (`shown_by`: the file and its dates' evidence)."""
+    return (f"column {column!r}: its dotted dates cannot show their order (as {guess.example!r}: day and month 12 or "
+            "less) and are read day first, as dotted dates are everywhere — though the source's other files are "
+            f"month first ({shown_by}); if these are month first too, set date_order = 'mdy' for the source")  # fmt: skip
+
+
 class DateOrderConflict(SourceError):
     """Files that share a mapping show both day/month orders: which is right is the user's to say."""
 
@@ -48,6 +61,7 @@ class SourceDates:
         self.whose, self.fix = whose, fix  # the files sharing the order; how to settle a conflict (`_source_fix`)
         self.look_ahead: Callable[[], None] | None = None  # learns the files not read yet, when one is needed
         self._guesses: Evidence = dict(known or {})
+        self._dotted: Evidence = {}  # the tables read day first by the dotted dates' custom (`notes`)
         self.set = False  # the order is the source's date_order: a file against it is refused (`set_for_source`)
 
     @classmethod
@@ -143,11 +157,20 @@ class SourceDates:
                 f"rows read before were read {_WRITTEN[DateOrder(read_in)]} as assumed, so the whole file was read "
                 "again")  # fmt: skip
 
+    def notes(self) -> list[str]:
+        """The tables whose dotted dates were read day first, by their custom, in a source whose
+        files show month first (in this sync or an earlier one), whichever was read first."""
+        if self.order is not DateOrder.MDY:
+            return []
+        return [f"{where}: {read_day_first(column, guess, self.shown_by)}" for (where, column), guess in self._dotted.items()]
+
     def settle(self, table: Table, column: str) -> DateOrderGuess:
         """The order to read the table in: its own evidence, else the order the source's other
         files showed (`undecided`), else the separator's custom."""
         guess = self.evidence(table, column)
         self.learn(table.where, guess, column)
+        if dotted(guess):
+            self._dotted[table.where, column] = guess
         if undecided(guess) and self.order is None and self.look_ahead is not None:
             look, self.look_ahead = self.look_ahead, None
             look()
