@@ -93,7 +93,7 @@ class FileStream(Stream):
         self.absent: dict[str, None] = {}  # warnings about tables without a mapped scored column
         self.unanswered: list[str] = []  # warnings about mapped scored columns no row read in this run answers
         self.rescaled: list[str] = []  # warnings about mapped scored columns answered on another scale
-        self.read_again: list[str] = []  # files appended to read whole again, for their scored columns' scales
+        self.read_again: list[str] = []  # files appended to read whole again: their columns' scales, dates' order
         self._read_whole: dict[str, set[str | None]] = {}  # the files read whole this run (their rows' raw `file`): sheets
         self.unmapped: dict[str, None] = {}  # warnings about columns that look scored but are not mapped
         self.repeated: list[str] = []  # warnings about tables whose id column repeats an id
@@ -304,7 +304,8 @@ class FileStream(Stream):
         (`Unanswered`) or answer it on another scale (`ScaleChange`); columns that look scored but are not mapped;
         files read without a row, when other files of the source had some (without any, the
         source fails instead); rows a column says are of another population than the source's;
-        dates read in an order the data does not show (dotted ones, by their custom, beside month-first files); question columns labelled without `values`
+        dates read in an order the data does not show (dotted ones, by their custom, beside
+        month-first files: `SourceDates.notes`); question columns labelled without `values`
         saying how their cells read (`unsettled_labels`); a Qualtrics Status column ignored;
         `personal` and `ignore` entries naming no column of the tables read (`NamedColumns`)."""
         empty = [f"{empty}; nothing imported from it" for empty in self.empty] if self.rows else []

@@ -2,7 +2,10 @@
 source's mapping, so a file whose days are all 12 or less reads as another file's 31/01/2025
 shows, in this sync or an earlier one (the order is kept in the source's state); files showing
 both orders are an error naming them, as which one is right is the user's to say. A source whose
-date_order is set reads its files so, and refuses whole a file whose dates show the other order."""
+date_order is set reads its files so, and refuses whole a file whose dates show the other order.
+Rows appended to a file read on are judged so too, as a block: refused against an order shown,
+or, showing the other order than the rows above them were assumed in, the file read again.
+Dotted dates stay day first by their custom: beside month-first files, a note says so."""
 
 from __future__ import annotations
 
@@ -147,12 +150,12 @@ class SourceDates:
         day/month order than its rows read before were read in — assumed, as their dates could not
         show one (against an order shown, the rows appended are refused: `learn`). The whole file
         then decides its order again."""
-        guess = self._guesses.get((table.where, column or ""))
+        guess = self._guesses.get((table.where, column)) if column is not None else None
         if guess is None or not guess.decided or guess.order not in _DAY_MONTH:
             return None
         if read_in not in {order.value for order in _DAY_MONTH} or guess.order.value == read_in:
             return None
-        del self._guesses[table.where, column or ""]
+        del self._guesses[table.where, column]
         return (f"{table.where}: {APPENDED} show its dates are {_WRITTEN[guess.order]} ({guess.evidence}), and its "
                 f"rows read before were read {_WRITTEN[DateOrder(read_in)]} as assumed, so the whole file was read "
                 "again")  # fmt: skip
