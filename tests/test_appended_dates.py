@@ -39,16 +39,24 @@ APRIL = {"A0": "04/25/2025 10:00", "A1": "04/02/2025 10:00"}  # 25 April shows m
 DAY_FIRST = {"B0": "03/04/2025 10:00", "B1": "13/01/2025 10:00"}  # 13 January shows day first: B0 is 3 April
 
 
+def refused_append(folder: Path, source: dict):
+    """April's rows synced, then the day-first block appended and synced: refused, nothing of it
+    written and the rows read before as stored."""
+    path = folder / "survey.csv"
+    write_rows(path, APRIL)
+    assert sync_source(folder, source).written == 2
+    write_rows(path, DAY_FIRST, mode="a")
+    refused = sync_source(folder, source)
+    assert not refused.ok and (refused.written, refused.quarantined) == (0, 0)
+    assert stored(folder / "cxbridge.db") == {"A0": iso(25, 4), "A1": iso(2, 4)}
+    return path, refused
+
+
 def test_rows_appended_day_first_under_date_order_mdy_are_refused_and_read_on_once_mended(tmp_path: Path):
     """Before, the appended block was read in the setting: 13/01/2025 quarantined as a 13th month
     and 03/04/2025 stored as 4 March."""
     pinned = {**NPS_SOURCE, "date_order": "mdy"}
-    path = tmp_path / "survey.csv"
-    write_rows(path, APRIL)
-    assert sync_source(tmp_path, pinned).written == 2
-    write_rows(path, DAY_FIRST, mode="a")
-    refused = sync_source(tmp_path, pinned)
-    assert not refused.ok and (refused.written, refused.quarantined) == (0, 0)
+    path, refused = refused_append(tmp_path, pinned)
     assert refused.error == (
         "survey.csv, the rows appended since the last sync: column 'Date': 1 date has a first part above 12 (as "
         "'13/01/2025 10:00' on row 5), so it is d/m/y, against date_order 'mdy' set for the source (survey.csv: "
@@ -57,8 +65,6 @@ def test_rows_appended_day_first_under_date_order_mdy_are_refused_and_read_on_on
         "rows above them are (the next sync reads on from the first of them), or move them to a file of a source "
         "of its own (date_order = 'dmy')"
     )
-    assert stored(tmp_path / "cxbridge.db") == {"A0": iso(25, 4), "A1": iso(2, 4)}
-
     mend(path)
     mended = sync_source(tmp_path, pinned)
     assert (mended.ok, mended.read, mended.written, mended.quarantined) == (True, 2, 2, 0)  # read on: B0, B1
@@ -69,12 +75,7 @@ def test_rows_appended_against_the_order_the_source_showed_are_refused_naming_th
     """Without date_order, the order the file's first rows showed is the source's: the block
     appended day first is refused as a file against it would be, named as the appended rows of
     the same file."""
-    path = tmp_path / "survey.csv"
-    write_rows(path, APRIL)
-    assert sync_source(tmp_path, NPS_SOURCE).written == 2
-    write_rows(path, DAY_FIRST, mode="a")
-    refused = sync_source(tmp_path, NPS_SOURCE)
-    assert not refused.ok and (refused.written, refused.quarantined) == (0, 0)
+    path, refused = refused_append(tmp_path, NPS_SOURCE)
     assert refused.error.startswith(
         "column 'Date': the files of this source write dates both ways — survey.csv: 1 date has a second part "
         "above 12 (as '04/25/2025 10:00' on row 2), so it is m/d/y; survey.csv, the rows appended since the last "
@@ -82,7 +83,6 @@ def test_rows_appended_against_the_order_the_source_showed_are_refused_naming_th
         "appended rows was imported, and the rows read before are kept: write the appended rows m/d/y as the rows "
         "above them are"
     ), refused.error
-    assert stored(tmp_path / "cxbridge.db") == {"A0": iso(25, 4), "A1": iso(2, 4)}
     mend(path)
     mended = sync_source(tmp_path, NPS_SOURCE)
     assert (mended.ok, mended.read, mended.written) == (True, 2, 2)
