@@ -153,3 +153,15 @@ def test_a_repeated_page_is_named_without_the_values_of_its_parameters():
             list(client(api.url).pages(first, paginator))
     assert "the page /same (query parameters page, apiKey) repeats" in str(caught.value)
     assert "k-in-params-55" not in str(caught.value)
+
+
+def test_a_page_of_the_same_records_under_a_new_token_is_caught():
+    """An API that ignores the token it sent and answers page 1 again, each time naming a new
+    token (one that embeds a request id), is not identical page to page: only its records are."""
+    with fake_api() as api:
+        api.route("GET", "/again")(lambda seen, match: {"items": [{"id": "p1"}, {"id": "p2"}],
+                                                        "next_cursor": f"c2x{len(api.requests)}"})  # fmt: skip
+        paginator = http.PageToken(lambda body: body["next_cursor"], param="cursor", items=lambda body: body["items"])
+        with pytest.raises(SourceError, match="repeats the records of the page before it"):
+            list(client(api.url).pages(http.PageRequest("/again", {"limit": 2}), paginator, max_pages=50))
+    assert len(api.requests) == 2

@@ -112,11 +112,13 @@ def paginate(
     max_empty_pages: int = MAX_EMPTY_PAGES,
 ) -> Iterator[Any]:
     """Every page's body, first to last. Raises SourceError when the API asks for a page it
-    already gave, returns a page identical to the one before, sends `max_empty_pages` empty
+    already gave, returns a page identical to the one before (or, when the paginator knows a
+    page's `items`, the same records under a new next page), sends `max_empty_pages` empty
     pages in a row that each name a next one (when the paginator knows a page's `items`), or
     never stops."""
     asked: set[str] = set()
     previous: str | None = None
+    previous_records: str | None = None
     request: PageRequest | None = first
     items: Callable[[Any], Sized] | None = getattr(paginator, "items", None)
     empty, count = EmptyPages(max_empty_pages), 0
@@ -125,17 +127,27 @@ def paginate(
             raise SourceError(f"{_describe(request)} was asked for twice: the API's pagination loops; stopped")
         asked.add(request.key())
         body = fetch(request)
-        digest = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+        records = items(body) if items is not None else None
+        digest = _digest(body)
         if digest == previous:
             raise SourceError(f"{_describe(request)} repeats the page before it: the API ignores paging; stopped")
-        previous = digest
+        if records and _digest(records) == previous_records:
+            raise SourceError(
+                f"{_describe(request)} repeats the records of the page before it under a new next page: "
+                "the API ignores paging; stopped"
+            )
+        previous, previous_records = digest, _digest(records) if records else None
         yield body
         count += 1
         request = paginator.next_request(request, body)
-        if items is not None:
-            empty.after(items(body), more=request is not None)
+        if records is not None:
+            empty.after(records, more=request is not None)
         if request is not None and count >= max_pages:
             raise SourceError(f"more than {max_pages} pages: the API's pagination does not end; stopped")
+
+
+def _digest(value: Any) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _describe(request: PageRequest) -> str:
