@@ -163,3 +163,24 @@ def test_generated_build_requirement_needs_no_wheel_package(tmp_path: Path, kind
     )  # fmt: skip
     assert build.returncode == 0, build.stderr[-2000:]
     assert [p.name for p in (tmp_path / "dist").iterdir()] == ["cxbridge_acme_feedback-0.1.0-py3-none-any.whl"]
+
+
+def test_the_generated_source_reads_a_time_without_an_offset_in_the_sources_zone(tmp_path: Path, monkeypatch):
+    """docs/plugins.md step 5: pass tz=builder.zone, or a Tokyo API's 00:30 is stored nine hours late."""
+    from cxbridge.record_intake import stream_tools
+    from cxbridge.testing.harness import SOURCE_NAME, SourceHarness, SourceUnderTest
+
+    cxbridge.plugin_new("tokyo-surveys", kind="source", directory=tmp_path / "plugin")
+    monkeypatch.syspath_prepend(str(tmp_path / "plugin"))
+    from cxbridge_tokyo_surveys.source import TokyoSurveysSource
+
+    config = {"api_token": "${TOKYO_TOKEN}", "survey_id": "S1", "timezone": "Asia/Tokyo"}
+    harness = SourceHarness(SourceUnderTest(TokyoSurveysSource, config, secrets={"TOKYO_TOKEN": "t-1"}),
+                            tmp_path=tmp_path, monkeypatch=monkeypatch)  # fmt: skip
+    source = harness.config().build_source(SOURCE_NAME)
+    [stream] = source.streams()
+    builder, _ = stream_tools(source, stream, keys=None)
+    raw = {"id": "r1", "survey_id": "S1", "submitted_at": "2025-11-01 00:30", "updated_at": "2025-11-01 00:30", "nps": 9}
+    record = stream.normalize(raw, builder)
+    assert (record.submitted_at.isoformat(), record.updated_at.isoformat()) == ("2025-10-31T15:30:00+00:00",) * 2
+    assert str(record.submitted_local_date) == "2025-11-01"
