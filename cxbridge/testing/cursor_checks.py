@@ -4,6 +4,7 @@ the cursor. Each function returns the problems found, one message each, saying w
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from cxbridge.testing.harness import SourceHarness
@@ -77,3 +78,23 @@ def sorted_streams_out_of_order(harness: SourceHarness) -> list[str]:
 def _short(cursor: Any, limit: int = 80) -> str:
     text = repr(cursor)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def reads_before_start_date(harness: SourceHarness) -> list[str]:
+    """A source whose config has `start_date`, and whose first read gives as many records with
+    a start_date after every record's time as without: a user's start_date is ignored."""
+    if "start_date" not in harness.under_test.source_class.config_model.model_fields:
+        return []
+    records = harness.read().records
+    times = [time for record in records for time in (record.submitted_at, record.updated_at) if time]
+    if len(records) < 2 or not times:
+        return []
+    start = (max(times) + timedelta(days=2)).date().isoformat()
+    after = harness.read(harness.config(start_date=start)).records
+    if len(after) < len(records):
+        return []
+    return [
+        f"with start_date = {start!r}, after every record's time, a first read gave {len(after)} records — as "
+        f"many as the {len(records)} without it: read(None) ignores start_date. Ask the API only for what "
+        "changed since it when there is no cursor yet (ApiSource.start_time() reads it in the source's time zone)"
+    ]

@@ -21,7 +21,7 @@ import pytest
 from pydantic import BaseModel, SecretStr
 
 from cxbridge import api, identity, schemas
-from cxbridge.errors import ConfigError
+from cxbridge.errors import ConfigError, FatalSourceError
 from cxbridge.plugins_host import create_host
 from cxbridge.testing import cursor_checks, record_checks
 from cxbridge.testing.harness import SOURCE_NAME, Reading, SourceHarness, SourceUnderTest
@@ -112,6 +112,10 @@ class SourceConformance:
         problems = cursor_checks.rereads_from_the_saved_cursor(source_harness)
         assert not problems, "\n".join(problems)
 
+    def test_a_first_read_starts_at_start_date(self, source_harness: SourceHarness) -> None:
+        problems = cursor_checks.reads_before_start_date(source_harness)
+        assert not problems, "\n".join(problems)
+
     def test_a_sorted_stream_comes_ascending_by_its_cursor(self, source_harness: SourceHarness) -> None:
         problems = cursor_checks.sorted_streams_out_of_order(source_harness)
         assert not problems, "\n".join(problems)
@@ -169,6 +173,30 @@ class HttpSourceConformance(SourceConformance):
         assert retried == clean, "after a 429 the source read other records than without one"
 
 
+    def test_a_refused_credential_fails_the_source(
+        self, source_harness: SourceHarness, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        with _recorded_requests(monkeypatch, status=401):
+            try:
+                source_harness.read()
+            except FatalSourceError as exc:
+                error = str(exc)
+            except Exception as exc:  # noqa: BLE001 - what the engine would call a bug in the plugin
+                pytest.fail(
+                    f"every request answered 401 Unauthorized, and the read raised {type(exc).__name__}: {exc}, "
+                    "which cxbridge reports as a bug in the plugin, not as credentials to check. Raise "
+                    "cxbridge.errors.FatalSourceError naming the credential (ApiSource's client does for a 401)"
+                )
+            else:
+                pytest.fail(
+                    "every request answered 401 Unauthorized, and the read ended without an error: a sync with "
+                    "refused credentials would look like one with nothing new. Let the 401 fail the read as "
+                    "cxbridge.errors.FatalSourceError (ApiSource's client raises it)"
+                )
+        for name, value in source_harness.under_test.secrets.items():
+            assert value not in error, f"the error of a refused credential shows the value of ${{{name}}}: {error}"
+
+
 def _ids(reading: Reading) -> list[str]:
     return sorted(record.record_id for record in reading.records)
 
@@ -211,8 +239,11 @@ def _captured_logs() -> Iterator[list[str]]:
 
 
 @contextmanager
-def _recorded_requests(monkeypatch: pytest.MonkeyPatch, *, rate_limit_first: bool = False) -> Iterator[list[str]]:
-    """The URLs sent through httpx's network transport; optionally the first one answered 429."""
+def _recorded_requests(
+    monkeypatch: pytest.MonkeyPatch, *, rate_limit_first: bool = False, status: int | None = None
+) -> Iterator[list[str]]:
+    """The URLs sent through httpx's network transport; optionally the first one answered 429,
+    or every one answered `status` (with a JSON error body, as most APIs send)."""
     requests: list[str] = []
     send = httpx.HTTPTransport.handle_request
 
@@ -220,6 +251,8 @@ def _recorded_requests(monkeypatch: pytest.MonkeyPatch, *, rate_limit_first: boo
         requests.append(str(request.url))
         if rate_limit_first and len(requests) == 1:
             return httpx.Response(429, headers={"Retry-After": "0"}, request=request)
+        if status is not None:
+            return httpx.Response(status, json={"error": "refused by the conformance suite"}, request=request)
         return send(transport, request)
 
     with monkeypatch.context() as patch:
