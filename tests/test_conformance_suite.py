@@ -37,13 +37,24 @@ class Responses(Stream):
     name = "responses"
     cursor_field = "updated"
     is_sorted = True
-    pages = [[{"id": "1", "nps": 9, "updated": "2025-03-01"}, {"id": "2", "nps": 3, "updated": "2025-03-02"}],
-             [{"id": "3", "nps": 10, "updated": "2025-03-03"}, {"id": "4", "nps": 7, "updated": "2025-03-04"}]]
+    pages = [[{"id": "1", "nps": 9, "updated": "2025-03-01", "why": "Friendly staff."},
+              {"id": "2", "nps": 3, "updated": "2025-03-02", "why": ""}],
+             [{"id": "3", "nps": 10, "updated": "2025-03-03", "why": "Fast delivery."},
+              {"id": "4", "nps": 7, "updated": "2025-03-04", "why": "Fine."}]]
 
     def read(self, cursor):
         since = cursor or self.source.config.start_date
         for page in self.pages:
             yield from (row for row in page if since is None or row["updated"] >= since)
+
+    def normalize(self, raw, builder):
+        return builder.build(native_id=self.native_id(raw), raw=raw, submitted_at=raw["updated"],
+                             answers=[AnswerInput(question_id="nps", value=raw["nps"], spec=NPS),
+                                      AnswerInput(question_id="why", value=raw["why"], is_comment=True)])
+
+
+class CommentDroppedStream(Responses):
+    """Scores each response, and leaves its free-text answer out."""
 
     def normalize(self, raw, builder):
         return builder.build(native_id=self.native_id(raw), raw=raw, submitted_at=raw["updated"],
@@ -173,6 +184,7 @@ TestNoAnswers = suite("no_answers", NoAnswersStream)
 TestCursorIgnored = suite("cursor_ignored", CursorIgnoredStream)
 TestNewestFirst = suite("newest_first", NewestFirstStream)
 TestStartDateIgnored = suite("start_date_ignored", StartDateIgnoredStream)
+TestCommentDropped = suite("comment_dropped", CommentDroppedStream)
 TestFetchTime = suite("fetch_time", FetchTimeStream)
 TestFetchTimeDeclared = suite("fetch_time_declared", FetchTimeDeclaredStream)
 
@@ -221,8 +233,11 @@ BREAKS = {
     "TestUnretried": {"test_retries_on_429": "429 Too Many Requests",
                       "test_a_refused_credential_fails_the_source": "as a bug in the plugin"},
     "TestSwallowedRefusal": {"test_a_refused_credential_fails_the_source": "the read ended without an error"},
-    "TestScoreColumn": {"test_scored_answers_reach_the_scores": "have nps set but no scored answer behind it"},
-    "TestNoAnswers": {"test_scored_answers_reach_the_scores": "none of its 4 records holds a scored answer"},
+    "TestScoreColumn": {"test_scored_answers_reach_the_scores": "have nps set but no scored answer behind it",
+                        "test_comments_reach_the_records": "none of its 4 records holds a comment"},
+    "TestNoAnswers": {"test_scored_answers_reach_the_scores": "none of its 4 records holds a scored answer",
+                      "test_comments_reach_the_records": "none of its 4 records holds a comment"},
+    "TestCommentDropped": {"test_comments_reach_the_records": "is_comment=True"},
     "TestCursorIgnored": {"test_a_second_read_starts_at_the_saved_cursor": "read(cursor) ignores the cursor"},
     "TestNewestFirst": {"test_a_sorted_stream_comes_ascending_by_its_cursor": "must say is_sorted = False"},
     "TestStartDateIgnored": {"test_a_first_read_starts_at_start_date": "read(None) ignores start_date"},

@@ -369,7 +369,8 @@ class TestGoogleFormsSource(HttpSourceConformance):
                "token": ACCESS_TOKEN, "expiry": "2099-01-01T00:00:00Z"}  # fmt: skip
         (tmp_path / "key.json").write_text(json.dumps(key), encoding="utf-8")
         account = FormsAccount()
-        account.add_form(store_form(), *(form_response(n, nps=n % 11) for n in range(1, 8)))
+        account.add_form(store_form(), *(form_response(n, nps=n % 11, comment="Quick checkout." if n % 2 else "")
+                                         for n in range(1, 8)))
         with google_forms(account) as api:
             yield SourceUnderTest(GoogleFormsSource, entry(api.url, tmp_path / "key.json"), base_dir=tmp_path,
                                   personal_data=[f"visitor{n}@example.com" for n in range(1, 8)])

@@ -48,6 +48,9 @@ class SourceUnderTest:
     unscored_streams: set[str] = field(default_factory=set)
     """Streams whose test data holds no scored answer (comments only): the suite expects at
     least one scored answer from every other stream that gives records."""
+    uncommented_streams: set[str] = field(default_factory=set)
+    """Streams whose test data holds no free-text answer (scores only): the suite expects at
+    least one comment from every other stream that gives records."""
 
 
 @dataclass

@@ -52,6 +52,21 @@ def unscored_streams(records: list[FeedbackRecord]) -> list[str]:
     return problems
 
 
+def uncommented_streams(records: list[FeedbackRecord]) -> list[str]:
+    """Streams none of whose records holds a comment, although the test data has some."""
+    by_stream: dict[str, list[FeedbackRecord]] = defaultdict(list)
+    for record in records:
+        by_stream[record.stream].append(record)
+    return [
+        f"stream {stream!r}: none of its {len(found)} records holds a comment, so feedback_comments, the "
+        "records' comment and every text analysis get nothing from it. Pass each free-text answer to "
+        "builder.build(answers=[AnswerInput(question_id=…, value=…, is_comment=True)]). If this stream's "
+        "test data truly holds no free text, name it in SourceUnderTest(uncommented_streams={…})"
+        for stream, found in sorted(by_stream.items())
+        if not any(record.comment or record.comments for record in found)
+    ]
+
+
 def changes_between_reads(first: list[FeedbackRecord], again: list[FeedbackRecord]) -> list[str]:
     """Records whose content differs between two reads of the same data: each sync would find
     them changed and write them again."""

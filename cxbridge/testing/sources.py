@@ -104,6 +104,12 @@ class SourceConformance:
         problems += record_checks.unscored_streams([r for r in records if r.stream not in unscored])
         assert not problems, "\n".join(problems)
 
+    def test_comments_reach_the_records(self, source_harness: SourceHarness) -> None:
+        uncommented = source_harness.under_test.uncommented_streams
+        records = [r for r in source_harness.read().records if r.stream not in uncommented]
+        problems = record_checks.uncommented_streams(records)
+        assert not problems, "\n".join(problems)
+
     def test_a_re_read_of_the_same_data_changes_no_record(self, source_harness: SourceHarness) -> None:
         problems = record_checks.changes_between_reads(source_harness.read().records, source_harness.read().records)
         assert not problems, "\n".join(problems)
