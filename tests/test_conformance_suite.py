@@ -231,8 +231,10 @@ BREAKS = {
                       "test_a_second_run_with_saved_state_yields_no_duplicates": "wrote"},
     "TestEndless": {},  # reads for ever: every test that reads fails
     "TestUnretried": {"test_retries_on_429": "429 Too Many Requests",
-                      "test_a_refused_credential_fails_the_source": "as a bug in the plugin"},
-    "TestSwallowedRefusal": {"test_a_refused_credential_fails_the_source": "the read ended without an error"},
+                      "test_a_refused_credential_fails_the_source": "as a bug in the plugin",
+                      "test_check_refuses_a_refused_credential": "ApiSource.access_request()"},
+    "TestSwallowedRefusal": {"test_a_refused_credential_fails_the_source": "the read ended without an error",
+                             "test_check_refuses_a_refused_credential": "`cxbridge check` found no problem"},
     "TestScoreColumn": {"test_scored_answers_reach_the_scores": "have nps set but no scored answer behind it",
                         "test_comments_reach_the_records": "none of its 4 records holds a comment"},
     "TestNoAnswers": {"test_scored_answers_reach_the_scores": "none of its 4 records holds a scored answer",
@@ -266,7 +268,8 @@ def outcomes(tmp_path: Path) -> dict[str, str | None]:
 
 def test_each_broken_source_fails_the_guarantee_it_breaks_and_no_other(tmp_path: Path):
     results = outcomes(tmp_path)
-    http_only = {"test_retries_on_429", "test_a_refused_credential_fails_the_source"}
+    http_only = {"test_retries_on_429", "test_a_refused_credential_fails_the_source",
+                 "test_check_refuses_a_refused_credential"}
     guarantees = {name.split("::")[1] for name in results} - http_only
     assert len(results) == len(BREAKS) * len(guarantees) + 2 * len(http_only)  # TestUnretried's, TestSwallowedRefusal's
     for suite, broken in BREAKS.items():

@@ -203,6 +203,18 @@ class HttpSourceConformance(SourceConformance):
             assert value not in error, f"the error of a refused credential shows the value of ${{{name}}}: {error}"
 
 
+    def test_check_refuses_a_refused_credential(
+        self, source_harness: SourceHarness, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        with _recorded_requests(monkeypatch, status=401, required=False):
+            [found] = api.check(source_harness.config(), host=source_harness.host)
+        assert not found.ok, (
+            "with every request answered 401 Unauthorized, `cxbridge check` found no problem: it sent no request "
+            "that needs the credentials. Return the cheapest such request from ApiSource.access_request() "
+            "(a 1-item list: PageRequest(path, {'limit': 1}))"
+        )
+
+
 def _ids(reading: Reading) -> list[str]:
     return sorted(record.record_id for record in reading.records)
 
@@ -246,10 +258,11 @@ def _captured_logs() -> Iterator[list[str]]:
 
 @contextmanager
 def _recorded_requests(
-    monkeypatch: pytest.MonkeyPatch, *, rate_limit_first: bool = False, status: int | None = None
+    monkeypatch: pytest.MonkeyPatch, *, rate_limit_first: bool = False, status: int | None = None, required: bool = True
 ) -> Iterator[list[str]]:
-    """The URLs sent through httpx's network transport; optionally the first one answered 429,
-    or every one answered `status` (with a JSON error body, as most APIs send)."""
+    """The URLs sent through httpx's network transport (at least one, if `required`); optionally
+    the first one answered 429, or every one answered `status` (with a JSON error body, as most
+    APIs send)."""
     requests: list[str] = []
     send = httpx.HTTPTransport.handle_request
 
@@ -264,4 +277,4 @@ def _recorded_requests(
     with monkeypatch.context() as patch:
         patch.setattr(httpx.HTTPTransport, "handle_request", recording)
         yield requests
-    assert requests, "no request went through httpx.HTTPTransport: serve the test data from a local server"
+    assert requests or not required, "no request went through httpx.HTTPTransport: serve the test data from a local server"
