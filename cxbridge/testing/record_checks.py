@@ -34,11 +34,8 @@ def unbacked_primary_scores(records: list[FeedbackRecord]) -> list[str]:
 
 def unscored_streams(records: list[FeedbackRecord]) -> list[str]:
     """Streams none of whose records holds a scored answer, although the test data has some."""
-    by_stream: dict[str, list[FeedbackRecord]] = defaultdict(list)
-    for record in records:
-        by_stream[record.stream].append(record)
     problems = []
-    for stream, found in sorted(by_stream.items()):
+    for stream, found in _by_stream(records):
         if any(record.scores for record in found):
             continue
         answered = sum(1 for record in found if record.answers)
@@ -54,17 +51,21 @@ def unscored_streams(records: list[FeedbackRecord]) -> list[str]:
 
 def uncommented_streams(records: list[FeedbackRecord]) -> list[str]:
     """Streams none of whose records holds a comment, although the test data has some."""
-    by_stream: dict[str, list[FeedbackRecord]] = defaultdict(list)
-    for record in records:
-        by_stream[record.stream].append(record)
     return [
         f"stream {stream!r}: none of its {len(found)} records holds a comment, so feedback_comments, the "
         "records' comment and every text analysis get nothing from it. Pass each free-text answer to "
         "builder.build(answers=[AnswerInput(question_id=…, value=…, is_comment=True)]). If this stream's "
         "test data truly holds no free text, name it in SourceUnderTest(uncommented_streams={…})"
-        for stream, found in sorted(by_stream.items())
+        for stream, found in _by_stream(records)
         if not any(record.comment or record.comments for record in found)
     ]
+
+
+def _by_stream(records: list[FeedbackRecord]) -> list[tuple[str, list[FeedbackRecord]]]:
+    by_stream: dict[str, list[FeedbackRecord]] = defaultdict(list)
+    for record in records:
+        by_stream[record.stream].append(record)
+    return sorted(by_stream.items())
 
 
 def changes_between_reads(first: list[FeedbackRecord], again: list[FeedbackRecord]) -> list[str]:

@@ -178,7 +178,6 @@ class HttpSourceConformance(SourceConformance):
         assert len(requests) >= 2 and requests[1] == requests[0], "the request answered with 429 was not sent again"
         assert retried == clean, "after a 429 the source read other records than without one"
 
-
     def test_a_refused_credential_fails_the_source(
         self, source_harness: SourceHarness, monkeypatch: pytest.MonkeyPatch
     ) -> None:
@@ -201,7 +200,6 @@ class HttpSourceConformance(SourceConformance):
                 )
         for name, value in source_harness.under_test.secrets.items():
             assert value not in error, f"the error of a refused credential shows the value of ${{{name}}}: {error}"
-
 
     def test_check_refuses_a_refused_credential(
         self, source_harness: SourceHarness, monkeypatch: pytest.MonkeyPatch
