@@ -184,3 +184,15 @@ def test_the_generated_source_reads_a_time_without_an_offset_in_the_sources_zone
     record = stream.normalize(raw, builder)
     assert (record.submitted_at.isoformat(), record.updated_at.isoformat()) == ("2025-10-31T15:30:00+00:00",) * 2
     assert str(record.submitted_local_date) == "2025-11-01"
+
+
+def test_the_generated_sources_refusal_names_its_one_token_as_one(tmp_path: Path, monkeypatch):
+    import httpx
+
+    cxbridge.plugin_new("one-token", kind="source", directory=tmp_path / "plugin")
+    monkeypatch.syspath_prepend(str(tmp_path / "plugin"))
+    from cxbridge_one_token.source import OneTokenSource
+
+    request = httpx.Request("GET", "https://api.one-token.example/v1/responses?survey_id=S1")
+    error = OneTokenSource.errors.error(httpx.Response(401, request=request))
+    assert str(error).endswith("did not accept the API token (api_token): check it"), str(error)
