@@ -8,6 +8,7 @@ Tests record cassettes from it and inject faults into it."""
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import re
@@ -24,6 +25,8 @@ from tests.local_api import FakeApi, Reply, Seen, fake_api
 ROOT = "/API/v3"
 REAL_HOST = "https://iad1.qualtrics.com"
 TOKEN = "qx-token-4c1e9a77"
+CLIENT_ID, CLIENT_SECRET = "qx-client", "qx-secret-90d2"
+GRANTED_SCOPES = {"read:surveys", "read:survey_responses"}  # what the account's OAuth client may ask for
 LIST_PAGE = 2  # surveys per page of GET /surveys
 START_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})$")  # ISO 8601 to the second
 
@@ -134,9 +137,16 @@ class QualtricsAccount:
         return headers.get("x-api-token") == TOKEN or headers.get("authorization") == "Bearer at-7f1c"
 
     def token(self, seen: Seen, match: Any) -> Any:
+        """The client-credentials grant (api_reference §1.2); a refusal in RFC 6749 §5.2's shape,
+        since Qualtrics documents no error body of its own for this endpoint."""
         form = dict(parse_qsl(seen.body.decode()))
         if form.get("grant_type") != "client_credentials":
             return Reply(400, {"error": "unsupported_grant_type"})
+        basic = "Basic " + base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
+        if {name.lower(): value for name, value in seen.headers.items()}.get("authorization") != basic:
+            return Reply(401, {"error": "invalid_client", "error_description": "Invalid client credentials"})
+        if not set(form.get("scope", "").split()) <= GRANTED_SCOPES:
+            return Reply(400, {"error": "invalid_scope", "error_description": "The requested scope is invalid"})
         return {"access_token": "at-7f1c", "token_type": "Bearer", "expires_in": 3599, "scope": form.get("scope", "")}
 
     def list_surveys(self, seen: Seen, match: Any) -> Any:

@@ -78,8 +78,9 @@ CONNECTORS = {
     "qualtrics_oauth": Connector(
         lambda: qualtrics_api.qualtrics(qualtrics_api.store_account()),
         lambda url, variable, folder: {"connector": "qualtrics", "base_url": url + qualtrics_api.ROOT,
-                                       "client_id": "qx-client", "client_secret": f"${{{variable}}}",
+                                       "client_id": qualtrics_api.CLIENT_ID, "client_secret": f"${{{variable}}}",
                                        "name_pattern": "^Store visit"},
+        (qualtrics_api, "CLIENT_SECRET"),
     ),
     "google_forms": Connector(lambda: google_forms_api.google_forms(google_forms_api.store_account()), _google_table,
                               key_file="service_account"),

@@ -29,12 +29,11 @@ from tests.local_api import Reply, cut_midway
 from tests.sqlite_runs import assert_other_scale_refused, query, sync_source
 from tests.weight_warnings import weight_warning
 from tests.qualtrics_api import (
-    REAL_HOST, ROOT, TOKEN, QualtricsAccount, error, qualtrics, response, store_account, store_definition, zipped,
+    CLIENT_ID, CLIENT_SECRET, REAL_HOST, ROOT, TOKEN, QualtricsAccount, error, qualtrics, response, store_account, store_definition, zipped,
 )  # fmt: skip
 
 sync = partial(sync_source, name="stores")
 CASSETTES = Path(__file__).resolve().parents[1] / "cassettes" / "qualtrics"
-CLIENT_SECRET = "qx-secret-90d2"
 
 
 @pytest.fixture(autouse=True)
@@ -173,10 +172,15 @@ def test_a_follow_up_export_that_returns_no_new_token_keeps_the_last_one(tmp_pat
     assert [(r.read, r.written, r.unchanged) for r in (second, third)] == [(1, 1, 0), (1, 0, 1)]
 
 
-def test_oauth_client_credentials_fetch_a_bearer_token_once(tmp_path):
-    source = entry("", client_id="qx-client", client_secret="${QUALTRICS_CLIENT_SECRET}", surveys=["SV_store2"],
+def oauth_entry(**extra: Any) -> dict[str, Any]:
+    source = entry("", client_id=CLIENT_ID, client_secret="${QUALTRICS_CLIENT_SECRET}", surveys=["SV_store2"],
                    name_pattern=None)  # fmt: skip
     del source["api_token"]
+    return source | extra
+
+
+def test_oauth_client_credentials_fetch_a_bearer_token_once(tmp_path):
+    source = oauth_entry()
     with cassette("oauth", store_account()) as recorded:
         result = sync(tmp_path, source | {"base_url": recorded.base_url + ROOT})
     assert (result.status, result.written) == ("success", 1), result.error
@@ -184,6 +188,27 @@ def test_oauth_client_credentials_fetch_a_bearer_token_once(tmp_path):
     assert (token_call.method, token_call.uri) == ("POST", f"{REAL_HOST}/oauth2/token")
     assert token_call.body == b"grant_type=client_credentials&scope=read%3Asurveys+read%3Asurvey_responses"
     assert [r.headers.get("Authorization") for r in recorded.requests] == ["REDACTED"] * len(recorded.requests)
+
+
+@pytest.mark.parametrize(
+    ("name", "change", "expected"),
+    [
+        ("oauth_refused", {"client_secret": "${WRONG_SECRET}"},
+         "HTTP 401 (Invalid client credentials); Qualtrics did not accept the OAuth client's id and secret "
+         "(client_id, client_secret): check them"),
+        ("oauth_scope_refused", {"scopes": ["read:surveys", "manage:everything"]},
+         "HTTP 400 (The requested scope is invalid); Qualtrics did not accept the scopes asked for (scopes): "
+         "ask only for scopes the OAuth client was granted, such as read:surveys read:survey_responses"),
+    ],
+)
+def test_a_refused_oauth_client_names_the_keys_to_check_never_their_values(tmp_path, monkeypatch, name, change, expected):
+    """The token endpoint's refusals (RFC 6749 §5.2 codes) name the keys to check, as Salesforce's do."""
+    monkeypatch.setenv("WRONG_SECRET", "qx-secret-revoked")
+    with cassette(name, store_account()) as recorded:
+        result = sync(tmp_path, oauth_entry(**change) | {"base_url": recorded.base_url + ROOT})
+    assert result.status == "failed" and expected in result.error, result.error
+    assert "qx-secret" not in result.error and "rejected the request" not in result.error
+    assert [r.uri for r in recorded.requests] == [f"{REAL_HOST}/oauth2/token"]  # refused once, never retried
 
 
 @pytest.mark.parametrize(

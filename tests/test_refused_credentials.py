@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from cxbridge.cli.main import cli
 from tests.conftest import Workspace, survey_row
+from tests.qualtrics_api import CLIENT_ID as QUALTRICS_CLIENT, qualtrics, store_account as qualtrics_account
 from tests.questionpro_api import questionpro, support_account as questionpro_account
 from tests.salesforce_api import CLIENT_ID, salesforce, survey_org
 from tests.typeform_api import store_account, typeform
@@ -31,6 +32,8 @@ CONNECTORS: dict[str, tuple[Fake, str, str]] = {
                     "QuestionPro did not accept the API key (api_key): check it"),
     "salesforce": (lambda: salesforce(survey_org()), f'client_id = "{CLIENT_ID}"\nclient_secret = "${{REFUSED_TOKEN}}"',
                    "Salesforce did not accept the connected app's consumer key and secret (client_id, client_secret): check them"),
+    "qualtrics": (lambda: qualtrics(qualtrics_account()), f'client_id = "{QUALTRICS_CLIENT}"\nclient_secret = "${{REFUSED_TOKEN}}"',
+                  "Qualtrics did not accept the OAuth client's id and secret (client_id, client_secret): check them"),
 }  # fmt: skip
 
 

@@ -33,6 +33,17 @@ class QualtricsErrors(ApiErrors):
         return super().message(response)
 
 
+CLIENT_KEYS = "the OAuth client's id and secret (client_id, client_secret): check them"
+REFUSALS = {  # what each OAuth error code of the token endpoint (RFC 6749 §5.2) refuses in the client-credentials grant
+    "invalid_client": CLIENT_KEYS,
+    "invalid_grant": CLIENT_KEYS,
+    "unauthorized_client": "the OAuth client (client_id) for the client-credentials grant: check the client's grant "
+                           "type in Qualtrics",
+    "invalid_scope": "the scopes asked for (scopes): ask only for scopes the OAuth client was granted, such as "
+                     "read:surveys read:survey_responses",
+}  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Survey:
     id: str

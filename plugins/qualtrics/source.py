@@ -21,6 +21,7 @@ from cxbridge.errors import FatalSourceError
 from cxbridge.exports import qualtrics_fields as fields
 from cxbridge.exports.qualtrics_definition import SurveyDefinition, parse_definition
 from cxbridge.http import ApiSource, HeaderToken, OAuth2ClientCredentials, PageRequest
+from cxbridge.http.auth import TokenErrors
 from cxbridge.plugins.qualtrics import api
 from cxbridge.plugins.qualtrics.archive import export_records
 from cxbridge.plugins.qualtrics.config import QualtricsConfig
@@ -60,7 +61,7 @@ class QualtricsSource(ApiSource):
         root = (config.base_url or self.base_url()).removesuffix("/API/v3")
         return OAuth2ClientCredentials(
             f"{root}/oauth2/token", client_id=config.client_id or "", client_secret=config.client_secret,  # type: ignore[arg-type]
-            scope=" ".join(config.scopes),
+            scope=" ".join(config.scopes), errors=TokenErrors("Qualtrics", api.REFUSALS),
         )  # fmt: skip
 
     def streams(self) -> list[Stream]:
