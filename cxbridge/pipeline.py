@@ -44,6 +44,7 @@ from cxbridge.resolver import IdentityResolver, identity_ready
 from cxbridge.respondents import RespondentKeys
 from cxbridge.source_result import SourceResult
 from cxbridge.sources import ContextStream, Source, Stream
+from cxbridge.tabular.undated_files import undated_note
 
 log = logging.getLogger("cxbridge.sync")
 __all__ = ["Engine", "EngineOptions", "SourceResult", "stream_tools"]  # the last two kept importable from here
@@ -269,15 +270,17 @@ class Engine:
                      stream, len(found.fixed))  # fmt: skip
         result.warnings += found.warnings(prunes=self.destination.prunes, imported=self.options.command == "import")
 
-    def _nameless_repeats(self, name: str, stream: str, result: SourceResult) -> None:
-        """Rows naming nobody that repeat across the stream's files told of (`cxbridge.nameless_repeats`)."""
+    def _tell(self, name: str, result: SourceResult, found: Callable[[], list[str]]) -> None:
+        """What `found` says of the source's stored records added to its warnings: rows naming
+        nobody repeated across its files (`cxbridge.nameless_repeats`), files told apart only by
+        their dates (`cxbridge.tabular.undated_files`). A telling, not the sync: a destination
+        whose SQL it cannot ask keeps quiet."""
         try:
-            found = nameless_repeats(self.destination, name, stream)
-        except Exception:  # a telling, not the sync
-            log.debug("%s could not compare %s's rows across files:\n%s", self.destination.name, name,
-                      traceback.format_exc())  # fmt: skip
+            told = found()
+        except Exception:
+            log.debug("%s could not compare %s's files:\n%s", self.destination.name, name, traceback.format_exc())
             return
-        result.warnings += [w for w in found if w not in result.warnings]
+        result.warnings += [w for w in told if w not in result.warnings]
 
     def batch_size(self, source: str) -> int:
         """Records per batch of `source`'s streams: a first sync's own size where the destination
@@ -336,7 +339,9 @@ class Engine:
         if found is not None:
             self._tell_left_over(name, stream.name, found, result)
         if result.written and not self._dry_run and stream.keyed_by_file() and stream.read_whole():  # a file new or replaced
-            self._nameless_repeats(name, stream.name, result)
+            self._tell(name, result, lambda: nameless_repeats(self.destination, name, stream.name))
+        if not self._dry_run and self.destination.exists():
+            self._tell(name, result, lambda: undated_note(self.destination, name, stream, final))
         if (read := self._read.get(name)) is not None:
             read.finished.add(stream.name)
             if stream.part:

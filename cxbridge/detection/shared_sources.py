@@ -23,6 +23,7 @@ from cxbridge.exports.plain import JOINED
 from cxbridge.normalize import PRIMARY_COLUMN_OF
 from cxbridge.tabular.cells import DateOrder
 from cxbridge.tabular.source_dates import dotted, read_day_first, undecided
+from cxbridge.tabular.undated_files import YEAR, undated
 
 if TYPE_CHECKING:
     from cxbridge.detection.inspector import Inspection
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
 _YEARS = re.compile(r"\d+")  # what varies between a yearly name's files
 _VARYING_END = re.compile(r"\d+$")  # a year or a number ending the names' common start: the part that varies
 _VARYING_START = re.compile(r"^\d+")
-_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")  # a year in a file name or a date
 
 
 @dataclass
@@ -179,13 +179,9 @@ def _yearly_note(folder: Path, members: list[Inspection], years: list[str]) -> s
     elif orders := _orders_apart(members):
         why = (f"their dates read in two orders (date_order {orders}), and a source reads its files in one — keep a "
                "source each, or save the file whose dates are the odd ones out with the others' and inspect them again")  # fmt: skip
-    elif not all(_YEAR.search(name) for name in names):
-        renamed = ", ".join(sorted(f"{_name(pattern)}_{year}{Path(names[0]).suffix}" for year in years))
-        kept = ": where one id is in both, the file read last gives its row" if "id" in _reading(members[0], {})["columns"] else ""
-        return (f"{_listed(names)} are one layout read as one source (path = {pattern!r}), but their names carry no "
-                f"year: only the dates inside tell them apart ({held}), a sync reads them in name order ({names[0]} "
-                f"first{kept}), and any file the glob finds later is read with them — to keep each year's file named "
-                f"by its year, rename them ({renamed}) and inspect them again")  # fmt: skip
+    elif not all(YEAR.search(name) for name in names):
+        by_id = "id" in _reading(members[0], {})["columns"]
+        return undated(names, years, pattern, _name(pattern), by_id=by_id) + " and inspect them again"
     else:
         return None
     return f"{_listed(names)} are one layout (their headers and mapping match) but are proposed as a source each: {why}"
@@ -225,7 +221,7 @@ def _first_year(item: Inspection) -> str | None:
     column = next((p.column for p in item.chosen if p.target == "submitted_at"), None)
     if column is None:
         return None
-    return next((found[0] for row in item.table.preview() if (found := _YEAR.search(str(row.values.get(column))))), None)
+    return next((found[0] for row in item.table.preview() if (found := YEAR.search(str(row.values.get(column))))), None)
 
 
 def apart(inspections: list[Inspection], proposed: list[SharedSource], matches: list[QuestionMatch]) -> dict[str, str]:
