@@ -71,7 +71,35 @@ def test_a_long_zendesk_export_says_once_on_stderr_that_it_is_paced(tmp_path: Pa
         stderr[len(exports)] = done.stderr
     assert sorted(stderr) == [1, 20] and len(waits) >= 10
     assert paced not in stderr[1] and "pacing" not in stderr[1]
-    assert stderr[20].count("pacing") == 1 and f"INFO cxbridge.http: {paced}\n" in stderr[20]
+    assert stderr[20].count("pacing requests") == 1 and f"INFO cxbridge.http: {paced}\n" in stderr[20]
+
+
+def test_a_zendesk_export_the_pace_holds_back_two_minutes_says_so_once_at_the_default_level(tmp_path, monkeypatch):
+    """Without -v, one WARNING line once the pace has held the export back PACED_LONG (120 s) in
+    all — more than the one window's wait (up to 60 s) any export of over 10 pages has — never for
+    an export whose waits stay under it. The waits are slept into a list and summed here."""
+    waits: list[float] = []
+    monkeypatch.setattr(ZendeskSource, "sleep", staticmethod(waits.append))
+    monkeypatch.setenv("ZENDESK_API_TOKEN", API_TOKEN)
+    monkeypatch.chdir(tmp_path)
+    told, held = {}, {}
+    for tickets in (22, 60):  # 11 export pages (one window's wait), then 30 (two windows' and more)
+        account = support_account()
+        account.tickets = [ticket(n) for n in range(1, tickets + 1)]
+        waits.clear()
+        with zendesk(account) as api:
+            (tmp_path / "cxbridge.toml").write_text(
+                f'[sources.support]\nconnector = "zendesk"\nbase_url = "{api.url}"\nemail = "{EMAIL}"\n'
+                'api_token = "${ZENDESK_API_TOKEN}"\nstart_date = "2026-03-01T00:00:00Z"\n', encoding="utf-8")  # fmt: skip
+            done = CliRunner().invoke(cli, ["sync", "--full-refresh"])
+        assert done.exit_code == 0, done.stderr
+        told[tickets] = [line for line in done.stderr.splitlines() if "pacing" in line]
+        held[tickets] = sum(waits)
+    assert held[22] < 120 <= held[60]
+    assert told[22] == []
+    assert told[60] == ["WARNING cxbridge.http: support: Zendesk allows 10 export requests a minute: pacing has held "
+                        "this sync back over 120 s so far; it reads on at one request every 6 s (nothing to do: a first "
+                        "sync of a large account takes long, the next ones read only what changed)"]
 
 
 def test_typeform_says_the_same_of_its_429_and_of_a_5xx_backoff(tmp_path: Path, monkeypatch, caplog):

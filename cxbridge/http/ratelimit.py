@@ -52,12 +52,15 @@ class RateLimiter:
         budget: HeaderBudget | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
-        first_wait: Callable[[float], None] | None = None,
+        first_wait: Callable[[], None] | None = None,
+        long_wait: tuple[float, Callable[[], None]] | None = None,
     ):
-        """`first_wait` is called once, with `spacing`, when the pace first holds a request back
-        (a source saying so in its log)."""
+        """`first_wait` is called once when the pace first holds a request back (a source saying
+        so in its log), `long_wait`'s call once when it has held requests back its seconds in all."""
         self.budget = budget
         self.first_wait = first_wait
+        self.long_wait = long_wait
+        self.waited = 0.0  # seconds the pace held requests back in all
         self.paused_until = 0.0
         self.windows = [_window(limit, period) for limit, period in ((per_second, 1.0), (per_minute, 60.0)) if limit]
         self.clock = clock
@@ -76,8 +79,12 @@ class RateLimiter:
             if wait > 0:
                 if self.first_wait is not None:
                     first_wait, self.first_wait = self.first_wait, None
-                    first_wait(self.spacing)
+                    first_wait()
                 self.sleep(wait)
+                self.waited += wait
+                if self.long_wait is not None and self.waited >= self.long_wait[0]:
+                    (_, long_wait), self.long_wait = self.long_wait, None
+                    long_wait()
             self._sent.append(max(self.clock(), now + wait))  # a sleep that returned early still counts in full
         return wait
 

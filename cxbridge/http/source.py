@@ -21,6 +21,9 @@ from cxbridge.sources import Source, SourceConfig
 from cxbridge.timestamps import parse_timestamp, zone
 
 log = logging.getLogger("cxbridge.http")
+PACED_LONG = 120.0
+"""Seconds an endpoint's own pace may hold a sync back in all before it is said at WARNING: more
+than the one window's wait (up to 60 s) any export of over 10 pages has."""
 Chosen = TypeVar("Chosen")
 
 
@@ -97,11 +100,17 @@ class ApiSource(Source):
         """A client of this source at its own pace — for endpoints with a limit of their own
         (Zendesk's incremental exports: 10 requests a minute). `allowed` ("Zendesk allows 10 export
         requests a minute") is logged once at INFO with the spacing when the pace first holds a
-        request back, so a long read under cron is not silent. Close it when done."""
-        config = self.config
-        said = partial(log.info, "%s: %s: pacing requests %g s apart", self.context.name, allowed) if allowed else None
-        limiter = RateLimiter(per_second=per_second, per_minute=per_minute, budget=self.budget, sleep=self.sleep,
-                              first_wait=said)  # fmt: skip
+        request back, and once at WARNING, the level shown by default as retry waits are, when it
+        has held requests back `PACED_LONG` in all: a long read under cron is not silent. Close it when done."""
+        config, name = self.config, self.context.name
+        limiter = RateLimiter(per_second=per_second, per_minute=per_minute, budget=self.budget, sleep=self.sleep)
+        if allowed:
+            spacing = limiter.spacing
+            limiter.first_wait = partial(log.info, "%s: %s: pacing requests %g s apart", name, allowed, spacing)
+            limiter.long_wait = (PACED_LONG, partial(
+                log.warning, "%s: %s: pacing has held this sync back over %g s so far; it reads on at one request "
+                "every %g s (nothing to do: a first sync of a large account takes long, the next ones read only what "
+                "changed)", name, allowed, PACED_LONG, spacing))  # fmt: skip
         return ApiClient(
             base_url=config.base_url or self.base_url(),
             auth=self.auth(),
