@@ -16,6 +16,7 @@ from typing import Annotated, Any, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from cxbridge.config_lines import KeyLines, key_lines, on_line
 from cxbridge.config_references import resolve_references
 from cxbridge.deadline import RunDeadline
 from cxbridge.destinations import scheme_of
@@ -297,8 +298,9 @@ def config_from_dict(
     gives the line of each `${NAME}` not set."""
     label = str(path) if path else CONFIG_FILENAME
     data, unset = resolve_references(data, host, label=label, builds_connectors=builds_connectors, text=text)
-    file = validate_model(_ConfigFile, data, label=label, prefix="")
-    sources = _source_entries(file.sources, host, label, unset)
+    lines = key_lines(text) if text else {}
+    file = validate_model(_ConfigFile, data, label=label, prefix="", lines=lines)
+    sources = _source_entries(file.sources, host, label, unset, lines)
     try:
         declarations(sources)
     except ValueError as exc:
@@ -307,35 +309,35 @@ def config_from_dict(
     if destination is not None:
         _check_destination(destination, host, label)
     actions = {name: _action_entry(name, raw, host, label, base_dir=path.parent if path else None,
-                                   unset_secret=unset.get(f"loop.actions.{name}"))
+                                   unset_secret=unset.get(f"loop.actions.{name}"), lines=lines)
                for name, raw in file.loop.actions.items()}  # fmt: skip
     return Config(path=path, settings=file.settings, destination_url=destination, sources=sources,
                   identity=file.identity, loop=file.loop, actions=actions, ranking=file.ranking)  # fmt: skip
 
 
 def _action_entry(name: str, raw: dict[str, Any], host: PluginHost, label: str, *, base_dir: Path | None,
-                  unset_secret: str | None) -> ActionEntry:  # fmt: skip
+                  unset_secret: str | None, lines: KeyLines) -> ActionEntry:  # fmt: skip
     prefix = f"loop.actions.{name}"
     cls = _plugin_class(raw, "type", host.actions, host.action_class, "which action plugin delivers it",
-                        label=label, prefix=prefix)  # fmt: skip
+                        label=label, prefix=prefix, lines=lines)  # fmt: skip
     model = ActionConfig if unset_secret else cls.config_model
-    config = validate_model(model, raw, label=label, prefix=prefix)
+    config = validate_model(model, raw, label=label, prefix=prefix, lines=lines)
     config._base_dir = base_dir  # relative paths among its keys (a key file) start next to the config
     return ActionEntry(name, cls, config, unset_secret)
 
 
 def _plugin_class(raw: dict[str, Any], key: str, installed: Iterable[str], find: Callable[[str], Any], role: str,
-                  *, label: str, prefix: str) -> Any:  # fmt: skip
+                  *, label: str, prefix: str, lines: KeyLines) -> Any:  # fmt: skip
     """The plugin class `raw[key]` names (a source's connector, an action's type); a ConfigError
     naming `prefix.key` and the installed choices when it is missing or unknown."""
     kind = raw.get(key)
     if not kind:
         known = ", ".join(sorted(installed)) or "none installed"
-        raise ConfigError(f"{label}: {prefix}.{key}: missing; say {role} ({known})")
+        raise ConfigError(f"{label}: {prefix}.{key}: missing; say {role} ({known}){on_line(prefix, lines)}")
     try:
         return find(str(kind))
     except ConfigError as exc:
-        raise ConfigError(f"{label}: {prefix}.{key}: {exc}") from None
+        raise ConfigError(f"{label}: {prefix}.{key}: {exc}{on_line(f'{prefix}.{key}', lines)}") from None
 
 
 def declarations(sources: dict[str, SourceEntry]) -> dict[str, Declaration]:
@@ -372,12 +374,12 @@ def _check_destination(url: str, host: PluginHost, label: str) -> None:
 
 
 def _source_entries(raw_sources: dict[str, dict[str, Any]], host: PluginHost, label: str,
-                    unset: dict[str, str]) -> dict[str, SourceEntry]:  # fmt: skip
+                    unset: dict[str, str], lines: KeyLines) -> dict[str, SourceEntry]:  # fmt: skip
     """Every source's entry, or one ConfigError naming the mistakes of every source at once."""
     entries, problems = {}, []
     for name, raw in raw_sources.items():
         try:
-            entries[name] = _source_entry(name, raw, host, label, unset_secret=unset.get(f"sources.{name}"))
+            entries[name] = _source_entry(name, raw, host, label, unset_secret=unset.get(f"sources.{name}"), lines=lines)
         except ConfigError as exc:
             problems.append(str(exc).removeprefix(f"{label}: "))
     if problems:
@@ -386,31 +388,36 @@ def _source_entries(raw_sources: dict[str, dict[str, Any]], host: PluginHost, la
 
 
 def _source_entry(name: str, raw: dict[str, Any], host: PluginHost, label: str, *,
-                  unset_secret: str | None) -> SourceEntry:  # fmt: skip
+                  unset_secret: str | None, lines: KeyLines) -> SourceEntry:  # fmt: skip
     prefix = f"sources.{name}"
     if not _SOURCE_NAME.match(name):
         raise ConfigError(f"{label}: [{prefix}]: source names are lower-case letters, digits and _ (e.g. nps_eu)")
     cls = _plugin_class(raw, "connector", host.sources, host.source_class, "which plugin reads it",
-                        label=label, prefix=prefix)  # fmt: skip
+                        label=label, prefix=prefix, lines=lines)  # fmt: skip
     model = SourceConfig if unset_secret else cls.config_model
-    return SourceEntry(name, cls, validate_model(model, raw, label=label, prefix=prefix), unset_secret)
+    return SourceEntry(name, cls, validate_model(model, raw, label=label, prefix=prefix, lines=lines), unset_secret)
 
 
-def validate_model(model: type[M], data: dict[str, Any], *, label: str, prefix: str) -> M:
-    """`model` from `data`, or a ConfigError naming `label` and each bad key under `prefix`; a
-    field the model types as a secret must have come from a `${NAME}` reference."""
+def validate_model(model: type[M], data: dict[str, Any], *, label: str, prefix: str, lines: KeyLines | None = None) -> M:
+    """`model` from `data`, or a ConfigError naming `label` and each bad key under `prefix` (and
+    its line, given the file's `lines`); a field the model types as a secret must have come from
+    a `${NAME}` reference."""
     if plain := plain_secret_fields(model, data, prefix=prefix):
         raise ConfigError(f"{label}: " + "; ".join(f"{key}: {PLAIN_TEXT}" for key in plain))
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        problems = (_describe(error, model, prefix, data) for error in exc.errors())
+        problems = (_describe(error, model, prefix, data) + on_line(_key(error, prefix), lines or {}) for error in exc.errors())
         raise ConfigError(f"{label}: " + clauses(problems)) from None
+
+
+def _key(error: Any, prefix: str) -> str:
+    return ".".join(filter(None, [prefix, *(str(part) for part in error["loc"])]))
 
 
 def _describe(error: Any, model: type[BaseModel], prefix: str, data: dict[str, Any]) -> str:
     location = [str(part) for part in error["loc"]]
-    key = ".".join(filter(None, [prefix, *location]))
+    key = _key(error, prefix)
     entry = _entry_of(error["loc"], data, prefix)
     if error["type"] == "extra_forbidden":
         known = _known_keys(model, location[:-1])

@@ -276,7 +276,7 @@ def test_json_log_format_prints_config_errors_as_json(tmp_path, monkeypatch):
     assert result.exit_code == 2
     [error] = json_lines(result.stderr)
     assert error["level"] == "error" and error["error"] == "ConfigError" and error["exit_code"] == 2
-    assert error["message"] == f"{tmp_path / 'cxbridge.toml'}: sources.x.path: Field required"
+    assert error["message"] == f"{tmp_path / 'cxbridge.toml'}: sources.x.path: Field required (line 1)"  # [sources.x]
 
 
 def test_json_log_format_prints_usage_errors_as_json(tmp_path, monkeypatch):

@@ -309,3 +309,40 @@ def test_mistakes_in_several_sources_are_all_named_at_once(tmp_path: Path, monke
     assert result.exit_code == 2 and "Traceback" not in said
     assert "sources.support_csat.api_tokn: unknown key; did you mean 'api_token'?" in said
     assert "sources.store_visits.form: unknown key; did you mean 'forms'?" in said
+
+
+EXAMPLE = ROOT / "examples" / "cxbridge.toml"
+CONFIG_MISTAKES = {  # what the example's line becomes → what the error says of it
+    "a typo in a key": ('touchpoint = "store_visit"', 'touchpont = "store_visit"',
+                        "sources.store_nps.touchpont: unknown key; did you mean 'touchpoint'?"),
+    "a wrong type": ("scale = [1, 5]", 'scale = "ten"',
+                     "sources.store_nps.metrics.1.scale: write the scale as its lowest and highest answer, scale = [1, 5]; "
+                     "got 'ten'"),
+    "an unknown connector": ('connector = "csv"', 'connector = "cvs"',
+                             "sources.store_nps.connector: unknown source connector 'cvs'; did you mean 'csv'?"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("command", ["status", "check", "sync"])
+@pytest.mark.parametrize("mistake", CONFIG_MISTAKES)
+def test_a_config_mistake_names_the_file_the_line_and_the_key(tmp_path: Path, mistake: str, command: str):
+    right, wrong, said = CONFIG_MISTAKES[mistake]
+    shutil.copytree(EXAMPLE.parent / "data", tmp_path / "data")
+    text = EXAMPLE.read_text(encoding="utf-8").replace(right, wrong, 1)
+    line = text.split("\n").index(next(line for line in text.split("\n") if line.startswith(wrong))) + 1
+    (tmp_path / "mistaken.toml").write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(cli, [command, "--config", str(tmp_path / "mistaken.toml")])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert f"error: {tmp_path / 'mistaken.toml'}: {said}" in result.output
+    assert f"(line {line})" in result.output
+    assert not (tmp_path / "cxbridge.db").exists()
+
+
+def test_the_lines_docs_cli_md_shows_for_these_mistakes_are_the_examples(tmp_path: Path):
+    docs = " ".join((ROOT / "docs" / "cli.md").read_text(encoding="utf-8").split())
+    for right, wrong, said in CONFIG_MISTAKES.values():
+        text = EXAMPLE.read_text(encoding="utf-8").replace(right, wrong, 1)
+        line = text.split("\n").index(next(line for line in text.split("\n") if line.startswith(wrong))) + 1
+        key = said.split(":")[0]
+        shown = docs[docs.index(f"{key}: ", docs.index("A mistake in the config file")):]
+        assert shown[shown.index("(line ") :].startswith(f"(line {line})"), key

@@ -40,9 +40,15 @@ def test_a_good_config_loads(host):
     assert config.sources["survey"].config.columns.submitted_at == "submitted"
 
 
+def line(text: str, start: str) -> int:
+    """The line (from 1) of the last line of `text` starting with `start`, counted here."""
+    return max(number for number, written in enumerate(text.split("\n"), 1) if written.startswith(start))
+
+
 def test_missing_required_key_is_named(host):
-    message = error_of(GOOD.replace('path = "responses.csv"\n', ""), host)
-    assert message == "cxbridge.toml: sources.survey.path: Field required"
+    text = GOOD.replace('path = "responses.csv"\n', "")
+    message = error_of(text, host)
+    assert message == f"cxbridge.toml: sources.survey.path: Field required (line {line(text, '[sources.survey]')})"
 
 
 def test_unknown_key_suggests_the_close_one(host):
@@ -51,10 +57,11 @@ def test_unknown_key_suggests_the_close_one(host):
 
 
 def test_problems_after_a_question_go_on_after_its_question_mark_not_after_a_semicolon(host):
-    """Two typos made `did you mean 'submitted_at'?; sources.survey.delimeter: …`."""
+    """Two typos made `did you mean 'submitted_at'?; sources.survey.delimeter: …`; each problem's line
+    follows its question."""
     message = error_of(GOOD.replace("[sources.survey.columns]", 'delimeter = ";"\n[sources.survey.columns]')
                        + 'submited = "x"\n', host)  # fmt: skip
-    assert "?;" not in message and "did you mean 'submitted_at'? sources.survey.delimeter: unknown key" in message
+    assert "?;" not in message and "did you mean 'submitted_at'? (line 8); sources.survey.delimeter: unknown key" in message
 
 
 def test_nested_unknown_key_is_named(host):
@@ -77,12 +84,15 @@ def test_an_error_in_a_metrics_entry_says_which_entry_counted_from_one_and_its_c
     is meant; the entry's place counted as a reader counts, and its column, say which."""
     entries = "".join(f'[[sources.survey.metrics]]\ncolumn = "{column}"\nmetric = "{metric}"\n'
                       for column, metric in (("Recommend", "nps"), ("Satisfied", "csat")))  # fmt: skip
-    message = error_of(GOOD + entries + 'scale = "1-5"\n', host)
+    text = GOOD + entries + 'scale = "1-5"\n'
+    message = error_of(text, host)
     assert message == ("cxbridge.toml: sources.survey.metrics.1.scale: write the scale as its lowest and highest answer, "
-                       "scale = [1, 5]; got '1-5' (in entry 2 of [[sources.survey.metrics]], column 'Satisfied')")  # fmt: skip
-    message = error_of(GOOD + entries.replace('"csat"', '"csat"\nscale = [1, "five"]'), host)
+                       "scale = [1, 5]; got '1-5' (in entry 2 of [[sources.survey.metrics]], column 'Satisfied') "
+                       f"(line {line(text, 'scale = ')})")  # fmt: skip
+    text = GOOD + entries.replace('"csat"', '"csat"\nscale = [1, "five"]')
+    message = error_of(text, host)
     assert message.startswith("cxbridge.toml: sources.survey.metrics.1.scale.1: ")
-    assert message.endswith(" (in entry 2 of [[sources.survey.metrics]], column 'Satisfied')")
+    assert message.endswith(f" (in entry 2 of [[sources.survey.metrics]], column 'Satisfied') (line {line(text, 'scale = ')})")
 
 
 def test_wrong_type_is_named(host):
@@ -150,7 +160,7 @@ def test_a_reversed_scale_points_at_the_scale_key(host):
     text = GOOD + '[[sources.survey.metrics]]\ncolumn = "q"\nmetric = "csat"\nscale = [5, 1]\n'
     message = error_of(text, host)
     assert message == ("cxbridge.toml: sources.survey.metrics.0.scale: a scale needs min < max, got [5.0, 1.0] "
-                       "(in entry 1 of [[sources.survey.metrics]], column 'q')")  # fmt: skip
+                       f"(in entry 1 of [[sources.survey.metrics]], column 'q') (line {line(text, 'scale = ')})")  # fmt: skip
 
 
 @pytest.mark.parametrize(("scale", "got"), [('"1-5"', "'1-5'"), ("[1, 2, 3, 4, 5]", "5 numbers"), ("[5]", "1 number")])
@@ -160,7 +170,8 @@ def test_a_scale_not_written_as_its_two_ends_says_how_to_write_it(host, scale, g
     text = GOOD + f'[[sources.survey.metrics]]\ncolumn = "q"\nmetric = "csat"\nscale = {scale}\n'
     message = error_of(text, host)
     assert message == (f"cxbridge.toml: sources.survey.metrics.0.scale: write the scale as its lowest and highest "
-                       f"answer, scale = [1, 5]; got {got} (in entry 1 of [[sources.survey.metrics]], column 'q')")  # fmt: skip
+                       f"answer, scale = [1, 5]; got {got} (in entry 1 of [[sources.survey.metrics]], column 'q') "
+                       f"(line {line(text, 'scale = ')})")  # fmt: skip
 
 
 def test_a_reversed_nps_points_at_the_direction_key(host):

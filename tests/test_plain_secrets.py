@@ -64,7 +64,7 @@ def test_a_password_typed_into_the_destination_url_is_refused_with_the_fix(host)
     assert message == (
         "cxbridge.toml: destination.url: the password written in plain text: secrets never go into the config "
         "file; write postgresql://cx:${PGPASSWORD}@db.example:5432/cx and set that environment variable "
-        "(or use a secret-store plugin)"
+        "(or use a secret-store plugin) (line 2)"
     )
     assert "pl41n-pw" not in message
 
