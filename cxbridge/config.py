@@ -16,7 +16,7 @@ from typing import Annotated, Any, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from cxbridge.config_lines import KeyLines, key_lines, on_line
+from cxbridge.config_lines import KeyLines, key_lines, on_line, written_twice
 from cxbridge.config_references import resolve_references
 from cxbridge.deadline import RunDeadline
 from cxbridge.destinations import scheme_of
@@ -282,6 +282,8 @@ def parse_config(text: str, host: PluginHost, *, path: Path | None = None, build
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
+        if str(exc).startswith("Cannot overwrite a value") and (twice := written_twice(text)):
+            raise ConfigError(f"{label}: not valid TOML: {twice}; keep one") from None
         hint = _QUOTES if str(exc).startswith("Invalid value") else ""
         raise ConfigError(f"{label}: not valid TOML: {exc}{hint}") from None
     return config_from_dict(data, host, path=path, builds_connectors=builds_connectors, text=text)

@@ -7,6 +7,7 @@ on the line of the nearest key holding it."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 KeyLines = dict[str, int]
 
@@ -18,23 +19,40 @@ _PART = re.compile(r"""[A-Za-z0-9_-]+|"([^"]*)"|'([^']*)'""")
 def key_lines(text: str) -> KeyLines:
     """The line (from 1) of each table, array entry and key the config text writes."""
     lines: KeyLines = {}
+    for key, number, _ in _written(text):
+        lines.setdefault(key, number)
+    return lines
+
+
+def written_twice(text: str) -> str | None:
+    """`sources.x.touchpoint is written twice (lines 17 and 18)`: the first key the text gives two
+    values (what TOML refuses as "Cannot overwrite a value", at the line after or at the end)."""
+    seen: KeyLines = {}
+    for key, number, is_key in _written(text):
+        if is_key and key in seen:
+            return f"{key} is written twice (lines {seen[key]} and {number})"
+        seen.setdefault(key, number)
+    return None
+
+
+def _written(text: str) -> Iterator[tuple[str, int, bool]]:
+    """Each table, array entry and key the text writes, with its line and whether it is a key."""
     arrays: dict[str, int] = {}  # each array of tables → its last entry's index
     table, in_text = "", False
     for number, line in enumerate(text.split("\n"), 1):
+        was_in_text = in_text
         if line.count('"""') % 2 or line.count("'''") % 2:  # a multi-line string starts or ends here
             in_text = not in_text
-            continue
-        if in_text or line.lstrip().startswith("#"):
+        if was_in_text or line.lstrip().startswith("#"):
             continue
         if header := _HEADER.match(line):
             table = _in_entries(_dotted(header.group(2)), arrays)
             if header.group(1) == "[[":
                 arrays[table] = arrays.get(table, -1) + 1
                 table = f"{table}.{arrays[table]}"
-            lines.setdefault(table, number)
+            yield table, number, False
         elif key := _KEY.match(line):
-            lines.setdefault(".".join(filter(None, [table, _dotted(key.group(1))])), number)
-    return lines
+            yield ".".join(filter(None, [table, _dotted(key.group(1))])), number, True
 
 
 def on_line(key: str, lines: KeyLines) -> str:

@@ -346,3 +346,25 @@ def test_the_lines_docs_cli_md_shows_for_these_mistakes_are_the_examples(tmp_pat
         key = said.split(":")[0]
         shown = docs[docs.index(f"{key}: ", docs.index("A mistake in the config file")):]
         assert shown[shown.index("(line ") :].startswith(f"(line {line})"), key
+
+
+@pytest.mark.parametrize("command", ["status", "check", "sync"])
+def test_a_key_written_twice_is_named_with_both_lines(tmp_path: Path, command: str):
+    """tomllib says `Cannot overwrite a value (at line 18, column 17)` — the line after, or `at end of
+    document` when the key is the file's last — and neither which key nor what to do."""
+    text = EXAMPLE.read_text(encoding="utf-8").replace('touchpoint = "store_visit"', 'touchpoint = "store_visit"\n'
+                                                       'touchpoint = "checkout"', 1)  # fmt: skip
+    lines = text.split("\n")
+    first, second = (number for number, line in enumerate(lines, 1) if line.startswith("touchpoint = "))
+    (tmp_path / "twice.toml").write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(cli, [command, "--config", str(tmp_path / "twice.toml")])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.output == (f"error: {tmp_path / 'twice.toml'}: not valid TOML: sources.store_nps.touchpoint is "
+                             f"written twice (lines {first} and {second}); keep one\n")
+
+
+def test_a_key_written_twice_as_the_files_last_is_named(tmp_path: Path):
+    (tmp_path / "twice.toml").write_text('[settings]\ntimezone = "UTC"\ntimezone = "Europe/Warsaw"\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", "--config", str(tmp_path / "twice.toml")])
+    assert result.exit_code == 2
+    assert "settings.timezone is written twice (lines 2 and 3); keep one" in result.output
