@@ -361,6 +361,8 @@ def test_a_key_written_twice_is_named_with_both_lines(tmp_path: Path, command: s
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert result.output == (f"error: {tmp_path / 'twice.toml'}: not valid TOML: sources.store_nps.touchpoint is "
                              f"written twice (lines {first} and {second}); keep one\n")
+    docs = " ".join((ROOT / "docs" / "cli.md").read_text(encoding="utf-8").split())
+    assert f"sources.store_nps.touchpoint is written twice (lines {first} and {second}); keep one" in docs
 
 
 def test_a_key_written_twice_as_the_files_last_is_named(tmp_path: Path):
