@@ -381,7 +381,8 @@ def _source_entries(raw_sources: dict[str, dict[str, Any]], host: PluginHost, la
     entries, problems = {}, []
     for name, raw in raw_sources.items():
         try:
-            entries[name] = _source_entry(name, raw, host, label, unset_secret=unset.get(f"sources.{name}"), lines=lines)
+            unset_secret = unset.get(f"sources.{name}")
+            entries[name] = _source_entry(name, raw, host, label, unset_secret=unset_secret, lines=lines)
         except ConfigError as exc:
             problems.append(str(exc).removeprefix(f"{label}: "))
     if problems:
@@ -400,7 +401,9 @@ def _source_entry(name: str, raw: dict[str, Any], host: PluginHost, label: str, 
     return SourceEntry(name, cls, validate_model(model, raw, label=label, prefix=prefix, lines=lines), unset_secret)
 
 
-def validate_model(model: type[M], data: dict[str, Any], *, label: str, prefix: str, lines: KeyLines | None = None) -> M:
+def validate_model(
+    model: type[M], data: dict[str, Any], *, label: str, prefix: str, lines: KeyLines | None = None
+) -> M:
     """`model` from `data`, or a ConfigError naming `label` and each bad key under `prefix` (and
     its line, given the file's `lines`); a field the model types as a secret must have come from
     a `${NAME}` reference."""
@@ -409,7 +412,8 @@ def validate_model(model: type[M], data: dict[str, Any], *, label: str, prefix: 
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        problems = (_describe(error, model, prefix, data) + on_line(_key(error, prefix), lines or {}) for error in exc.errors())
+        problems = (_describe(error, model, prefix, data) + on_line(_key(error, prefix), lines or {})
+                    for error in exc.errors())  # fmt: skip
         raise ConfigError(f"{label}: " + clauses(problems)) from None
 
 

@@ -67,6 +67,7 @@ def _first_years(destination: Destination, source: str, stream: str) -> dict[str
     d = destination
     file = d.json_string("raw", "file")
     sql = (f"SELECT {file} AS file, MIN(submitted_at) AS first FROM {d.qualified('feedback')} "
-           f"WHERE source = {d.param(0)} AND stream = {d.param(1)} AND submitted_at IS NOT NULL GROUP BY {file}")  # fmt: skip
+           f"WHERE source = {d.param(0)} AND stream = {d.param(1)} AND submitted_at IS NOT NULL "
+           f"GROUP BY {file}")  # fmt: skip
     return {row["file"]: found.group() for row in d.query_rows(sql, [source, stream])
             if row["file"] is not None and (found := YEAR.search(str(row["first"])))}  # fmt: skip

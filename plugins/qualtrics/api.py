@@ -34,7 +34,7 @@ class QualtricsErrors(ApiErrors):
 
 
 CLIENT_KEYS = "the OAuth client's id and secret (client_id, client_secret): check them"
-REFUSALS = {  # what each OAuth error code of the token endpoint (RFC 6749 §5.2) refuses in the client-credentials grant
+REFUSALS = {  # what each OAuth error code (RFC 6749 §5.2) of the token endpoint refuses, client-credentials grant
     "invalid_client": CLIENT_KEYS,
     "invalid_grant": CLIENT_KEYS,
     "unauthorized_client": "the OAuth client (client_id) for the client-credentials grant: check the client's grant "
