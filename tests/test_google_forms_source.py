@@ -207,6 +207,23 @@ def test_a_401_after_a_fresh_token_fails_at_once_saying_what_to_do(tmp_path):
     assert asked == [("POST", "/token"), ("GET", f"/v1/forms/{FORM}"), ("POST", "/token"), ("GET", f"/v1/forms/{FORM}")]
 
 
+def test_a_key_google_refuses_names_the_key_file_to_check(tmp_path):
+    """A deleted service-account key: Google's token endpoint answers `invalid_grant` ("Invalid JWT
+    Signature."); the error names the config key holding it, never the key, as other refusals do."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    with google_forms(store_account()) as api:
+        api.fail(Reply(400, {"error": "invalid_grant", "error_description": "Invalid JWT Signature."}), match="/token")
+        info = {"type": "service_account", "project_id": "cx", "private_key_id": "k1", "private_key": pem.decode(),
+                "client_email": "cxbridge@cx.iam.gserviceaccount.com", "client_id": "1", "token_uri": f"{api.url}/token"}  # fmt: skip
+        (tmp_path / "sa.json").write_text(json.dumps(info), encoding="utf-8")
+        result = sync(tmp_path, entry(api.url, tmp_path / "sa.json"))
+    assert result.status == "failed"
+    assert result.error == ("Google did not accept the credentials in credentials_file: invalid_grant: Invalid JWT "
+                            "Signature.; check them and their scopes")  # fmt: skip
+    assert "PRIVATE KEY" not in result.error
+
+
 def test_429_resource_exhausted_with_retry_after_is_waited_out(tmp_path, user_key, no_waiting):
     with google_forms(store_account()) as api:
         quota = google_error(429, "Quota exceeded for quota metric 'Expensive read requests' and limit 'Expensive "

@@ -27,7 +27,8 @@ CONNECTORS: dict[str, tuple[Fake, str, str]] = {
     "typeform": (lambda: typeform(store_account()), 'token = "${REFUSED_TOKEN}"\nforms = ["kX7pQ2Lm"]',
                  "Typeform did not accept the personal access token (token): check it"),
     "zendesk": (lambda: zendesk(zendesk_account()), f'email = "{EMAIL}"\napi_token = "${{REFUSED_TOKEN}}"',
-                "Zendesk did not accept the e-mail and API token"),
+                "Zendesk did not accept the e-mail and API token (email, api_token) or OAuth token (oauth_token) of an "
+                "admin: check them"),
     "questionpro": (lambda: questionpro(questionpro_account()), 'api_key = "${REFUSED_TOKEN}"\nsurveys = [7654321]',
                     "QuestionPro did not accept the API key (api_key): check it"),
     "salesforce": (lambda: salesforce(survey_org()), f'client_id = "{CLIENT_ID}"\nclient_secret = "${{REFUSED_TOKEN}}"',

@@ -167,12 +167,14 @@ def oauth_error(response: httpx.Response) -> str | None:
 
 class GoogleCredentials(httpx.Auth):
     """google-auth credentials (service account or authorized user): refreshed through the same
-    httpx client when missing or expired, then sent as `Authorization: Bearer`."""
+    httpx client when missing or expired, then sent as `Authorization: Bearer`. A refusal names
+    them as `named` says ("the credentials in credentials_file"), never their values."""
 
     requires_response_body = True
 
-    def __init__(self, credentials: Any):
+    def __init__(self, credentials: Any, *, named: str = "the credentials"):
         self.credentials = credentials
+        self.named = named
         for secret in (getattr(credentials, "client_secret", None), getattr(credentials, "refresh_token", None)):
             if isinstance(secret, str):
                 redact_value(secret)
@@ -200,16 +202,19 @@ class GoogleCredentials(httpx.Auth):
         except _NeedsResponse:
             pass
         except exceptions.RefreshError as exc:
-            raise FatalSourceError(f"Google credentials could not be refreshed: {exc}") from None
+            raise FatalSourceError(f"Google's library could not refresh {self.named}: {_reason(exc)}") from None
         if exchange.request is None:
             return
         exchange.response = yield exchange.request
         try:
             self.credentials.refresh(exchange.replayer)
         except exceptions.RefreshError as exc:
-            raise FatalSourceError(
-                f"Google did not accept the credentials: {exc}; check them and their scopes"
-            ) from None
+            raise FatalSourceError(f"Google did not accept {self.named}: {_reason(exc)}; check them and their scopes") from None
+
+
+def _reason(exc: Exception) -> str:
+    """google-auth's own words: its first argument (the rest is the answer's body again)."""
+    return str(exc.args[0]) if exc.args else str(exc)
 
 
 class _NeedsResponse(Exception):

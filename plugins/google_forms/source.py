@@ -64,7 +64,7 @@ class GoogleFormsSource(ApiSource):
         return PageRequest(f"/forms/{self.config.forms[0]}")
 
     def auth(self) -> httpx.Auth:
-        return GoogleCredentials(self.google_credentials)
+        return GoogleCredentials(self.google_credentials, named="the credentials in credentials_file")
 
     def credentials(self) -> Any:
         """google-auth credentials from the key file named, or Application Default Credentials."""

@@ -35,7 +35,7 @@ SETTLING = timedelta(minutes=2)  # the export leaves out the last minute: rating
 
 class ZendeskErrors(ApiErrors):
     service = "Zendesk"
-    credentials = "the e-mail and API token (or OAuth token) of an admin"
+    credentials = "the e-mail and API token (email, api_token) or OAuth token (oauth_token) of an admin"
     ids = "the subdomain"
 
     def message(self, response: httpx.Response) -> str | None:
