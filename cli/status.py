@@ -61,7 +61,7 @@ def status_command(config, db, destination, runs, stale, max_quarantined, fmt) -
         click.echo(json.dumps(report.__dict__, indent=2, default=str))
     elif fmt == "csv":
         from cxbridge.status_report import (
-            COPIES_COLUMNS, CURSOR_COLUMNS, QUARANTINE_COUNT_COLUMNS, READING_COLUMNS, RUN_COLUMNS,
+            COPIES_COLUMNS, CURSOR_COLUMNS, QUARANTINE_COUNT_COLUMNS, READING_COLUMNS, RUN_COLUMNS, UNDATED_COLUMNS,
         )  # fmt: skip
 
         output.rows(report.runs, fmt=fmt, columns=RUN_COLUMNS)
@@ -71,6 +71,7 @@ def status_command(config, db, destination, runs, stale, max_quarantined, fmt) -
         output.rows(report.duplicates, fmt=fmt, columns=COPIES_COLUMNS)
         readings = [{**row, "changes": "; ".join(row["changes"])} for row in report.readings]
         output.rows(readings, fmt=fmt, columns=READING_COLUMNS)
+        output.rows([{**row, "files": "; ".join(row["files"])} for row in report.undated], fmt=fmt, columns=UNDATED_COLUMNS)
     else:
         print_status(report)
 
@@ -169,6 +170,12 @@ def print_status(report: StatusReport) -> None:
                           "since then:", highlight=False, soft_wrap=False)  # fmt: skip
             for change in row["changes"]:
                 console.print(f"    - {output.escape(change)}", highlight=False, soft_wrap=False)
+    if report.undated:
+        console.print("files told apart only by the dates inside (docs/cli.md#files-told-apart-only-by-their-dates):",
+                      highlight=False, soft_wrap=False)  # fmt: skip
+        for row in report.undated:
+            console.print(f"  {output.escape(row['source'])}: {output.escape(', '.join(row['files']))}",
+                          highlight=False, soft_wrap=False)  # fmt: skip
 
 
 def runs_table(runs: list[dict[str, Any]], *, short: bool = False) -> Table:

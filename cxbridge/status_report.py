@@ -20,6 +20,7 @@ from cxbridge.errors import clauses
 from cxbridge.loop.copy_cases import UNCLOSED, pending_marks
 from cxbridge.readings import connectors_named, older_readings
 from cxbridge.resolver import STATE_SOURCE, identity_ready
+from cxbridge.tabular.undated_files import told_of
 from cxbridge.timestamps import EPOCH_MILLISECONDS
 
 ABANDONED = "abandoned"
@@ -44,6 +45,7 @@ CURSOR_COLUMNS = ("source", "stream", "position", "cursor", "updated_at")
 QUARANTINE_COUNT_COLUMNS = ("source", "stream", "kind", "records", "last_seen")
 COPIES_COLUMNS = ("source", "copies")
 READING_COLUMNS = ("source", "connector", "reading", "changes")
+UNDATED_COLUMNS = ("source", "files")
 """The columns of each part of a StatusReport, in order (its CSV headers, rows or none)."""
 
 
@@ -63,6 +65,9 @@ class StatusReport:
     readings: list[dict[str, Any]] = field(default_factory=list)
     """Per source whose stored records an older cxbridge read (`cxbridge.readings`): the reading
     they were read by (0: before readings were kept) and what changed since for its connector."""
+    undated: list[dict[str, Any]] = field(default_factory=list)
+    """Per file source whose files a sync told were told apart only by the dates inside
+    (`cxbridge.tabular.undated_files`): those files."""
     opened: str | None = None
     """The absolute path of a local destination's file or folder, when `destination` (the URL as
     the config writes it) is relative: the terminal shows where it is."""
@@ -81,6 +86,7 @@ def status_of(dest: Destination, *, runs: int = 10) -> StatusReport:
         quarantine=quarantine_counts(dest),
         duplicates=copies_by_source(dest),
         readings=older_readings_of(dest),
+        undated=told_of(dest) if dest.exists() else [],
         opened=_opened(dest),
     )
 

@@ -4,6 +4,7 @@ only when the glob finds another set of such files."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -71,3 +72,23 @@ def test_a_dataset_synced_before_it_was_told_is_told_at_its_next_sync_with_no_fi
     workspace.query("DELETE FROM cxbridge_metadata WHERE name LIKE 'undated_files_told.%'")  # as an older cxbridge left it
     assert len(synced(workspace)) == 1
     assert synced(workspace) == []
+
+
+def test_status_lists_the_files_told_of_until_they_are_renamed(tmp_path):
+    workspace = Workspace(tmp_path)
+    write_year(workspace, 2023, "responses.csv", 1)
+    write_year(workspace, 2024, "responses (1).csv", 11)
+    synced(workspace)
+    status = CliRunner().invoke(cli, ["status", "--config", str(workspace.config), "--db", str(workspace.db)])
+    assert ("files told apart only by the dates inside (docs/cli.md#files-told-apart-only-by-their-dates):\n"
+            "  survey: responses (1).csv, responses.csv\n") in status.output  # fmt: skip
+    shown = CliRunner().invoke(cli, ["status", "--format", "json", "--config", str(workspace.config),
+                                     "--db", str(workspace.db)])  # fmt: skip
+    assert json.loads(shown.output)["undated"] == [{"source": "survey", "files": ["responses (1).csv", "responses.csv"]}]
+    (tmp_path / "responses.csv").rename(tmp_path / "responses_2023.csv")
+    (tmp_path / "responses (1).csv").rename(tmp_path / "responses_2024.csv")
+    result = CliRunner().invoke(cli, ["sync", "--full-refresh", "--prune", "--config", str(workspace.config),
+                                      "--db", str(workspace.db)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    status = CliRunner().invoke(cli, ["status", "--config", str(workspace.config), "--db", str(workspace.db)])
+    assert "told apart only by the dates" not in status.output

@@ -36,9 +36,13 @@ def undated_note(destination: Destination, source: str, stream: Stream, cursor: 
     """The sync summary's note of a file stream's files (`cursor` its final one) when they are
     told apart only by the dates inside and not told of before. The stored records are looked at
     once per set of files: again only when a file was read whole (new or replaced)."""
-    if not isinstance(stream, FileStream) or not _some_undated(stream.parts_read(cursor) or []):
+    if not isinstance(stream, FileStream):
         return []
     told = destination.read_metadata().get(TOLD + source)
+    if not _some_undated(stream.parts_read(cursor) or []):  # renamed by year, or one file left
+        if told:
+            destination.write_metadata({TOLD + source: ""})
+        return []
     if told is not None and not stream.read_whole():
         return []
     years = _first_years(destination, source, stream.name)
@@ -71,3 +75,9 @@ def _first_years(destination: Destination, source: str, stream: str) -> dict[str
            f"GROUP BY {file}")  # fmt: skip
     return {row["file"]: found.group() for row in d.query_rows(sql, [source, stream])
             if row["file"] is not None and (found := YEAR.search(str(row["first"])))}  # fmt: skip
+
+
+def told_of(destination: Destination) -> list[dict[str, Any]]:
+    """Per source, the files a sync last told were told apart only by the dates inside (`status`)."""
+    return [{"source": name.removeprefix(TOLD), "files": value.split("\n")}
+            for name, value in sorted(destination.read_metadata().items()) if name.startswith(TOLD) and value]  # fmt: skip
