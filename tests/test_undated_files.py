@@ -92,3 +92,15 @@ def test_status_lists_the_files_told_of_until_they_are_renamed(tmp_path):
     assert result.exit_code == 0, result.output
     status = CliRunner().invoke(cli, ["status", "--config", str(workspace.config), "--db", str(workspace.db)])
     assert "told apart only by the dates" not in status.output
+
+
+def test_files_imported_one_by_one_into_one_source_are_not_told_of(tmp_path):
+    """`cxbridge import` of each download into one source: no glob reads them together, so no note
+    (it named the last file as the glob and told to re-sync a source no config holds)."""
+    workspace = Workspace(tmp_path)
+    for year, name, first in ((2023, "export.csv", 1), (2024, "export (1).csv", 11)):
+        write_year(workspace, year, name, first)
+        result = CliRunner().invoke(cli, ["import", str(tmp_path / name), "--source", "export",
+                                          "--db", str(tmp_path / "imported.db")])  # fmt: skip
+        assert result.exit_code == 0, result.output
+        assert "carry no year" not in result.output

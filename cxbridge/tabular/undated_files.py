@@ -15,6 +15,7 @@ from cxbridge.sources import Stream
 from cxbridge.tabular.source import FileStream
 
 YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")  # a year in a file name or a date
+_GLOB = re.compile(r"[*?[]")
 TOLD = "undated_files_told."
 """`cxbridge_metadata` row `undated_files_told.SOURCE`: the files a sync's summary last told of
 (one a line; empty when the files last looked at needed no note)."""
@@ -36,8 +37,8 @@ def undated_note(destination: Destination, source: str, stream: Stream, cursor: 
     """The sync summary's note of a file stream's files (`cursor` its final one) when they are
     told apart only by the dates inside and not told of before. The stored records are looked at
     once per set of files: again only when a file was read whole (new or replaced)."""
-    if not isinstance(stream, FileStream):
-        return []
+    if not isinstance(stream, FileStream) or not _GLOB.search(stream.config.path):
+        return []  # one file configured (an import's): nothing reads them together
     told = destination.read_metadata().get(TOLD + source)
     if not _some_undated(stream.parts_read(cursor) or []):  # renamed by year, or one file left
         if told:
