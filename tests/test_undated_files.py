@@ -104,3 +104,14 @@ def test_files_imported_one_by_one_into_one_source_are_not_told_of(tmp_path):
                                           "--db", str(tmp_path / "imported.db")])  # fmt: skip
         assert result.exit_code == 0, result.output
         assert "carry no year" not in result.output
+
+
+def test_files_of_a_folder_path_are_told_of_as_a_globs_are(tmp_path):
+    workspace = Workspace(tmp_path)
+    workspace.config.write_text(workspace.config.read_text().replace('path = "responses*.csv"', 'path = "exports"'),
+                                encoding="utf-8")  # fmt: skip
+    (tmp_path / "exports").mkdir()
+    write_year(workspace, 2023, "exports/responses.csv", 1)
+    write_year(workspace, 2024, "exports/responses (1).csv", 11)
+    [told] = synced(workspace)
+    assert "(path = 'exports')" in told and "(responses (1).csv from 2024, responses.csv from 2023)" in told

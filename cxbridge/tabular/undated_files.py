@@ -37,7 +37,7 @@ def undated_note(destination: Destination, source: str, stream: Stream, cursor: 
     """The sync summary's note of a file stream's files (`cursor` its final one) when they are
     told apart only by the dates inside and not told of before. The stored records are looked at
     once per set of files: again only when a file was read whole (new or replaced)."""
-    if not isinstance(stream, FileStream) or not _GLOB.search(stream.config.path):
+    if not isinstance(stream, FileStream) or not _reads_several(stream):
         return []  # one file configured (an import's): nothing reads them together
     told = destination.read_metadata().get(TOLD + source)
     if not _some_undated(stream.parts_read(cursor) or []):  # renamed by year, or one file left
@@ -61,6 +61,12 @@ def undated_note(destination: Destination, source: str, stream: Stream, cursor: 
                    by_id=not stream.keyed_by_file())  # fmt: skip
     return [f"{note} and run cxbridge sync --full-refresh --prune --source {source} "
             "(docs/files.md#yearly-files-as-one-source)"]
+
+
+def _reads_several(stream: FileStream) -> bool:
+    """Whether the stream's `path` is a glob or a folder, not one file."""
+    path = stream.config.path
+    return bool(_GLOB.search(path)) or (stream.source.context.base_dir / path).is_dir()
 
 
 def _some_undated(names: list[str]) -> bool:
