@@ -10,7 +10,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from cxbridge.cli.main import cli
-from tests.conftest import Workspace, survey_row
+from tests.conftest import ROOT, Workspace, survey_row
 
 
 def write_year(workspace: Workspace, year: int, name: str, first: int) -> Path:
@@ -37,6 +37,7 @@ def test_files_told_apart_only_by_their_dates_are_told_once_in_the_sync_summary(
         "each year's file named by its year, rename them (responses_2023.csv, responses_2024.csv) and run cxbridge "
         "sync --full-refresh --prune --source survey (docs/files.md#yearly-files-as-one-source)"
     )
+    assert told.strip() in (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")  # the example docs/cli.md shows
     assert synced(workspace) == []  # told once
     write_year(workspace, 2024, "responses (1).csv", 21)  # the same files, one read whole again
     assert synced(workspace) == []
