@@ -113,6 +113,9 @@ CHANGES = (
     Change(3, "rows appended to a file since the last sync whose dates show the other day/month order than the "
               "source's are refused, and where the rows above them could not show one the file is read again in "
               "theirs: they were misread or quarantined", FILES),
+    Change(3, "a SurveyMonkey CSV or xlsx export imported with the survey's details reads each question the details "
+              "head as the surveymonkey connector does (its NPS by place, a rating on its weights), keyed by its id: "
+              "the details were ignored", {"csv", "excel"}),
 )  # fmt: skip
 """Every change to a stored meaning, oldest first. A commit that changes what a record read
 again would hold adds its line here, under the reading of the next release: one more than the

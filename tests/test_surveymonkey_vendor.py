@@ -544,3 +544,89 @@ def test_the_recorded_clicks_and_nps_import_from_files_as_the_connector_reads_th
     assert [value(r, "652286724_4285525098") for r in from_api.values()].count(True) == 11
     for rid, record in from_api.items():
         assert (from_files[rid]["nps"], from_files[rid]["nps_group"]) == (record["nps"], record["nps_group"])
+
+
+def export_csv(details: dict[str, Any], bulk: dict[str, Any]) -> str:
+    """The responses of a one-question survey as SurveyMonkey's "all responses data" CSV writes
+    them (two header rows: the question's heading over `Response`; each cell the option's text as
+    shown), from the details and responses/bulk the API gives."""
+    [question] = details["pages"][0]["questions"]
+    text_of = {choice["id"]: choice["text"] for choice in question["answers"]["choices"]}
+    lines = ["Respondent ID,Collector ID,Start Date,End Date,IP Address,Email Address,First Name,Last Name,Custom Data 1,"
+             f'"{question["headings"][0]["heading"]}"', ",,,,,,,,,Response"]  # fmt: skip
+    for n, response in enumerate(bulk["data"], start=1):
+        [answer] = response["pages"][0]["questions"][0]["answers"]
+        lines.append(f'{response["id"]},{response["collector_id"]},03/1{n}/2026 09:00:00 AM,03/1{n}/2026 09:05:00 AM,'
+                     f',,,,,"{text_of[answer["choice_id"]]}"')  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
+def nps_survey(scores: list[int]) -> tuple[dict[str, Any], dict[str, Any]]:
+    details = {"id": "111380075", "title": "Service NPS", "language": "en",
+               "pages": [{"id": "116044697", "position": 1, "questions": [NPS_QUESTION]}]}  # fmt: skip
+    return details, {"data": [nps_response(n, score) for n, score in enumerate(scores, start=1)]}
+
+
+@pytest.mark.parametrize("survey", [partial(nps_survey, [10, 9, 9, 8, 3, 0]), weighed_rating,
+                                    partial(weighed_rating, NUMBERED_CHOICES)], ids=["nps", "labelled", "numbered"])  # fmt: skip
+def test_a_csv_export_imported_with_its_details_stores_what_the_api_sync_stores(tmp_path, survey):
+    """The CSV export of the same answers imported with `--definition details.json`: its column
+    (keyed by the question's heading) is the details' question, so it stores the metric, scale,
+    score and answer the API sync stores — before, the details were silently ignored (the CSV's
+    columns are keyed by heading, the details by id): the NPS read "Not at all likely - 0" as no
+    score, the −2 … 2 rating was read on the labels' own 1–5."""
+    details, bulk = survey()
+    survey_id, qid = details["id"], details["pages"][0]["questions"][0]["id"]
+    (tmp_path / "details.json").write_text(json.dumps(details), encoding="utf-8")
+    (tmp_path / "export.csv").write_text(export_csv(details, bulk), encoding="utf-8")
+    inspection = inspect_file(tmp_path / "export.csv", Hints(definition=tmp_path / "details.json"))
+    source = source_entry(inspection, path="export.csv") | {"definition": "details.json"}
+    assert sync_source(tmp_path, source, db="files.db").quarantined == 0
+    with served({f"/surveys/{survey_id}/details": details, f"/surveys/{survey_id}/responses/bulk": bulk}) as api:
+        assert sync(tmp_path, entry(api.url, surveys=[survey_id])).quarantined == 0
+    stored = ("SELECT source_record_id, nps, csat, json_extract(answers, '$.\"{}\"') FROM feedback ORDER BY 1").format(qid)
+    scores = ("SELECT f.source_record_id, s.metric, s.question_id, s.value, s.scale_min, s.scale_max, s.normalized "
+              "FROM feedback_scores s JOIN feedback f USING (record_id) ORDER BY 1, 2")
+    assert len(query(tmp_path, scores)) >= 6
+    for sql in (stored, scores):
+        assert query(tmp_path, sql, db="files.db") == query(tmp_path, sql)
+
+
+def test_a_csv_column_the_details_do_not_head_is_named_not_silently_read_without_them(tmp_path):
+    """An export whose question was reworded after the details were saved (or another survey's
+    details): `inspect` notes and the sync warns, naming the header, that the column is read by
+    its header alone — before, the whole definition was ignored without a word. The matched
+    column still reads as the details say (−2 … 2)."""
+    details, bulk = weighed_rating()
+    exported = export_csv(details, bulk).replace('"How satisfied are you with our support?"',
+                                                 "How satisfied are you with our service?,Anything else?")  # fmt: skip
+    exported = exported.replace(",Response\n", ",Response,Open-Ended Response\n", 1)
+    (tmp_path / "details.json").write_text(json.dumps(details), encoding="utf-8")
+    (tmp_path / "export.csv").write_text(exported, encoding="utf-8")
+    inspection = inspect_file(tmp_path / "export.csv", Hints(definition=tmp_path / "details.json"))
+    [note] = [note for note in inspection.notes if "have no question headed" in note]
+    assert "'How satisfied are you with our service?', 'Anything else?'" in note and "(Support CSAT)" in note
+    source = source_entry(inspection, path="export.csv") | {"definition": "details.json"}
+    result = sync_source(tmp_path, source)
+    assert [w for w in result.warnings if "have no question headed" in w] == [f"export.csv: {note}"]
+
+
+def test_a_csv_matrix_row_and_multiple_choice_options_read_with_the_details(tmp_path):
+    """A matrix's rows (`Question - Row`) are its rows' parts keyed `question_row`, as the API keys
+    them; a multiple-choice question's option columns (`Question - Option`) are its answers as
+    shown, not named as undefined."""
+    scale = [{"id": str(60 + i), "position": i, "text": str(i), "weight": i} for i in range(1, 6)]
+    matrix = {"id": "71", "family": "matrix", "subtype": "rating", "headings": [{"heading": "Rate us"}],
+              "answers": {"rows": [{"id": "81", "position": 1, "text": "Speed"}, {"id": "82", "position": 2, "text": "Care"}],
+                          "choices": scale}}  # fmt: skip
+    multi = {"id": "72", "family": "multiple_choice", "subtype": "vertical", "headings": [{"heading": "Which?"}],
+             "answers": {"choices": [{"id": "91", "position": 1, "text": "Phone"}, {"id": "92", "position": 2, "text": "Chat"}]}}  # fmt: skip
+    details = {"id": "5", "title": "Two", "pages": [{"id": "1", "questions": [matrix, multi]}]}
+    (tmp_path / "details.json").write_text(json.dumps(details), encoding="utf-8")
+    (tmp_path / "export.csv").write_text(
+        "Respondent ID,Collector ID,Start Date,End Date,Rate us,,Which?,\n,,,,Speed,Care,Phone,Chat\n"
+        "1,9,03/13/2026 09:00:00 AM,03/13/2026 09:05:00 AM,4,5,Phone,\n", encoding="utf-8")  # fmt: skip
+    inspection = inspect_file(tmp_path / "export.csv", Hints(definition=tmp_path / "details.json"))
+    assert not [note for note in inspection.notes if "have no question headed" in note]
+    keys = [column.key for column in inspection.table.columns]
+    assert keys[4:] == ["71_81", "71_82", "Which? - Phone", "Which? - Chat"]

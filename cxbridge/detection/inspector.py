@@ -24,6 +24,7 @@ from cxbridge.detection.years import latest_year_first
 from cxbridge.errors import SourceError
 from cxbridge.exports.layout import LayoutOptions, Recognition
 from cxbridge.exports.qualtrics_fields import TERMINATE_FLAG, not_feedback, test_responses_column
+from cxbridge.exports.surveymonkey_csv import undefined_warning
 from cxbridge.exports.surveymonkey_json import no_details_warning
 from cxbridge.shared_phones import read_phones
 from cxbridge.tabular.answer_values import CHOOSE, CellValues, renumbered
@@ -260,8 +261,9 @@ def _inspection(file: SourceFile, recognition: Recognition, table: Table, hints:
     elif not hints.timezone and _naive_times(chosen, profiles):
         inspection.notes.append("timestamps carry no time zone: they are read in [settings] timezone (UTC by "
                                 "default); set timezone for this source if the export used another one")  # fmt: skip
-    if (undefined := no_details_warning(table)) is not None:
-        inspection.notes.append(undefined.removeprefix(f"{table.where}: "))
+    for undefined in (no_details_warning(table), undefined_warning(table)):
+        if undefined is not None:
+            inspection.notes.append(undefined.removeprefix(f"{table.where}: "))
     if hints.definition:
         inspection.settings["definition"] = str(hints.definition.resolve())
         _settle_values(inspection, values)

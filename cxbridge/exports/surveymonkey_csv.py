@@ -5,7 +5,12 @@ Response` or the answer option each column holds.
 Also as a spreadsheet tool saves them again: pandas writes a blank header cell as `Unnamed: 11`
 (`Unnamed: 11_level_0`, `Unnamed: 3_level_1` from a two-row header), adds its index as a first
 column under a blank header cell, and writes a numeric column holding blanks as `11435367501.0`.
-Such headers read as blank, the index column is left out, and ids lose the `.0`."""
+Such headers read as blank, the index column is left out, and ids lose the `.0`.
+
+With the survey's details as its definition (`surveymonkey_details`), a column whose header
+(`Question`, or `Question - Row` for a matrix row) is a question's heading (and row) there is that
+question, keyed by its id and read as the surveymonkey source reads it; the table names the
+columns the details do not (`undefined_warning`)."""
 
 from __future__ import annotations
 
@@ -13,6 +18,8 @@ import re
 from typing import Any
 
 from cxbridge.exports.layout import FormatKnowledge, LayoutOptions, Recognition, grid_table, named_fields
+from cxbridge.exports.qualtrics_fields import defined_column
+from cxbridge.exports.surveymonkey_details import SurveyDefinition
 from cxbridge.tabular.grid import Cells, Grid, blank_row
 from cxbridge.tabular.table import Column, Table, header_key, unique_keys
 
@@ -58,7 +65,43 @@ def to_table(grid: Grid, options: LayoutOptions) -> Table:
     names = [None] * start + question_columns(titles[start:], subs[start:])
     columns = [Column(key=key, text=key, index=index) for index, key in enumerate(unique_keys(names))]
     columns = [column for column in columns if not column.key.startswith("Column ")]
-    return grid_table(grid, format=NAME, columns=columns, first_data_row=first + 2, convert=_whole_ids)
+    details = options.definition if isinstance(options.definition, SurveyDefinition) else None
+    columns, undefined = _defined(columns, details) if details else (columns, [])
+    table = grid_table(grid, format=NAME, columns=columns, first_data_row=first + 2, convert=_whole_ids)
+    if details is not None:
+        table.survey_id, table.survey_name, table.undefined = details.survey_id or None, details.title or None, undefined
+    return table
+
+
+def _defined(columns: list[Column], details: SurveyDefinition) -> tuple[list[Column], list[str]]:
+    """The columns with each question column the details name by its heading (and row) as that
+    question, keyed by its id; and the question columns they do not name — but the options of a
+    multiple-choice question, one column each, which are its answers as shown."""
+    texts: dict[str, list[str]] = {}
+    for part in details.ordered():
+        texts.setdefault(header_key(part.question.text).casefold(), []).append(part.question.id)
+    options = tuple(f"{text} - " for text, ids in texts.items() if details.meaning(ids[0]).kind == "multi")
+    found, undefined = [], []
+    for column in columns:
+        ids = texts.get(column.key.casefold(), [])
+        if len(ids) == 1 and (meaning := details.meaning(ids[0])) is not None:
+            column = defined_column(ids[0], meaning, column.index)
+        elif _is_question(column.key) and not column.key.casefold().startswith(options):
+            undefined.append(column.key)
+        found.append(column)
+    return found, undefined
+
+
+def undefined_warning(table: Table) -> str | None:
+    """What to tell the user of the columns of an export read with the survey's details that the
+    details do not name (a question reworded after the export, another survey's details): read by
+    their headers alone, as without the details."""
+    if not table.undefined:
+        return None
+    named = ", ".join(repr(key) for key in table.undefined)
+    return (f"{table.where}: the survey details given as its definition ({table.survey_name or table.survey_id}) "
+            f"have no question headed {named}: read by the header alone, unscored unless mapped; check the "
+            "definition is this survey's details (GET /surveys/{id}/details) and the headings are as exported")
 
 
 def first_column(titles: list[str]) -> int | None:
@@ -92,9 +135,13 @@ def knowledge(table: Table) -> FormatKnowledge:
     for column in table.columns:
         if column.key in METADATA:
             known.metadata.add(column.key)
-        elif column.key not in {key for _, key, _ in _FIELDS} and not column.key.startswith("Custom Data"):
+        elif _is_question(column.key):
             known.questions.append(column.key)
     return known
+
+
+def _is_question(key: str) -> bool:
+    return key not in METADATA and key not in {column for _, column, _ in _FIELDS} and not key.startswith("Custom Data")
 
 
 def question_columns(titles: Cells, subs: Cells) -> list[Any]:

@@ -17,6 +17,7 @@ from cxbridge.detection.other_way_round import TRAILING_NUMBER, known_labels
 from cxbridge.detection.question_metrics import detect
 from cxbridge.errors import DataError
 from cxbridge.exports.qualtrics_csv import unnamed_zone_warning
+from cxbridge.exports.surveymonkey_csv import undefined_warning
 from cxbridge.exports.surveymonkey_json import no_details_warning
 from cxbridge.metrics import NPS_METRICS, answer_code, index_labels, shown_number
 from cxbridge.normalize import SCALARS, AnswerInput, RecordBuilder
@@ -98,7 +99,7 @@ class RowNormalizer:
         self.zone_named = table.details.get("timezone") or named  # the table's own, kept for a replay
         self.zone = zone(self.zone_named or self.default_zone)
         unnamed = unnamed_zone_warning(table, self.default_zone) if self.config.timezone is None else None
-        for warning in (unnamed, no_details_warning(table)):
+        for warning in (unnamed, no_details_warning(table), undefined_warning(table)):
             if warning and warning not in self.warnings:
                 self.warnings.append(warning)
         if self.config.date_order is None and submitted is not None:

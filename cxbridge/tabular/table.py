@@ -61,6 +61,7 @@ class Table:
     details: dict[str, str] = field(default_factory=dict)
     survey_id: str | None = None
     survey_name: str | None = None
+    undefined: list[str] = field(default_factory=list)  # the question columns a given definition does not name
     position: ReadPosition = field(default_factory=ReadPosition)  # its grid's: how far the last pass got
     text: bool = False  # every row's values are text or None, its labels too (a delimited file's cells as read)
     read_values: Callable[[], Iterator[tuple[int, dict[str, Any], Mapping[str, str]]]] | None = None
