@@ -805,3 +805,25 @@ def test_a_lone_definition_named_after_its_own_export_is_not_read_into_another_s
     assert found == [("qualtrics_sample_legacy", None, 1),
                      ("qualtricstools_no_basis_for_evaluation_legacy", "SV_3Czxxo8mVNob5gV", 15)]  # fmt: skip
     assert json.loads(answers)["Q1"] == {"text": legacy[1][10], "value": legacy[2][10], "label": None}
+
+
+def test_surveymonkey_details_in_a_mixed_folder_pair_with_the_responses_of_their_survey_id(tmp_path):
+    """Two surveys' responses/bulk and details saved under names that do not start each other
+    (tests/data/samples and tests/data/vendor/surveymonkey, both MIT): each responses file carries
+    its `survey_id`, so each is read with the details of that id — before, neither details file
+    started a data file's name and there were two, so both surveys were read without them (choice
+    ids, no survey id)."""
+    vendor = Path(__file__).parent / "data" / "vendor" / "surveymonkey"
+    copies = {SAMPLES / "roumaya_318754279_details.json": "details_a.json",
+              SAMPLES / "roumaya_318754279_responses_bulk.json": "export_2.json",
+              vendor / "airbyte_306079584_details.json": "details_b.json",
+              vendor / "airbyte_306079584_responses_bulk.json": "export_1.json"}  # fmt: skip
+    for origin, name in copies.items():
+        shutil.copy(origin, tmp_path / name)
+    run = CliRunner().invoke(cli, ["import", str(tmp_path), "--db", str(tmp_path / "x.db")])
+    assert run.exit_code == 0, run.output
+    with sqlite3.connect(tmp_path / "x.db") as db:
+        found = db.execute("SELECT source, survey_id, COUNT(*) FROM feedback GROUP BY 1, 2 ORDER BY 1").fetchall()
+        [answers] = db.execute("SELECT answers FROM feedback WHERE source = 'export_2' LIMIT 1").fetchone()
+    assert found == [("export_1", "306079584", 13), ("export_2", "318754279", 2)]
+    assert json.loads(answers)["769893650"]["value"] == 3  # choice 5096103935, whose text the details give as "3"

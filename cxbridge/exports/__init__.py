@@ -18,7 +18,7 @@ from cxbridge.exports import (
 from cxbridge.exports.layout import FormatKnowledge, LayoutOptions, Recognition
 from cxbridge.exports.qualtrics_definition import parse_definition
 from cxbridge.tabular.grid import Grid
-from cxbridge.tabular.json_records import RecordSet, load_document
+from cxbridge.tabular.json_records import RecordSet, load_document, open_json
 from cxbridge.tabular.table import Table
 
 GRID_FORMATS = ("qualtrics", "qualtrics_legacy", "surveymonkey", "google_forms", "plain")
@@ -105,6 +105,19 @@ def is_definition(path: Path) -> bool:
     except SourceError:
         return False
     return parse_definition(document) is not None or surveymonkey_json.parse_details(document) is not None
+
+
+def survey_id_in(path: Path) -> str | None:
+    """The survey id a JSON export's first record names (SurveyMonkey's responses/bulk: `survey_id`);
+    None for other files, or one that names none."""
+    if path.suffix.lower() != ".json":
+        return None
+    try:
+        preview = open_json(path, path.name).preview(1)
+    except SourceError:
+        return None
+    survey = preview[0][1].get("survey_id") if preview else None
+    return str(survey) if isinstance(survey, str | int) and str(survey) else None
 
 
 __all__ = ["FORMATS", "FormatKnowledge", "LayoutOptions", "Recognition", "knowledge", "recognize", "to_table"]
