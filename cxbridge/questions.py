@@ -195,12 +195,15 @@ class QuestionPlan:
     Given `survey`, `overrides` are the source's (`survey_overrides`) and the plan knows none of
     the survey's questions before meeting them: a `primary` keyed by the question id alone may be
     another survey's, so it decides its column once its question is met in this survey; one keyed
-    `<survey id>/<question id>` decides it from the survey's first answer."""
+    `<survey id>/<question id>` decides it from the survey's first answer. `written` names the key
+    the config writes a question's table under where it is not the question's id (a Typeform ref),
+    for the messages that name the table."""
 
     def __init__(
-        self, overrides: Mapping[str, QuestionOverride], *, where: str, key_prefix: str = "", survey: str | None = None
-    ):
-        self._given, self._survey = overrides, survey
+        self, overrides: Mapping[str, QuestionOverride], *, where: str, key_prefix: str = "", survey: str | None = None,
+        written: Mapping[str, str] | None = None,
+    ):  # fmt: skip
+        self._given, self._survey, self._written = overrides, survey, written or {}
         own = overrides if survey is None else _own_overrides(overrides, survey)
         self.overrides = overrides if survey is None else survey_overrides(overrides, survey)
         self.where = where
@@ -220,7 +223,8 @@ class QuestionPlan:
 
     def anew(self) -> QuestionPlan:
         """A plan of the same survey and overrides, with nothing read yet."""
-        return QuestionPlan(self._given, where=self.where, key_prefix=self.key_prefix, survey=self._survey)
+        return QuestionPlan(self._given, where=self.where, key_prefix=self.key_prefix, survey=self._survey,
+                            written=self._written)  # fmt: skip
 
     def decide_primaries(self, questions: Iterable[tuple[Question, tuple[str, ...]]]) -> None:
         """Decide once, from every question of the survey in its order (with the ids an override
@@ -289,11 +293,11 @@ class QuestionPlan:
     def _table(self, question_id: str, also: tuple[str, ...] = ()) -> str:
         """The config table of one question's override, as written in TOML; the matrix's table whose
         keys it must copy, when the question reads by that one (a table of its own replaces it)."""
-        table = f"[{self.where}.questions.{toml_key(self.key_prefix + question_id)}]"
+        table = f"[{self.where}.questions.{toml_key(self.key_prefix + self._key(question_id))}]"
         parent = next((key for key in (question_id, *also) if key in self.overrides), question_id)
         if parent == question_id:
             return table
-        return (f"{table} (copying the keys of [{self.where}.questions.{toml_key(self.key_prefix + parent)}], which "
+        return (f"{table} (copying the keys of [{self.where}.questions.{toml_key(self.key_prefix + self._key(parent))}], which "
                 "a table of its own replaces for it)")
 
     def reading(self, question: Question, *, also: tuple[str, ...] = ()) -> Reading | None:
@@ -431,7 +435,11 @@ class QuestionPlan:
         config writes one, else its id's."""
         own = self.key_prefix + question_id
         key = own if self._survey is None or own in self._given else question_id
-        return f"[{self.where}.questions.{toml_key(key)}]"
+        return f"[{self.where}.questions.{toml_key(self._key(key))}]"
+
+    def _key(self, question_id: str) -> str:
+        """The key the config writes the question's table under: its id, or what `written` names."""
+        return self._written.get(question_id, question_id)
 
     def _against_words(self, question: Question, metric: str, direction: Direction,
                        scale: tuple[float, float] | None) -> str | None:  # fmt: skip
@@ -478,14 +486,14 @@ class QuestionPlan:
         if direction is not None:
             settings["direction"] = direction
         elif problem := read_backwards(metric, question.text, ends, scale, what=_short(question.text), by=f"its {by}"):
-            raise ConfigError(f"{self.where}.questions.{question.id}: {problem}")
+            raise ConfigError(f"{self.where}.questions.{self._key(question.id)}: {problem}")
         settings["labels"] = {**(base.labels if base else question.choices), **override.labels}
         settings["ignore_values"] = ignored
         try:
             spec = MetricSpec(**settings)
         except ValidationError as exc:
             message = exc.errors()[0]["msg"].removeprefix("Value error, ")
-            raise ConfigError(f"{self.where}.questions.{question.id}: {message}") from None
+            raise ConfigError(f"{self.where}.questions.{self._key(question.id)}: {message}") from None
         if override.labels and (problem := labels_short_of_scale(spec)):  # as a file's [[metrics]] entry
-            raise ConfigError(f"{self.where}.questions.{question.id}: {problem}")
+            raise ConfigError(f"{self.where}.questions.{self._key(question.id)}: {problem}")
         return spec

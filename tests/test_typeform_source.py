@@ -674,3 +674,26 @@ def test_labels_mapping_an_opinion_scale_from_zero_onto_the_configured_scale_pas
     assert (result.written, result.quarantined) == (4, 0), result.error
     steps = [4, 2, 4, 4]  # the steps responses 1–4 chose (the 5th, partial, is not written): each its label's 1–5
     assert query(tmp_path, "SELECT csat FROM feedback ORDER BY source_record_id") == [(step + 1.0,) for step in steps]
+
+
+def test_a_scale_set_under_a_ref_is_quarantined_naming_the_table_written_by_ref(tmp_path):
+    """The same wrong `scale = [1, 7]`, written under the field's ref `satisfaction`: the quarantine
+    names [sources.visits.questions.satisfaction], the table the user wrote — before, it named the
+    field id's table, which the config does not have."""
+    with typeform(store_account()) as api:
+        refused = sync(tmp_path, entry(api.url, questions={"satisfaction": {"metric": "csat", "scale": [1, 7]}}))
+    assert refused.quarantined == 4
+    [reason] = refused.quarantine_reasons
+    assert "in [sources.visits.questions.satisfaction], then" in reason and "questions.Sat2AbCdEf02]" not in reason
+
+
+def test_two_tables_for_one_field_by_its_ref_and_its_id_are_refused_naming_both(tmp_path):
+    """`[questions.satisfaction]` (the ref) and `[questions.Sat2AbCdEf02]` (the id) are one field:
+    the run stops before anything is written, naming both tables — before, the one met last
+    silently replaced the other (here the csat on 1–5 gave way to ignore)."""
+    questions = {"satisfaction": {"metric": "csat", "scale": [1, 5]}, "Sat2AbCdEf02": {"ignore": True}}
+    with typeform(store_account()) as api:
+        result = sync(tmp_path, entry(api.url, questions=questions))
+    assert result.written == 0 and result.status != "success"
+    assert ("[sources.visits.questions.satisfaction] and [sources.visits.questions.Sat2AbCdEf02] both name field "
+            "Sat2AbCdEf02") in result.error  # fmt: skip

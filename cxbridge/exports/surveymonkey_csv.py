@@ -69,7 +69,8 @@ def to_table(grid: Grid, options: LayoutOptions) -> Table:
     columns, undefined = _defined(columns, details) if details else (columns, [])
     table = grid_table(grid, format=NAME, columns=columns, first_data_row=first + 2, convert=_whole_ids)
     if details is not None:
-        table.survey_id, table.survey_name, table.undefined = details.survey_id or None, details.title or None, undefined
+        table.survey_id, table.survey_name = details.survey_id or None, details.title or None
+        table.undefined = undefined
     return table
 
 

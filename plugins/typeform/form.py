@@ -16,6 +16,8 @@ from typing import Any
 
 from cxbridge.detection.fields import asks_for_personal_data
 from cxbridge.detection.question_metrics import option_values
+from cxbridge.errors import ConfigError
+from cxbridge.normalize import toml_key
 from cxbridge.questions import Question, QuestionOverride, with_rating_defaults
 
 DEFAULT_OPINION_STEPS = 11  # Typeform's default opinion scale (Typeform/create-api-gem OpinionScaleBlock.default)
@@ -44,11 +46,24 @@ class FormDefinition:
         """The field a config key names, by id or by ref."""
         return key if key in self.questions else self.refs.get(key)
 
-    def overrides(self, given: Mapping[str, QuestionOverride]) -> dict[str, QuestionOverride]:
+    def overrides(self, given: Mapping[str, QuestionOverride], where: str) -> dict[str, QuestionOverride]:
         """The config's overrides keyed by field id (a ref is accepted too), plus `metric = "rating"`
-        for icon ratings whose wording names no metric."""
-        by_id = {self.field_id(key) or key: override for key, override in given.items()}
+        for icon ratings whose wording names no metric. ConfigError for two tables of one field,
+        by its ref and by its id: neither may silently replace the other."""
+        by_id: dict[str, QuestionOverride] = {}
+        for key, override in given.items():
+            fid = self.field_id(key) or key
+            if fid in by_id:
+                first = next(other for other in given if (self.field_id(other) or other) == fid)
+                raise ConfigError(f"[{where}.questions.{toml_key(first)}] and [{where}.questions.{toml_key(key)}] both "
+                                  f"name field {fid} ({self.questions[fid].text}), by its ref and by its id: keep one "
+                                  "of the two tables")  # fmt: skip
+            by_id[fid] = override
         return with_rating_defaults(by_id, [self.questions[qid] for qid in self.questions if qid in self.ratings])
+
+    def written_keys(self, given: Mapping[str, QuestionOverride]) -> dict[str, str]:
+        """field id → the key the config writes its table under (its ref, where that is the key)."""
+        return {fid: key for key in given if (fid := self.field_id(key)) is not None and fid != key}
 
 
 def parse_form(form: dict[str, Any]) -> FormDefinition:

@@ -162,7 +162,9 @@ class Responses(Stream):
         if form_id not in self.readers:
             config = self.source.config
             form = parse_form(self.source.definition(form_id))
-            plan = QuestionPlan(form.overrides(config.questions), where=f"sources.{self.source.context.name}")
+            where = f"sources.{self.source.context.name}"
+            plan = QuestionPlan(form.overrides(config.questions, where), where=where,
+                                written=form.written_keys(config.questions))
             self.readers[form_id] = FormReader(form, plan, config.columns.mapped())
         return self.readers[form_id]
 
