@@ -5,6 +5,8 @@ API documentation — served as they are from 127.0.0.1, the numbers computed he
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +26,7 @@ from tests.conftest import half_up
 from tests.local_api import FakeApi, Reply, fake_api
 from tests.sqlite_runs import SAMPLES, query, records, sync_source
 from tests.surveymonkey_api import NOW, TOKEN
+from tests.workbooks import write_xlsx
 
 VENDOR = Path(__file__).parent / "data" / "vendor" / "surveymonkey"
 sync = partial(sync_source, name="vendor")
@@ -567,20 +570,27 @@ def nps_survey(scores: list[int]) -> tuple[dict[str, Any], dict[str, Any]]:
     return details, {"data": [nps_response(n, score) for n, score in enumerate(scores, start=1)]}
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
 @pytest.mark.parametrize("survey", [partial(nps_survey, [10, 9, 9, 8, 3, 0]), weighed_rating,
                                     partial(weighed_rating, NUMBERED_CHOICES)], ids=["nps", "labelled", "numbered"])  # fmt: skip
-def test_a_csv_export_imported_with_its_details_stores_what_the_api_sync_stores(tmp_path, survey):
-    """The CSV export of the same answers imported with `--definition details.json`: its column
-    (keyed by the question's heading) is the details' question, so it stores the metric, scale,
-    score and answer the API sync stores — before, the details were silently ignored (the CSV's
-    columns are keyed by heading, the details by id): the NPS read "Not at all likely - 0" as no
-    score, the −2 … 2 rating was read on the labels' own 1–5."""
+def test_a_csv_export_imported_with_its_details_stores_what_the_api_sync_stores(tmp_path, survey, suffix):
+    """The CSV (or xlsx: the numbers shown as numbers) export of the same answers imported with
+    `--definition details.json`: its column (keyed by the question's heading) is the details'
+    question, so it stores the metric, scale, score and answer the API sync stores — before, the
+    details were silently ignored (the export's columns are keyed by heading, the details by id):
+    the NPS read "Not at all likely - 0" as no score, the −2 … 2 rating was read on the labels' own 1–5."""
     details, bulk = survey()
     survey_id, qid = details["id"], details["pages"][0]["questions"][0]["id"]
     (tmp_path / "details.json").write_text(json.dumps(details), encoding="utf-8")
-    (tmp_path / "export.csv").write_text(export_csv(details, bulk), encoding="utf-8")
-    inspection = inspect_file(tmp_path / "export.csv", Hints(definition=tmp_path / "details.json"))
-    source = source_entry(inspection, path="export.csv") | {"definition": "details.json"}
+    export = tmp_path / f"export{suffix}"
+    if suffix == ".csv":
+        export.write_text(export_csv(details, bulk), encoding="utf-8")
+    else:
+        rows = [[int(cell) if cell.isdigit() else cell or None for cell in row]
+                for row in csv.reader(io.StringIO(export_csv(details, bulk)))]  # fmt: skip
+        write_xlsx(export, {"Sheet": rows})
+    inspection = inspect_file(export, Hints(definition=tmp_path / "details.json"))
+    source = source_entry(inspection, path=export.name) | {"definition": "details.json"}
     assert sync_source(tmp_path, source, db="files.db").quarantined == 0
     with served({f"/surveys/{survey_id}/details": details, f"/surveys/{survey_id}/responses/bulk": bulk}) as api:
         assert sync(tmp_path, entry(api.url, surveys=[survey_id])).quarantined == 0
