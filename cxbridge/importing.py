@@ -535,18 +535,19 @@ def definition_for(path: Path, hints: Hints, definitions: list[Path], paths: lis
     definition of the survey id the file's records name (SurveyMonkey's responses/bulk), else the
     one whose name starts the file's name (survey.qsf for survey_2019.csv), else the only one
     given — unless it starts the name of one of the other `paths`: then it is their survey's, and
-    a file of another survey beside them is read without it."""
+    a file of another survey beside them is read without it. A definition of another survey id
+    than the file's records name is never the file's."""
     if hints.definition is not None or not definitions:
         return hints
-    chosen = _definition_of_survey(path, definitions) or _named_definition(path, definitions)
+    if (survey := exports.survey_id_in(path)) is not None:
+        ids = {d: exports.load_definition(d).survey_id for d in definitions}
+        if chosen := next((d for d in definitions if ids[d] == survey), None):
+            return replace(hints, definition=chosen)
+        definitions = [d for d in definitions if not ids[d]]  # the others are other surveys'
+    chosen = _named_definition(path, definitions)
     if chosen is None and len(definitions) == 1 and not any(_named_definition(other, definitions) for other in paths):
         chosen = definitions[0]
     return replace(hints, definition=chosen) if chosen else hints
-
-
-def _definition_of_survey(path: Path, definitions: list[Path]) -> Path | None:
-    survey = exports.survey_id_in(path)
-    return next((d for d in definitions if survey and exports.load_definition(d).survey_id == survey), None)
 
 
 def _named_definition(path: Path, definitions: list[Path]) -> Path | None:

@@ -297,8 +297,8 @@ class QuestionPlan:
         parent = next((key for key in (question_id, *also) if key in self.overrides), question_id)
         if parent == question_id:
             return table
-        return (f"{table} (copying the keys of [{self.where}.questions.{toml_key(self.key_prefix + self._key(parent))}], which "
-                "a table of its own replaces for it)")
+        copied = f"[{self.where}.questions.{toml_key(self.key_prefix + self._key(parent))}]"
+        return f"{table} (copying the keys of {copied}, which a table of its own replaces for it)"
 
     def reading(self, question: Question, *, also: tuple[str, ...] = ()) -> Reading | None:
         """How to read `question` (None: ignored). `also` names other ids an override may use

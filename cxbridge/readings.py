@@ -117,7 +117,8 @@ CHANGES = (
               "head as the surveymonkey connector does (its NPS by place, a rating on its weights), keyed by its id: "
               "the details were ignored", {"csv", "excel"}),
     Change(3, "an import of a folder reads SurveyMonkey responses/bulk JSON with the details of the survey id they "
-              "carry, whatever the files' names: they were read without them, as choice ids", {"json"}),
+              "carry, whatever the files' names, and never with another survey's details named like them: they were read "
+              "without them, as choice ids, or stored under the other survey's id", {"json"}),
 )  # fmt: skip
 """Every change to a stored meaning, oldest first. A commit that changes what a record read
 again would hold adds its line here, under the reading of the next release: one more than the

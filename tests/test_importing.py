@@ -827,3 +827,18 @@ def test_surveymonkey_details_in_a_mixed_folder_pair_with_the_responses_of_their
         [answers] = db.execute("SELECT answers FROM feedback WHERE source = 'export_2' LIMIT 1").fetchone()
     assert found == [("export_1", "306079584", 13), ("export_2", "318754279", 2)]
     assert json.loads(answers)["769893650"]["value"] == 3  # choice 5096103935, whose text the details give as "3"
+
+
+def test_surveymonkey_details_of_another_survey_id_are_not_paired_by_name(tmp_path):
+    """The R package's details (survey 318754279) as survey.json beside airbyte's responses/bulk of
+    survey 306079584 as survey_2024.json (both MIT): the name pairs them, the survey ids do not —
+    the responses are read without the details (and the summary says so), not stored under the
+    other survey's id; before, they were stored as survey 318754279 "my survey"."""
+    vendor = Path(__file__).parent / "data" / "vendor" / "surveymonkey"
+    shutil.copy(SAMPLES / "roumaya_318754279_details.json", tmp_path / "survey.json")
+    shutil.copy(vendor / "airbyte_306079584_responses_bulk.json", tmp_path / "survey_2024.json")
+    run = CliRunner().invoke(cli, ["import", str(tmp_path), "--db", str(tmp_path / "x.db")])
+    assert run.exit_code == 0, run.output
+    assert "read without the survey's details" in run.output
+    with sqlite3.connect(tmp_path / "x.db") as db:
+        assert db.execute("SELECT survey_id, COUNT(*) FROM feedback GROUP BY 1").fetchall() == [(None, 13)]
