@@ -102,8 +102,8 @@ CHANGES = (
     Change(3, "a SurveyMonkey star or smiley rating imported from responses/bulk JSON with its details is a rating "
               "on 1 to its icons, as the surveymonkey connector reads it, no longer an unscored answer", {"json"}),
     Change(3, "answers worded Poor, Fair, Good, Very good, Excellent (or Very poor … Excellent, or four points) are "
-              "a rating on 1–5 (1–4), or CSAT when the question asks about satisfaction, no longer unscored text "
-              "or quarantined as unknown labels", FILES | SURVEYS),
+              "a rating on 1–5 (1–4), or CSAT when the question asks about satisfaction (typed under a header "
+              "asking for comments they stay text), no longer unscored text or quarantined as unknown labels", FILES | SURVEYS),
     Change(3, "a CSAT or CES configured without a direction whose answers list the best first in words of no "
               "built-in scale (\"Great\" 1 … \"Awful\" 3) counts the best as satisfied, no "
               "longer the worst", FILES | SURVEYS),

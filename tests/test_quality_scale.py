@@ -130,3 +130,16 @@ def test_typed_words_that_two_wordings_hold_are_read_on_the_smallest_and_the_pro
     every = write_export(tmp_path / "every.csv", "How would you rate our service?", ANSWERS)
     [whole] = [p for p in inspect_file(every, Hints()).chosen if p.target == "rating"]
     assert not any("also points" in line for line in whole.evidence)  # "Very good" is on five points only
+
+
+@pytest.mark.parametrize("header", ["Any other comments?", "Comments on your visit"])
+def test_quality_words_typed_under_a_header_asking_for_comments_stay_free_text(tmp_path, header):
+    """"Good", "Excellent", "Poor" are what people write in a comment box too: under a header
+    asking for comments they are no rating — no score stored, each answer kept as typed."""
+    answers = ["Good", "Good", "Excellent", "Poor", "Good", "Good service, poor parking", "Good", "Excellent", "Good",
+               "Good"]  # fmt: skip
+    path = write_export(tmp_path / "visits.csv", header, answers)
+    assert not [p for p in inspect_file(path, Hints()).chosen if p.target in ("rating", "csat")]
+    result = imported(tmp_path, header, answers)
+    assert (result.written, result.quarantined) == (len(answers), 0), result.error
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback_scores", db="x.db") == [(0,)]

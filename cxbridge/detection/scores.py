@@ -203,6 +203,9 @@ def _from_labels(profile: ColumnProfile, header: str) -> Proposal | None:
         reading = read_options(dict.fromkeys(profile.labels), complete=False, typed=True)
         return _unscored(profile, header, reading)
     reading, fit = as_statement(labelled[0], header), labelled[1]
+    if reading.kind == "quality" and (stem := mentions(header, "comment")):
+        return _note(profile, f"the header asks for comments ({stem!r}): quality words typed there ("
+                              f"{profile.example(typed=True)}) are free text, not a rating; {TO_SCORE_IT}")  # fmt: skip
     metric = metric_of(reading, header)
     if metric is None:
         return _unscored(profile, header, reading)
