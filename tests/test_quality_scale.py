@@ -143,3 +143,11 @@ def test_quality_words_typed_under_a_header_asking_for_comments_stay_free_text(t
     result = imported(tmp_path, header, answers)
     assert (result.written, result.quarantined) == (len(answers), 0), result.error
     assert query(tmp_path, "SELECT COUNT(*) FROM feedback_scores", db="x.db") == [(0,)]
+
+
+@pytest.mark.parametrize("header", ["How would you rate the way we handled your feedback?",
+                                    "How satisfied were you with our reply to your feedback?"])
+def test_a_header_asking_to_rate_or_about_satisfaction_is_a_question_though_it_names_feedback(tmp_path, header):
+    result = imported(tmp_path, header, ANSWERS)
+    assert (result.written, result.quarantined) == (len(ANSWERS), 0), result.error
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback_scores", db="x.db") == [(len(ANSWERS),)]

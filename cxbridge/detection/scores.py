@@ -203,7 +203,7 @@ def _from_labels(profile: ColumnProfile, header: str) -> Proposal | None:
         reading = read_options(dict.fromkeys(profile.labels), complete=False, typed=True)
         return _unscored(profile, header, reading)
     reading, fit = as_statement(labelled[0], header), labelled[1]
-    if reading.kind == "quality" and (stem := mentions(header, "comment")):
+    if reading.kind == "quality" and (stem := _asks_for_comments(header)):
         return _note(profile, f"the header asks for comments ({stem!r}): quality words typed there ("
                               f"{profile.example(typed=True)}) are free text, not a rating; {TO_SCORE_IT}")  # fmt: skip
     metric = metric_of(reading, header)
@@ -223,6 +223,14 @@ def _from_labels(profile: ColumnProfile, header: str) -> Proposal | None:
                         "if the survey offered that one, write its labels in the mapping")  # fmt: skip
     return Proposal(metric, profile.key, confidence, evidence,
                     _spec(metric, reading, profile, labels=labels, codes=fit.codes))
+
+
+def _asks_for_comments(header: str) -> str | None:
+    """The comment word of a header asking for comments and no rating ("Any other feedback?", not
+    "How would you rate our reply to your feedback?"): the quality words typed under it ("Good",
+    "Poor") are what people write in a comment box."""
+    rates = mentions(header, "rating") or _names_a_metric(header)
+    return None if rates else mentions(header, "comment")
 
 
 def _every_label(reading: ScaleReading) -> dict[str, float]:
