@@ -18,6 +18,7 @@ import pytest
 import cxbridge
 from cxbridge.errors import ConfigError
 from cxbridge.plugins.zendesk.source import ZendeskSource
+from cxbridge.readings import CHANGES
 from cxbridge.respondents import RespondentKeys, salted_hash
 from cxbridge.testing import HttpSourceConformance, SourceUnderTest
 from cxbridge.testing.cassettes import api_cassette
@@ -667,6 +668,23 @@ def test_option_labels_that_put_satisfied_first_make_the_lower_rating_the_better
     aligned = {v: 100 * (2 - v) / (2 - 1) for v in (1, 2)}  # lower is better on 1–2: (max − v)/(max − min)
     assert scores == [(1.0, "lower_is_better", aligned[1], "satisfied"), (2.0, "lower_is_better", aligned[2], "dissatisfied")]
     assert query(tmp_path, "SELECT csat_pct FROM csat_by_month") == [(100 * 1 / 2,)]
+
+
+def test_option_labels_of_no_built_in_scale_naming_the_best_first_make_the_lower_rating_the_better(tmp_path):
+    """Options labelled 1 "Great", 2 "Awful" (ours, on Zendesk's Show Survey example) name the
+    best end first by their words (`labels.END_WORDS`): the 1 is satisfied. Before reading 3 the
+    numbers alone counted the 2 satisfied — so the change is told to zendesk sources too."""
+    survey = vendor("show_survey_example.json")["survey"]
+    options = survey["questions"][0]["options"]
+    options[0]["label"]["value"], options[1]["label"]["value"] = "Great", "Awful"
+    account = ZendeskAccount(surveys=[survey], survey_responses=[answered_csat(survey, 1, 1, None),
+                                                                 answered_csat(survey, 2, 2, None)])  # fmt: skip
+    with zendesk(account) as api:
+        result = sync(tmp_path, entry(api.url, csat="survey_responses"))
+    assert (result.status, result.written, result.quarantined) == ("success", 2, 0), result.error
+    assert query(tmp_path, "SELECT value, category FROM feedback_scores ORDER BY value") == [
+        (1.0, "satisfied"), (2.0, "dissatisfied")]  # fmt: skip
+    assert [c for c in CHANGES if c.reading == 3 and "Awful" in c.what and c.concerns("zendesk")]
 
 
 def test_the_three_rating_categories_of_real_answers_are_kept_beside_their_scores(tmp_path):
