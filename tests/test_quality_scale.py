@@ -151,3 +151,18 @@ def test_a_header_asking_to_rate_or_about_satisfaction_is_a_question_though_it_n
     result = imported(tmp_path, header, ANSWERS)
     assert (result.written, result.quarantined) == (len(ANSWERS), 0), result.error
     assert query(tmp_path, "SELECT COUNT(*) FROM feedback_scores", db="x.db") == [(len(ANSWERS),)]
+
+
+def test_satisfaction_answered_in_words_two_wordings_value_otherwise_is_kept_unscored(tmp_path):
+    """"Good", "Excellent", "Poor" under a satisfaction question: on four points "Good" is one of
+    the top two boxes (satisfied), on the five-point wording a neutral 3 — CSAT % 5 of 6 or 2 of 6,
+    and the answers do not say which survey it was. No CSAT is stored; the proposal says why and
+    what to write (the labels the survey offered)."""
+    answers = ["Good", "Excellent", "Poor", "Good", "Good", "Excellent"]
+    header = "How satisfied were you with our service?"
+    path = write_export(tmp_path / "visits.csv", header, answers)
+    [proposal] = [p for p in inspect_file(path, Hints()).chosen if p.column == header]
+    assert proposal.unscored and "write its labels in the mapping" in proposal.evidence[0], proposal
+    result = imported(tmp_path, header, answers)
+    assert (result.written, result.quarantined) == (len(answers), 0), result.error
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback_scores", db="x.db") == [(0,)]

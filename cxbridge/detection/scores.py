@@ -219,8 +219,12 @@ def _from_labels(profile: ColumnProfile, header: str) -> Proposal | None:
         evidence.append(f"its labels are also points of the built-in {other.name} scale, which holds apart answers "
                         "this one reads as one point: the mapping lists those read")  # fmt: skip
     if reading.kind == "quality" and (read := builtin.valued_otherwise(reading.scale, reading.labels)):  # type: ignore[arg-type]
-        evidence.append(f"they are also points of the built-in {read.name} scale, which values them otherwise: "
-                        "if the survey offered that one, write its labels in the mapping")  # fmt: skip
+        otherwise = (f"they are also points of the built-in {read.name} scale, which values them otherwise: "
+                     "if the survey offered that one, write its labels in the mapping")  # fmt: skip
+        if metric == "csat":  # the top two boxes differ: "Good" is satisfied of four points, neutral of five
+            return _note(profile, f"{reading.evidence}; {otherwise} — which of them are satisfied depends on "
+                                  f"it, so no CSAT is read; {TO_SCORE_IT}")  # fmt: skip
+        evidence.append(otherwise)
     return Proposal(metric, profile.key, confidence, evidence,
                     _spec(metric, reading, profile, labels=labels, codes=fit.codes))
 
