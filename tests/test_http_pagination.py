@@ -165,3 +165,38 @@ def test_a_page_of_the_same_records_under_a_new_token_is_caught():
         with pytest.raises(SourceError, match="repeats the records of the page before it"):
             list(client(api.url).pages(http.PageRequest("/again", {"limit": 2}), paginator, max_pages=50))
     assert len(api.requests) == 2
+
+
+def test_pages_that_come_round_again_under_fresh_tokens_are_caught():
+    """An API cycling through pages A, B, A, B…, each time naming a fresh token, has no two pages
+    alike in a row: the third page is page 1's records again, and the read stops there."""
+    with fake_api() as api:
+
+        @api.route("GET", "/cycle")
+        def cycle(seen, match):
+            number = len(api.requests)
+            return {"items": [{"id": f"r{number % 2}"}], "next_cursor": f"c{number}"}
+
+        paginator = http.PageToken(lambda body: body["next_cursor"], param="cursor", items=lambda body: body["items"])
+        with pytest.raises(SourceError, match="pagination cycles") as caught:
+            list(client(api.url).pages(http.PageRequest("/cycle"), paginator, max_pages=50))
+    assert len(api.requests) == 3
+    assert "the page /cycle (query parameters cursor), page 3 of this read, repeats the records of page 1" in str(
+        caught.value
+    )
+
+
+def test_pages_that_share_a_record_at_their_boundary_are_read():
+    """A time-based cursor gives the last record of a page again at the top of the next one:
+    only a page whose records were all on one earlier page counts as repeated."""
+    pages = {"": ([1, 2, 3], "t3"), "t3": ([3, 4, 5], "t5"), "t5": ([5, 6], "t6"), "t6": ([6], None)}
+    with fake_api() as api:
+
+        @api.route("GET", "/since")
+        def since(seen, match):
+            ids, following = pages[seen.query.get("after", "")]
+            return {"items": [{"id": each} for each in ids], "after": following}
+
+        paginator = http.PageToken(lambda body: body["after"], param="after", items=lambda body: body["items"])
+        read = list(client(api.url).pages(http.PageRequest("/since"), paginator))
+    assert [[item["id"] for item in page["items"]] for page in read] == [[1, 2, 3], [3, 4, 5], [5, 6], [6]]

@@ -1,6 +1,7 @@
 """Pagination: follow a next-page URL, count page numbers, or pass a page token — and stop with a
 clear error instead of looping forever when an API sends the same token, the same URL or the
-same page again, or empty pages that each name a new next page."""
+same page again (or an earlier page's records: a cycle), or empty pages that each name a new
+next page."""
 
 from __future__ import annotations
 
@@ -113,12 +114,12 @@ def paginate(
 ) -> Iterator[Any]:
     """Every page's body, first to last. Raises SourceError when the API asks for a page it
     already gave, returns a page identical to the one before (or, when the paginator knows a
-    page's `items`, the same records under a new next page), sends `max_empty_pages` empty
-    pages in a row that each name a next one (when the paginator knows a page's `items`), or
-    never stops."""
+    page's `items`, the records of an earlier page under a new next page: one fingerprint is kept
+    per page, not per record), sends `max_empty_pages` empty pages in a row that each name a next
+    one (when the paginator knows a page's `items`), or never stops."""
     asked: set[str] = set()
     previous: str | None = None
-    previous_records: str | None = None
+    earlier_records: dict[str, int] = {}  # the fingerprint of each page's records → the page's number
     request: PageRequest | None = first
     items: Callable[[Any], Sized] | None = getattr(paginator, "items", None)
     empty, count = EmptyPages(max_empty_pages), 0
@@ -131,12 +132,9 @@ def paginate(
         digest = _digest(body)
         if digest == previous:
             raise SourceError(f"{_describe(request)} repeats the page before it: the API ignores paging; stopped")
-        if records and _digest(records) == previous_records:
-            raise SourceError(
-                f"{_describe(request)} repeats the records of the page before it under a new next page: "
-                "the API ignores paging; stopped"
-            )
-        previous, previous_records = digest, _digest(records) if records else None
+        previous = digest
+        if records:
+            _check_records_are_new(earlier_records, _digest(records), count + 1, request)
         yield body
         count += 1
         request = paginator.next_request(request, body)
@@ -144,6 +142,21 @@ def paginate(
             empty.after(records, more=request is not None)
         if request is not None and count >= max_pages:
             raise SourceError(f"more than {max_pages} pages: the API's pagination does not end; stopped")
+
+
+def _check_records_are_new(earlier: dict[str, int], digest: str, number: int, request: PageRequest) -> None:
+    """SourceError when page `number`'s records (`digest`) are those of an earlier page; else noted."""
+    page = earlier.setdefault(digest, number)
+    if page == number - 1:
+        raise SourceError(
+            f"{_describe(request)} repeats the records of the page before it under a new next page: "
+            "the API ignores paging; stopped"
+        )
+    if page != number:
+        raise SourceError(
+            f"{_describe(request)}, page {number} of this read, repeats the records of page {page} under a new "
+            f"next page: the API's pagination cycles (pages {page} to {number - 1} come round again); stopped"
+        )
 
 
 def _digest(value: Any) -> str:
