@@ -13,7 +13,7 @@ from importlib import import_module, resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from cxbridge.checks import SourceCheck, check_sources, require_sound
+from cxbridge.checks import CHECK_ATTEMPTS, SourceCheck, check_sources, require_sound
 from cxbridge.collector import fewer_collections
 from cxbridge.command_runs import EVERY_SOURCE
 from cxbridge.config import (
@@ -311,7 +311,7 @@ def check(
     returned is logged too, as a sync's are."""
     host = host or get_host()
     cfg = config if isinstance(config, Config) else load_config(find_config(config), host)
-    built = {name: cfg.build_source(name) for name in _select(cfg, list(sources))}
+    built = {name: cfg.build_source(name, attempts=CHECK_ATTEMPTS) for name in _select(cfg, list(sources))}
     try:
         checks = check_sources(built, keys=_known_keys(cfg, host), jobs=cfg.settings.jobs)
     finally:

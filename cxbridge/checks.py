@@ -23,6 +23,11 @@ from cxbridge.sources import Source
 
 log = logging.getLogger("cxbridge.check")
 
+CHECK_ATTEMPTS = 2
+"""Tries per request of `cxbridge check` (a sync's are the source's `max_attempts`, default 5):
+an operator waits on the check, so an API refusing connections is told of after one retry,
+about a second, not after the sync's ≈ 17 s of backoff that protect a scheduled run."""
+
 CursorOf = Callable[[str, str], Any]
 """The saved cursor of (source, stream), or None."""
 

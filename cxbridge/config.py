@@ -199,7 +199,9 @@ class Config:
         salt = self.settings.respondent_salt
         return salt.get_secret_value() if salt else None
 
-    def context_for(self, name: str, *, deadline: RunDeadline | None = None) -> SourceContext:
+    def context_for(
+        self, name: str, *, deadline: RunDeadline | None = None, attempts: int | None = None
+    ) -> SourceContext:
         entry = self.sources.get(name)
         return SourceContext(
             name=name,
@@ -208,6 +210,7 @@ class Config:
             keep_personal_data=self.settings.keep_personal_data,
             timezone=(entry.config.timezone if entry else None) or self.settings.timezone,
             deadline=deadline,
+            attempts=attempts,
         )
 
     def identity_rules(self, host: PluginHost) -> IdentityRules:
@@ -215,11 +218,11 @@ class Config:
         exports = frozenset(name for name, provided in host.sources.items() if provided.reads_exports)
         return IdentityRules(self.identity, declarations(self.sources), exports | {"csv", "excel", "json"})
 
-    def build_source(self, name: str, *, deadline: RunDeadline | None = None) -> Source:
+    def build_source(self, name: str, *, deadline: RunDeadline | None = None, attempts: int | None = None) -> Source:
         """The configured source; a ConfigError of its making that names one of its keys
         (`sources.NAME.credentials_file: …`) names the config file too, as one found loading it does."""
         try:
-            return self.sources[name].build(self.context_for(name, deadline=deadline))
+            return self.sources[name].build(self.context_for(name, deadline=deadline, attempts=attempts))
         except ConfigError as exc:
             if not str(exc).startswith(f"sources.{name}."):
                 raise

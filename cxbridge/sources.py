@@ -106,6 +106,9 @@ class SourceContext:
     carry no zone are read in it, and each record's `submitted_local_date` is its day there."""
     deadline: RunDeadline | None = None
     """When the run must end (`[settings] run_deadline`): API clients cut requests short at it."""
+    attempts: int | None = None
+    """At most this many tries per request, whatever the source's `max_attempts`: `cxbridge check`
+    asks for `checks.CHECK_ATTEMPTS`, so an API out of reach is told of in about a second."""
 
 
 class Source(ABC):

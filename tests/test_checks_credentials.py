@@ -6,6 +6,7 @@ not send that request: its first read finds the same."""
 from __future__ import annotations
 
 import json
+import socket
 from dataclasses import replace
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -17,7 +18,10 @@ from click.testing import CliRunner
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from cxbridge.checks import CHECK_ATTEMPTS
 from cxbridge.cli.main import cli
+from cxbridge.http.retries import RetryPolicy
+from cxbridge.http.source import ApiSource
 from tests.freshdesk_api import API_KEY as FRESHDESK_KEY, freshdesk, support_helpdesk
 from tests.google_forms_api import google_forms, store_account as forms_account
 from tests.hubspot_api import TOKEN as HUBSPOT_TOKEN, crm_account, hubspot
@@ -137,3 +141,45 @@ def test_an_api_out_of_reach_is_not_called_a_refused_credential(tmp_path, monkey
     [line] = [line for line in result.output.splitlines() if line.startswith(f"✘ vendor ({connector}): ")]
     assert "could not reach the API, so the credentials are not checked" in line and "did not accept" not in line, line
     assert ZENDESK_TOKEN not in result.output
+
+
+def closed_port() -> int:
+    """A local port nothing listens on: connections to it are refused at once."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_a_check_gives_up_on_a_refusing_api_sooner_than_a_sync(tmp_path, monkeypatch):
+    """An operator waits on `cxbridge check`: an API refusing connections is told of after
+    CHECK_ATTEMPTS tries (one wait), while a sync keeps the source's `max_attempts` (5: four waits)."""
+    monkeypatch.setenv("CREDENTIAL", ZENDESK_TOKEN)
+    waits: list[float] = []
+    monkeypatch.setattr(ApiSource, "sleep", staticmethod(waits.append))
+    keys = OUT_OF_REACH["zendesk"].replace("{url}", f"http://127.0.0.1:{closed_port()}")
+    config = tmp_path / "cxbridge.toml"
+    config.write_text(f'[sources.vendor]\nconnector = "zendesk"\n{keys}\n', encoding="utf-8")
+    checked = CliRunner().invoke(cli, ["check", "--config", str(config)])
+    assert checked.exit_code == 2, checked.output
+    assert "connection failed (ConnectError) after 2 attempts; re-run later" in checked.output
+    assert len(waits) == CHECK_ATTEMPTS - 1
+    waits.clear()
+    synced = CliRunner().invoke(cli, ["sync", "--config", str(config), "--db", str(tmp_path / "cx.db"), "--no-progress"])
+    assert "connection failed (ConnectError) after 5 attempts; re-run later" in synced.output, synced.output
+    assert len(waits) == 4
+
+
+def test_the_waits_docs_cli_tells_of_are_the_retry_policys():
+    """docs/cli.md's waits of a check and of a sync, from RetryPolicy's backoff at no jitter and at
+    the most jitter can add."""
+    def waits(attempts: int, jitter: float) -> list[float]:
+        policy = RetryPolicy(attempts=attempts, jitter=0)
+        return [policy.backoff_wait(attempt) * (1 + jitter) for attempt in range(1, attempts)]
+
+    docs = " ".join((Path(__file__).parents[1] / "docs" / "cli.md").read_text(encoding="utf-8").split())
+    jitter = RetryPolicy().jitter
+    [check] = waits(CHECK_ATTEMPTS, 0)
+    assert f"one wait of {check:g} to {check * (1 + jitter):g} s" in docs
+    sync = waits(RetryPolicy().attempts, 0)
+    assert "waits of 1, 2, 4 and 8 s, each up to a quarter longer" in docs and sync == [1, 2, 4, 8] and jitter == 0.25
+    assert f"{sum(sync):g} to {sum(waits(RetryPolicy().attempts, jitter)):g} s in all" in docs

@@ -119,7 +119,7 @@ class ApiSource(Source):
             timeout=config.timeout,
             deadline=config.request_deadline or 10 * config.timeout,
             run=self.context.deadline,
-            policy=RetryPolicy(attempts=config.max_attempts),
+            policy=RetryPolicy(attempts=min(config.max_attempts, self.context.attempts or config.max_attempts)),
             limiter=limiter if (per_second or per_minute or self.budget) else None,
             sleep=self.sleep,
             transport=self.transport,
