@@ -284,3 +284,31 @@ def test_each_broken_source_fails_the_guarantee_it_breaks_and_no_other(tmp_path:
         blamed = sorted(name.split("::")[1] for name, message in results.items()
                         if name.startswith(f"{suite}::") and message is not None)  # fmt: skip
         assert blamed == sorted([*broken, NOT_INSTALLED]), f"{suite} failed other guarantees too: {blamed}"
+
+
+UNDATED = '''
+
+class UndatedStream(Responses):
+    """Records with no time: a start_date cannot be placed after them."""
+
+    def normalize(self, raw, builder):
+        return builder.build(native_id=self.native_id(raw), raw=raw,
+                             answers=[AnswerInput(question_id="nps", value=raw["nps"], spec=NPS),
+                                      AnswerInput(question_id="why", value=raw["why"], is_comment=True)])
+
+
+TestUndated = suite("undated", UndatedStream)
+'''
+
+
+def test_the_start_date_test_says_why_it_cannot_judge_records_without_times(tmp_path: Path):
+    """A source with a start_date whose test records carry no time: its start_date test is skipped,
+    saying so and what to give — not passed without a word."""
+    (tmp_path / "test_undated.py").write_text(textwrap.dedent(BROKEN_SOURCES) + UNDATED, encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", "-k", "TestUndated and start_date",
+         str(tmp_path)],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert "1 skipped" in run.stdout, run.stdout
+    assert "none of its 4 records carries a time (submitted_at or updated_at)" in run.stdout, run.stdout
