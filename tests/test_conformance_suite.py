@@ -312,3 +312,56 @@ def test_the_start_date_test_says_why_it_cannot_judge_records_without_times(tmp_
     )  # fmt: skip
     assert "1 skipped" in run.stdout, run.stdout
     assert "none of its 4 records carries a time (submitted_at or updated_at)" in run.stdout, run.stdout
+
+
+PERSONAL = '''
+
+import logging
+
+
+class NamedStream(Responses):
+    """Keeps each respondent's name in its raw records, undeclared (no personal_fields())."""
+
+    def read(self, cursor):
+        yield from ({**row, "name": "Ana Ruiz-Wexford"} for row in super().read(cursor))
+
+
+class TellingStream(Responses):
+    """Declares nothing to store, but logs whom it reads."""
+
+    def read(self, cursor):
+        logging.getLogger("plugin").warning("reading the answers of ANA.RUIZ@example.com")
+        yield from super().read(cursor)
+
+
+def personal(name, stream):
+    class Suite(SourceConformance):
+        @pytest.fixture
+        def source_under_test(self):
+            found = under_test(name, stream)
+            found.personal_data = ["Ana Ruiz-Wexford", "ana.ruiz@example.com"]
+            return found
+
+    return Suite
+
+
+TestNamed = personal("named", NamedStream)
+TestTelling = personal("telling", TellingStream)
+'''
+
+
+def test_a_personal_value_found_is_named_masked_in_the_failure(tmp_path: Path):
+    """The personal-data test fails naming the value by its place in personal_data, never showing
+    it (a CI log is read by more people than the test data) — and, for the logs, where it is."""
+    (tmp_path / "test_personal.py").write_text(textwrap.dedent(BROKEN_SOURCES) + PERSONAL, encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-k", "(TestNamed or TestTelling) and personal_data",
+         str(tmp_path)],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert "2 failed" in run.stdout, run.stdout
+    assert "personal_data[0] is stored in the destination: declare its field in personal_fields()" in run.stdout
+    assert "personal_data[1] appears in the logs or the output, at: …" in run.stdout
+    assert "reading the answers of ***⏎" in run.stdout
+    for shown in ("Ana Ruiz", "ana.ruiz", "ANA.RUIZ"):
+        assert shown not in run.stdout, run.stdout
