@@ -78,6 +78,16 @@ def test_the_tutorial_counts_the_tests_a_generated_source_has():
     assert f"# {suite + 2} passed" in body  # the suite, and the two cassette tests of tests/test_source.py
 
 
+def test_the_quick_path_counts_the_generated_tests_and_links_headings_that_exist():
+    body = section(PLUGINS_MD, "Quick path")
+    suite = len([name for name in dir(HttpSourceConformance) if name.startswith("test_")])
+    assert f"({suite + 2} passed)" in body
+    slugs = {re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-")
+             for heading in re.findall(r"^#+ (.+)$", PLUGINS_MD, re.M)}  # fmt: skip
+    links = re.findall(r"\]\(#([^)]+)\)", body)
+    assert len(links) >= 5 and not [link for link in links if link not in slugs], (links, slugs)
+
+
 def test_is_sorted_is_explained_as_ascending_by_the_cursor():
     body = section(PLUGINS_MD, "Step 4: the source and its stream — reading pages and keeping a cursor")
     assert "ascending by the cursor" in body and "newest first" in body and "is_sorted = False" in body
