@@ -345,21 +345,33 @@ def personal(name, stream):
     return Suite
 
 
+class TokenTellingStream(Responses):
+    """Logs its credential."""
+
+    def read(self, cursor):
+        logging.getLogger("plugin").warning("token %s", self.source.config.token.get_secret_value())
+        yield from super().read(cursor)
+
+
 TestNamed = personal("named", NamedStream)
 TestTelling = personal("telling", TellingStream)
+TestTokenTelling = suite("token_telling", TokenTellingStream)
 '''
 
 
 def test_a_personal_value_found_is_named_masked_in_the_failure(tmp_path: Path):
     """The personal-data test fails naming the value by its place in personal_data, never showing
-    it (a CI log is read by more people than the test data) — and, for the logs, where it is."""
+    it (a CI log is read by more people than the test data) — and, for the logs, where it is.
+    Neither it nor the secrets' test lets pytest print the log lines it read ("Captured log call")."""
     (tmp_path / "test_personal.py").write_text(textwrap.dedent(BROKEN_SOURCES) + PERSONAL, encoding="utf-8")
+    chosen = "((TestNamed or TestTelling) and personal_data) or (TestTokenTelling and secrets)"
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-k", "(TestNamed or TestTelling) and personal_data",
-         str(tmp_path)],
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-k", chosen, str(tmp_path)],
         cwd=tmp_path, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
-    assert "2 failed" in run.stdout, run.stdout
+    assert "3 failed" in run.stdout, run.stdout
+    assert "the value of ${TOKEN} appears in the logs, at: …" in run.stdout and "token ***" in run.stdout
+    assert "tok-abcdef-123456" not in run.stdout, run.stdout
     assert "personal_data[0] is stored in the destination: declare its field in personal_fields()" in run.stdout
     assert "personal_data[1] appears in the logs or the output, at: …" in run.stdout
     assert "reading the answers of ***⏎" in run.stdout
