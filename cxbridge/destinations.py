@@ -4,6 +4,7 @@ that data and cursor land together and re-delivery is harmless."""
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 import dataclasses
@@ -105,8 +106,9 @@ class Batch:
     timezone: str = "UTC"
     """Its source's time zone (`SourceContext.timezone`): the cases it opens count in the day
     `started_at` falls on there (`feedback_cases.opened_local_date`), as its records do."""
-    superseded: int = 0
-    """Versions of a record dropped by `settle` because a later one of the same id was read."""
+    versions: dict[str, list[str | None]] = dataclasses.field(default_factory=dict)
+    """Of each record read more than once in the batch, every version's content hash in the order
+    read (None: quarantined): `settle` keeps the last, `read_again` counts the others."""
     links: dict[str, str | None] = dataclasses.field(default_factory=dict)
     """`feedback.duplicate_of` to set, by record id, once the batch's records are written: the
     copies of one response read through several sources (`cxbridge.resolver`). Records of the
@@ -129,31 +131,52 @@ class Batch:
         """A normalized record; `settle` keeps only the last version of a record read twice
         (`_read`, written out: it is called for every record)."""
         record_id, records = rows.record_id, self.records
-        if record_id in self._last:
-            self.superseded += 1
+        if (last := self._last.get(record_id)) is not None:
+            self._read_again(record_id, last, rows.content_hash)
         self._last[record_id] = (False, len(records))
         records.append(rows)
 
     def add_quarantined(self, item: QuarantineItem) -> None:
         """A record that failed normalization; `settle` keeps only the last version read."""
-        self._read(item.record_id, quarantined=True, index=len(self.quarantined))
+        if (last := self._last.get(item.record_id)) is not None:
+            self._read_again(item.record_id, last, None)
+        self._last[item.record_id] = (True, len(self.quarantined))
         self.quarantined.append(item)
 
-    def _read(self, record_id: str, *, quarantined: bool, index: int) -> None:
-        if record_id in self._last:
-            self.superseded += 1
-        self._last[record_id] = (quarantined, index)
+    def _read_again(self, record_id: str, last: tuple[bool, int], digest: str | None) -> None:
+        quarantined, index = last
+        before = None if quarantined else self.records[index].content_hash
+        self.versions.setdefault(record_id, [before]).append(digest)
+
+    def read_again(self, stored: Mapping[str, str]) -> WriteStats:
+        """What the versions `settle` drops add to the destination's count of the batch: each
+        version of a record read more than once counted as if written alone — unchanged if it
+        holds what the version before it held (the `stored` content hash before the first; none
+        after a quarantined one), else written — less the last, which the destination counts."""
+        counts: Counter[str] = Counter()
+        for record_id, digests in self.versions.items():
+            before = stored.get(record_id)
+            for digest in digests:
+                counts[_counted_as(digest, before)] += 1
+                before = digest
+            counts[_counted_as(digests[-1], stored.get(record_id))] -= 1
+        return WriteStats(counts["written"], counts["unchanged"], counts["quarantined"])
 
     def settle(self) -> None:
         """One id, one place: a record read more than once in the batch keeps its last version
         only, stored if that one normalized and quarantined if it did not."""
-        if self.superseded:
+        if self.versions:
             last = self._last
             self.records = [r for i, r in enumerate(self.records) if last.get(r.record_id, (False, i)) == (False, i)]
             self.quarantined = [
                 q for i, q in enumerate(self.quarantined) if last.get(q.record_id, (True, i)) == (True, i)
             ]
         self._last = {}
+
+
+def _counted_as(digest: str | None, before: str | None) -> str:
+    """How a version of a record written alone counts, after a version whose hash is `before`."""
+    return "quarantined" if digest is None else "unchanged" if digest == before else "written"
 
 
 @dataclass

@@ -413,10 +413,13 @@ class Engine:
                 copies |= cased_copies(self.destination, opened, copied)
                 opened = [c for c in opened if c.record_id not in copies]
             batch.cases = opened
+            read_twice = [] if batch.unstored else list(batch.versions)
+            stored = self.destination.content_hashes(read_twice)  # what the first read of each is counted against
             stats = self._dry_run.count(batch) if self._dry_run else self._destination_write(batch, result)
-        result.written += stats.written
-        result.unchanged += stats.unchanged + batch.superseded  # read, but a later version of it counts
-        result.quarantined += stats.quarantined
+        again = batch.read_again(stored)  # the versions of a record read twice that settle dropped
+        result.written += stats.written + again.written
+        result.unchanged += stats.unchanged + again.unchanged
+        result.quarantined += stats.quarantined + again.quarantined
         if batch.quarantined:
             self._first_quarantined.setdefault(batch.source, batch.quarantined[0])
             result.count_reasons(batch.quarantined)
