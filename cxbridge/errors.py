@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from cxbridge.masking import redact
@@ -47,6 +47,15 @@ class DataError(CxbridgeError):
     def restated(self, message: str, *, field: str | None) -> DataError:
         """This problem told of where it was met (`column 'submitted': timestamp …`): its kind kept."""
         return DataError(message, field=field, kind=self.kind)
+
+    @classmethod
+    def of_all(cls, problems: Sequence[DataError]) -> DataError:
+        """Every problem one read of a record found, told in one reason (`first · also: second`):
+        of the first's rule and field, so that a summary counts the record once."""
+        first = problems[0]
+        if len(problems) == 1:
+            return first
+        return cls(" · also: ".join(str(problem) for problem in problems), field=first.field, kind=first.kind)
 
     @classmethod
     def from_validation(cls, exc: Exception) -> DataError:

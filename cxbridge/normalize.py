@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
@@ -24,6 +24,8 @@ from cxbridge.respondents import RespondentKeys, unsaved_keys
 from cxbridge.shared_phones import SharedPhones
 from cxbridge.sources import SourceConfig, SourceContext
 from cxbridge.timestamps import calendar_period, local_date, parse_timestamp, zone
+
+Read = TypeVar("Read")
 
 PRIMARY_COLUMNS = {"nps": NPS_METRICS, "csat": {Metric.CSAT}, "ces": {Metric.CES}}
 PRIMARY_COLUMN_OF = {metric: column for column, names in PRIMARY_COLUMNS.items() for metric in names}
@@ -129,29 +131,34 @@ class RecordBuilder:
         answers: Iterable[AnswerInput] = (),
         submitted_at: datetime | str | float | None = None,
         comment_from: Sequence[str] | None = None,
+        problems: Sequence[DataError] = (),
         **fields: Any,
     ) -> FeedbackRecord:
-        """A validated record; DataError (naming the question) for anything that does not fit.
+        """A validated record; DataError (naming the question) for anything that does not fit —
+        of every problem found in its times and answers, after `problems` its caller found before.
         `submitted_at` and `updated_at` are read as `parse_timestamp` reads them (`time`), a time
         without an offset in the source's zone (`zone`), where the record's local day is counted too. `comment_from` names
         the questions whose answer may be its `comment`, best first (`record_comment.explaining`);
         without it, the first comment is."""
-        submitted_at = self.time("submitted_at", submitted_at)
+        found = list(problems)
+        submitted_at = self._found(found, self.time, "submitted_at", submitted_at)
         # Nested parts go in as plain dicts: one validation pass builds the whole record.
         answer_map: dict[str, dict[str, Any]] = {}
         scored: list[tuple[AnswerInput, metrics.Scored | None]] = []  # blank ones too: they may be the primary
         comments: list[dict[str, Any]] = []
         values = self._defaults | fields
         if "updated_at" in values:
-            values["updated_at"] = self.time("updated_at", values["updated_at"])
+            values["updated_at"] = self._found(found, self.time, "updated_at", values["updated_at"])
         employees = values.get("program") == Program.EMPLOYEE
         for answer in answers:
             answer = self.of_population(answer, employees=employees)  # noqa: PLW2901 — the same answer
             answer_map[answer.question_id] = {"text": answer.question_text, "value": answer.value, "label": answer.label}
             if answer.spec is not None:
-                scored.append((answer, self._score(answer)))
+                scored.append((answer, self._found(found, self._score, answer)))
             elif answer.is_comment and (text := comment_text(answer.value)):
                 comments.append({"question_id": answer.question_id, "question_text": answer.question_text, "text": text})
+        if found:
+            raise DataError.of_all(found)
         chosen = primaries(scored)
         primary_ids = {id(answer) for answer, _ in chosen.values()}
         namespace = values.get("survey_id") or self.context.name
@@ -182,6 +189,16 @@ class RecordBuilder:
             )
         except ValidationError as exc:
             raise DataError.from_validation(exc) from None
+
+    @staticmethod
+    def _found(problems: list[DataError], read: Callable[..., Read], *args: Any) -> Read | None:
+        """`read(*args)`, or None with its DataError added to `problems`: a record's reads go on
+        past a problem, so that its quarantine reason tells every one of them."""
+        try:
+            return read(*args)
+        except DataError as exc:
+            problems.append(exc)
+            return None
 
     def time(self, name: str, value: datetime | str | float | None) -> datetime | None:
         """A time a plugin hands `build` (text, epoch seconds or milliseconds, a datetime) as

@@ -161,11 +161,16 @@ class RowNormalizer:
             fields.setdefault("survey_id", self.definition.survey_id)
             fields.setdefault("survey_name", self.definition.survey_name)
         answers = self._answers(values, labels, remembered=builder.remembered)
+        try:
+            submitted_at, problems = self.submitted(values, partial=fields.get("status") == Status.PARTIAL.value), ()
+        except DataError as exc:  # told with the row's other problems, which build looks for
+            submitted_at, problems = None, (exc,)
         return builder.build(
             native_id=raw["id"],
             raw=raw,
             answers=answers,
-            submitted_at=self.submitted(values, partial=fields.get("status") == Status.PARTIAL.value),
+            submitted_at=submitted_at,
+            problems=problems,
             attributes=self._attributes(values),
             comment_from=self.comment_from,
             **{key: value for key, value in fields.items() if value is not None},
