@@ -72,8 +72,10 @@ class SourceResult:
         `first` one's reason and its place, and where to read them all."""
         place = first and (_place(first.where) or (first.source_record_id and f"record {first.source_record_id}"))
         example = f"; the first, {place}: {first.error}" if place else f"; the first: {first.error}" if first else ""
-        return (f"every record read ({self.quarantined:,}) went to quarantine, none was written{example}; "
-                f"every reason: cxbridge quarantine list --source {self.source}")  # fmt: skip
+        return (f"every record read ({self.quarantined:,}) went to quarantine, none was written{example}; they wait "
+                "in quarantine, and later syncs go on past them: mend them where they were written (a changed file "
+                "is read again), or mend the settings the reasons name and run cxbridge quarantine replay --source "
+                f"{self.source}; every reason: cxbridge quarantine list --source {self.source}")  # fmt: skip
 
 
 def _rule(item: QuarantineItem) -> str:

@@ -301,3 +301,28 @@ def test_a_sync_names_a_mystery_shop_score_the_mapping_leaves_out(tmp_path):
     shop = invoke("sync", "--config", str(config))
     assert ("add a [[sources.shop.metrics]] entry with column = 'Score (of 40)', metric = 'mystery_shop', "
             "scale = [0, 40]") in shop.output  # fmt: skip
+
+
+def test_an_appended_row_alone_quarantined_fails_that_run_saying_what_to_do_and_the_next_goes_on(tmp_path):
+    """Kept on purpose: a run that stored nothing it read is a failure, appended rows or not; its
+    line says the rows wait in quarantine, later syncs go on past them, and how to mend them."""
+    from tests.conftest import Workspace, survey_row
+
+    workspace = Workspace(tmp_path)
+    workspace.write_csv([survey_row(n) for n in range(1, 6)])
+    assert workspace.sync().results[0].status == "success"
+    with (tmp_path / "responses.csv").open("a", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerow(survey_row(6, nps=12))
+    failed = workspace.sync().results[0]
+    assert (failed.status, failed.read, failed.quarantined) == ("failed", 1, 1)
+    assert failed.error.startswith("every record read (1) went to quarantine, none was written; the first, "
+                                   "responses.csv row 7: question 'nps': nps answer 12 is outside its scale 0–10")  # fmt: skip
+    assert failed.error.endswith(
+        "; they wait in quarantine, and later syncs go on past them: mend them where they were written (a changed "
+        "file is read again), or mend the settings the reasons name and run cxbridge quarantine "
+        "replay --source survey; every reason: cxbridge quarantine list --source survey"
+    )
+    after = workspace.sync().results[0]
+    assert (after.status, after.read) == ("success", 0)
+    assert len(workspace.query("SELECT record_id FROM quarantine")) == 1
+    assert len(workspace.query("SELECT record_id FROM feedback")) == 5
