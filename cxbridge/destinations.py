@@ -129,7 +129,7 @@ class Batch:
 
     def add_record(self, rows: RecordRows) -> None:
         """A normalized record; `settle` keeps only the last version of a record read twice
-        (`_read`, written out: it is called for every record)."""
+        (written out, not shared with `add_quarantined`: it is called for every record)."""
         record_id, records = rows.record_id, self.records
         if (last := self._last.get(record_id)) is not None:
             self._read_again(record_id, last, rows.content_hash)
