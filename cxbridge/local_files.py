@@ -1,6 +1,7 @@
-"""What destinations kept in local files share: the path in their URL, and the lock file beside
-them that lets one sync or whole-destination command write at a time, with a holder file beside
-it naming the command that holds it, for the refusal of another."""
+"""What destinations kept in local files share: the path in their URL, a new file written whole
+from a template, and the lock file beside them that lets one sync or whole-destination command
+write at a time, with a holder file beside it naming the command that holds it, for the refusal
+of another."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ import json
 import os
 import socket
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -52,6 +54,28 @@ def written_by_name(given: str, *, kept: Sequence[Path] = ()) -> Iterator[None]:
         stays = f" ({', '.join(map(str, kept))} written before it, kept)" if kept else ""
         raise ConfigError(f"{given}: cannot write {path} ({exc.strerror}): the folder {path.parent} takes no new "
                           f"file; pick a folder you may write to{stays}") from None  # fmt: skip
+
+
+def made_whole(path: Path, contents: Callable[[], bytes], *, failures: tuple[type[Exception], ...] = ()) -> bool:
+    """Whether a new file holding `contents()` (a template's bytes) was made at `path`: written
+    under a hidden name beside it and linked to `path` only if nothing is there, so it appears
+    whole and another process's file, made meanwhile, is never replaced. False where a file is
+    there, the folder cannot take or link one, or `contents` raised one of `failures`: the caller
+    then sets the file up as before (and names what failed)."""
+    if path.exists():
+        return False
+    copy = path.with_name(f".{path.name}.{uuid.uuid4().hex}.new")
+    try:
+        data = contents()
+        with os.fdopen(os.open(copy, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644), "wb") as file:  # the engines' mode
+            file.write(data)
+        os.link(copy, path)
+        return True
+    except (OSError, *failures):
+        return False
+    finally:
+        with suppress(OSError):
+            copy.unlink()
 
 
 _NO_NEW_FILE = {errno.ENOENT, errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR}  # a full disk says so itself

@@ -102,8 +102,10 @@ def test_a_write_that_does_not_fit_runs_again_under_duckdbs_own_limit(tmp_path, 
     until each source's first sync looked nothing up). The write is rolled back and runs again
     under DuckDB's own limit, and the base doubles; a look-up that runs out (identity's, its
     join and its rows) runs again too. The sync stores what a sync into SQLite stores, each row
-    once."""
+    once. The file is set up by the sync's own connection: one opened from disk (written from
+    the template, or synced before) ran out of the 6 MiB base saving its run, a write not retried."""
     monkeypatch.setattr(DuckDBDestination, "memory_limit_mb", 6)
+    monkeypatch.setattr(DuckDBDestination, "from_template", False)
     config = write_dataset(tmp_path)
     duckdb_path, sqlite_path = tmp_path / "cx.duckdb", tmp_path / "cx.db"
     with caplog.at_level(logging.INFO, logger=DuckDBDestination.__module__):

@@ -29,11 +29,12 @@ from cxbridge.layout import (
     ColumnType,
     Table,
 )
-from cxbridge.local_files import file_lock, file_lock_held, lock_holder, path_of
+from cxbridge.local_files import file_lock, file_lock_held, lock_holder, made_whole, path_of
+from cxbridge.plugins.duckdb.new_file import template
 from cxbridge.plugins.duckdb.staging import column_arrays
 from cxbridge.sql_destination import SQLDestination
-from cxbridge.sql_migrations import MIGRATIONS, Migration
-from cxbridge.sql_rows import CHANGED, REPLACED, absent_keys
+from cxbridge.sql_migrations import MIGRATIONS, MIGRATIONS_TABLE, Migration
+from cxbridge.sql_rows import CHANGED, REPLACED, absent_keys, utc_now
 
 TYPE_NAMES = {
     ColumnType.TEXT: "VARCHAR",
@@ -127,6 +128,8 @@ class DuckDBDestination(SQLDestination):
         Migration(KEYLESS_MIGRATION, lambda destination: drop_keys(destination, RECORD_TABLES)),
         Migration(KEYLESS_CRM_MIGRATION, lambda destination: drop_keys(destination, CRM_TABLES)),
     )
+    from_template = True
+    """A new file is written from one set up once a process (`new_file`); False sets it up."""
     memory_limit_mb = 32
     """DuckDB's buffer pool while a sync writes, between batches and beside the room of the batch
     staged (`_fit_memory_limit`); what does not fit spills to `<file>.tmp` beside the file. A
@@ -172,6 +175,7 @@ class DuckDBDestination(SQLDestination):
         self._unchecked_wide = 0  # characters of wide texts committed or staged since the last checkpoint
         self._limit_mb = 0
         self._base_mb = self.memory_limit_mb  # doubled by each write that did not fit (`_within_memory`)
+        self._made = False  # the open wrote a new file from the template (`connect`)
 
     @classmethod
     def day_of(cls, column: str) -> str:
@@ -312,6 +316,8 @@ class DuckDBDestination(SQLDestination):
         duckdb = import_duckdb()
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            failures = (duckdb.Error, DestinationError)  # the template's own set-up: this file is set up as before
+            self._made = self.from_template and made_whole(self.path, lambda: template(type(self)), failures=failures)
         try:
             conn = duckdb.connect(str(self.path), read_only=read_only)
         except duckdb.IOException as exc:
@@ -334,6 +340,13 @@ class DuckDBDestination(SQLDestination):
             conn.execute(f"SET temp_directory = '{spill}'")
             conn.execute(f"SET checkpoint_threshold = '{self.checkpoint_threshold_mb}MiB'")
         return conn
+
+    def apply_migrations(self) -> None:
+        """A file written from the template (`connect`) has every migration: dated now, as set up."""
+        if self._made:
+            self.execute(f"UPDATE {MIGRATIONS_TABLE.name} SET applied_at = {self.param(0)}", [utc_now()])
+        else:
+            super().apply_migrations()
 
     def _opened_elsewhere(self, *, read_only: bool) -> DestinationLockedError:
         """The refusal of a file another process has open for writing: a cxbridge command named by

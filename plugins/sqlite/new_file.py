@@ -8,14 +8,12 @@ migrations at the time it was made."""
 
 from __future__ import annotations
 
-import contextlib
-import os
 import sqlite3
 import tempfile
-import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
+from cxbridge.local_files import made_whole
 from cxbridge.plugins.sqlite.schema import apply_migrations
 from cxbridge.plugins.sqlite.sqlite_utils_lean import Database
 
@@ -47,20 +45,7 @@ def made_from_template(path: Path, pragmas: list[str]) -> bool:
     """Whether a new file was made at `path` (there was none) as the migrations would make it;
     False where a file is there already or the folder cannot take one (the caller then
     migrates as before, and names what failed)."""
-    if path.exists():
-        return False
-    copy = path.with_name(f".{path.name}.{uuid.uuid4().hex}.new")
-    try:
-        template = _template(tuple(pragmas))
-        with os.fdopen(os.open(copy, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644), "wb") as file:  # SQLite's mode
-            file.write(template)
-        os.link(copy, path)
-        return True
-    except (OSError, sqlite3.Error):  # a file made meanwhile, a folder that cannot link or write one, no temporary folder
-        return False
-    finally:
-        with contextlib.suppress(OSError):
-            copy.unlink()
+    return made_whole(path, lambda: _template(tuple(pragmas)), failures=(sqlite3.Error,))
 
 
 def record_now(db: Database) -> None:
