@@ -14,7 +14,7 @@ from functools import cache
 from cxbridge.detection import labels as builtin
 from cxbridge.detection.declared_scale import named_scale
 from cxbridge.detection.evidence import Proposal
-from cxbridge.detection.keywords import heads, mentions, names_a_score
+from cxbridge.detection.keywords import YEAR, heads, mentions, names_a_score
 from cxbridge.detection.profile import ColumnProfile
 from cxbridge.errors import DataError
 from cxbridge.phones import MIN_DIGITS
@@ -315,16 +315,13 @@ def _is_code(value: str) -> bool:
     return len(value) <= 10 and " " not in value and any(c.isdigit() for c in value)
 
 
-_A_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
-
-
 def undated_warning(chosen: list[Proposal], profiles: dict[str, ColumnProfile]) -> str | None:
     """Why the records are undated when no column is the submitted time but one names a time
     whose values read as no date (`Submission Date` of `the 5th of March, 2024`), and what to give."""
     if any(p.target == "submitted_at" for p in chosen):
         return None
     named = (p for p in profiles.values() if mentions(p.column.label, "time") and not mentions(p.column.label, "start")
-             and p.labels and not p.dates and all(_A_YEAR.search(text) for text in p.examples))  # fmt: skip
+             and p.labels and not p.dates and all(YEAR.search(text) for text in p.examples))  # fmt: skip
     if (profile := next(named, None)) is not None:
         return (f"no column of submission times: the records are undated (counted in the month 'undated'); column "
                 f"{profile.column.label!r} names a date but holds none this importer reads ({profile.example()}): map "

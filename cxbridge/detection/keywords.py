@@ -89,7 +89,7 @@ def asks_rating(header: str) -> bool:
     return first_mentioned(header, ("satisfaction", "effort", "recommend", "rating")) is not None
 
 
-_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")  # a year in a header, a file name or a date
 _ASKED = re.compile(r"[?¿]")
 
 
@@ -116,7 +116,7 @@ def elsewhen(header: str) -> str | None:
 
 def names_a_year(header: str) -> str | None:
     """The year a header naming a metric names ("NPS 2024"): maybe another year's, maybe this one's."""
-    return None if _asks(header) or not (year := _YEAR.search(header)) else year.group()
+    return None if _asks(header) or not (year := YEAR.search(header)) else year.group()
 
 
 def _asks(header: str) -> bool:

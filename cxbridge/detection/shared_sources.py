@@ -23,7 +23,8 @@ from cxbridge.exports.plain import JOINED
 from cxbridge.normalize import PRIMARY_COLUMN_OF
 from cxbridge.tabular.cells import DateOrder
 from cxbridge.tabular.source_dates import dotted, read_day_first, undecided
-from cxbridge.tabular.undated_files import YEAR, undated
+from cxbridge.detection.keywords import YEAR
+from cxbridge.tabular.undated_files import undated
 
 if TYPE_CHECKING:
     from cxbridge.detection.inspector import Inspection

@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from cxbridge.destinations import Destination
+from cxbridge.detection.keywords import YEAR
 from cxbridge.sources import Stream
 from cxbridge.tabular.source import FileStream
 
-YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")  # a year in a file name or a date
 _GLOB = re.compile(r"[*?[]")
 TOLD = "undated_files_told."
 """`cxbridge_metadata` row `undated_files_told.SOURCE`: the files a sync's summary last told of
