@@ -415,13 +415,16 @@ def validate_model(
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        problems = (_describe(error, model, prefix, data) + on_line(_key(error, prefix), lines or {})
+        problems = (_describe(error, model, prefix, data) + on_line(_key(error, prefix, counted=0), lines or {})
                     for error in exc.errors())  # fmt: skip
         raise ConfigError(f"{label}: " + clauses(problems)) from None
 
 
-def _key(error: Any, prefix: str) -> str:
-    return ".".join(filter(None, [prefix, *(str(part) for part in error["loc"])]))
+def _key(error: Any, prefix: str, *, counted: int = 1) -> str:
+    """The key `error` is about; an entry of a list is counted from 1 as a reader counts (what a
+    message shows, as its "entry 2" does), from 0 where the file's key lines look it up."""
+    parts = (str(part + counted if isinstance(part, int) else part) for part in error["loc"])
+    return ".".join(filter(None, [prefix, *parts]))
 
 
 def _describe(error: Any, model: type[BaseModel], prefix: str, data: dict[str, Any]) -> str:

@@ -85,7 +85,7 @@ def _substituted(value: Any, resolve: Callable[[str], str | None], path: str, mi
     if isinstance(value, dict):
         return {key: _substituted(item, resolve, f"{path}.{key}" if path else key, missing) for key, item in value.items()}
     if isinstance(value, list):
-        return [_substituted(item, resolve, f"{path}[{index}]", missing) for index, item in enumerate(value)]
+        return [_substituted(item, resolve, f"{path}.{place}", missing) for place, item in enumerate(value, 1)]
     if not isinstance(value, str) or "${" not in value:
         return value
     escaped = value.replace("$${", "\0")
@@ -127,7 +127,7 @@ class MissingSecretError(LookupError):
 
 
 def reference_lines(text: str) -> dict[tuple[str, str], int]:
-    """The line of each `${NAME}` by the key holding it (`sources.x.metrics[1].scale`) and NAME.
+    """The line of each `${NAME}` by the key holding it (`sources.x.metrics.2.scale`, entries counted from 1) and NAME.
     tomllib gives no positions, so the text is parsed again with each `${NAME}` renamed
     `${L<line>_NAME}`: `substitute` then names every key of every table, array of tables, inline
     table and dotted key with its reference's line. The first line where one key holds a NAME

@@ -316,7 +316,7 @@ CONFIG_MISTAKES = {  # what the example's line becomes → what the error says o
     "a typo in a key": ('touchpoint = "store_visit"', 'touchpont = "store_visit"',
                         "sources.store_nps.touchpont: unknown key; did you mean 'touchpoint'?"),
     "a wrong type": ("scale = [1, 5]", 'scale = "ten"',
-                     "sources.store_nps.metrics.1.scale: write the scale as its lowest and highest answer, scale = [1, 5]; "
+                     "sources.store_nps.metrics.2.scale: write the scale as its lowest and highest answer, scale = [1, 5]; "
                      "got 'ten'"),
     "an unknown connector": ('connector = "csv"', 'connector = "cvs"',
                              "sources.store_nps.connector: unknown source connector 'cvs'; did you mean 'csv'?"),

@@ -168,7 +168,7 @@ def test_a_reference_in_a_list_of_an_api_source_is_set_aside_too(project, monkey
     monkeypatch.delenv("TYPEFORM_FORM", raising=False)
     project.config.write_text(project.config.read_text().replace('"u6nXL7"', '"${TYPEFORM_FORM}"'), encoding="utf-8")
     config = load_config(project.config, create_host(), builds_connectors=False)
-    with pytest.raises(ConfigError, match=r"sources\.tf\.forms\[0\]: \$\{TYPEFORM_FORM\} is not set"):
+    with pytest.raises(ConfigError, match=r"sources\.tf\.forms\.1: \$\{TYPEFORM_FORM\} is not set"):
         config.build_source("tf")
 
 

@@ -71,27 +71,27 @@ def test_nested_unknown_key_is_named(host):
 
 def test_an_unknown_key_of_a_metrics_entry_suggests_the_close_one(host):
     """A `[[metrics]]` entry is an item of a list: its typos were named with no suggestion and no
-    list of the keys an entry takes ("metrics.0.lables: unknown key")."""
+    list of the keys an entry takes ("metrics.1.lables: unknown key")."""
     entry = '[[sources.survey.metrics]]\ncolumn = "q"\nmetric = "csat"\nscale = [1, 5]\n'
     message = error_of(GOOD + entry + 'lables = { Good = 5 }\n', host)
-    assert "sources.survey.metrics.0.lables: unknown key; did you mean 'labels'?" in message
+    assert "sources.survey.metrics.1.lables: unknown key; did you mean 'labels'?" in message
     message = error_of(GOOD + entry + entry + 'wieght = 2\n', host)
-    assert "sources.survey.metrics.1.wieght: unknown key; known keys: column, direction, ignore_values, labels" in message
+    assert "sources.survey.metrics.2.wieght: unknown key; known keys: column, direction, ignore_values, labels" in message
 
 
 def test_an_error_in_a_metrics_entry_says_which_entry_counted_from_one_and_its_column(host):
-    """`metrics.1.scale` counts from 0: a user with three entries looked at the first, the second
-    is meant; the entry's place counted as a reader counts, and its column, say which."""
+    """The key and the entry count entries one way, from 1 as a reader counts (the key said
+    `metrics.1` next to "entry 2", counting from 0), and the column says which."""
     entries = "".join(f'[[sources.survey.metrics]]\ncolumn = "{column}"\nmetric = "{metric}"\n'
                       for column, metric in (("Recommend", "nps"), ("Satisfied", "csat")))  # fmt: skip
     text = GOOD + entries + 'scale = "1-5"\n'
     message = error_of(text, host)
-    assert message == ("cxbridge.toml: sources.survey.metrics.1.scale: write the scale as its lowest and highest answer, "
+    assert message == ("cxbridge.toml: sources.survey.metrics.2.scale: write the scale as its lowest and highest answer, "
                        "scale = [1, 5]; got '1-5' (in entry 2 of [[sources.survey.metrics]], column 'Satisfied') "
                        f"(line {line(text, 'scale = ')})")  # fmt: skip
     text = GOOD + entries.replace('"csat"', '"csat"\nscale = [1, "five"]')
     message = error_of(text, host)
-    assert message.startswith("cxbridge.toml: sources.survey.metrics.1.scale.1: ")
+    assert message.startswith("cxbridge.toml: sources.survey.metrics.2.scale.2: ")
     assert message.endswith(f" (in entry 2 of [[sources.survey.metrics]], column 'Satisfied') (line {line(text, 'scale = ')})")
 
 
@@ -105,7 +105,7 @@ def test_wrong_type_is_named(host):
     ('[settings]\nstore_raw = "yes please"\n', "settings.store_raw: Input should be a valid boolean, unable to "
                                                  "interpret input; got 'yes please'"),
     ('[[sources.survey.metrics]]\ncolumn = "q"\nmetric = "ces"\ndirection = "higher"\n',
-     "sources.survey.metrics.0.direction: Input should be 'higher_is_better' or 'lower_is_better'; got 'higher'"),
+     "sources.survey.metrics.1.direction: Input should be 'higher_is_better' or 'lower_is_better'; got 'higher'"),
 ])  # fmt: skip
 def test_a_value_of_the_wrong_type_or_not_among_the_choices_is_quoted(host, written: str, said: str):
     """'settings.timezone: Input should be a valid string' did not say what was written there."""
@@ -153,13 +153,13 @@ def test_bad_time_zone(host):
 
 def test_metric_spec_errors_are_named(host):
     text = GOOD + '[[sources.survey.metrics]]\ncolumn = "q"\nmetric = "nps"\nscale = [1, 5]\n'
-    assert "sources.survey.metrics.0.scale: nps is always scored 0–10" in error_of(text, host)
+    assert "sources.survey.metrics.1.scale: nps is always scored 0–10" in error_of(text, host)
 
 
 def test_a_reversed_scale_points_at_the_scale_key(host):
     text = GOOD + '[[sources.survey.metrics]]\ncolumn = "q"\nmetric = "csat"\nscale = [5, 1]\n'
     message = error_of(text, host)
-    assert message == ("cxbridge.toml: sources.survey.metrics.0.scale: a scale needs min < max, got [5.0, 1.0] "
+    assert message == ("cxbridge.toml: sources.survey.metrics.1.scale: a scale needs min < max, got [5.0, 1.0] "
                        f"(in entry 1 of [[sources.survey.metrics]], column 'q') (line {line(text, 'scale = ')})")  # fmt: skip
 
 
@@ -169,14 +169,14 @@ def test_a_scale_not_written_as_its_two_ends_says_how_to_write_it(host, scale, g
     have at most 2 items after validation, not 5": neither says what to write."""
     text = GOOD + f'[[sources.survey.metrics]]\ncolumn = "q"\nmetric = "csat"\nscale = {scale}\n'
     message = error_of(text, host)
-    assert message == (f"cxbridge.toml: sources.survey.metrics.0.scale: write the scale as its lowest and highest "
+    assert message == (f"cxbridge.toml: sources.survey.metrics.1.scale: write the scale as its lowest and highest "
                        f"answer, scale = [1, 5]; got {got} (in entry 1 of [[sources.survey.metrics]], column 'q') "
                        f"(line {line(text, 'scale = ')})")  # fmt: skip
 
 
 def test_a_reversed_nps_points_at_the_direction_key(host):
     text = GOOD + '[[sources.survey.metrics]]\ncolumn = "q"\nmetric = "nps"\ndirection = "lower_is_better"\n'
-    assert "sources.survey.metrics.0.direction: nps cannot be reversed" in error_of(text, host)
+    assert "sources.survey.metrics.1.direction: nps cannot be reversed" in error_of(text, host)
 
 
 def with_encoding(text: str, encoding: str) -> str:
@@ -262,8 +262,8 @@ def test_each_unset_variable_is_named_with_the_line_of_its_own_table_and_key(hos
         f"sources.a.auth.password: ${{PASSWORD}} is not set (line {line['a inline']}); "
         f"sources.a.login.user: ${{LOGIN}} is not set (line {line['a dotted']}); "
         f"sources.b.token: ${{TOKEN}} is not set (line {line['b']}); "
-        f"sources.b.forms[1]: ${{FORM}} is not set (line {line['b form']}); "
-        f"sources.x.metrics[1].scale: ${{SCALE}} is not set (line {line['second metric']}); "
+        f"sources.b.forms.2: ${{FORM}} is not set (line {line['b form']}); "
+        f"sources.x.metrics.2.scale: ${{SCALE}} is not set (line {line['second metric']}); "
         "export TOKEN, PASSWORD, LOGIN, FORM and SCALE or provide them through a secret plugin"
     )
 

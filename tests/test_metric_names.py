@@ -51,7 +51,7 @@ def test_an_unknown_metric_is_a_config_error_listing_the_valid_ones(host, typo):
     with pytest.raises(ConfigError) as caught:
         metric_of(typo, host)
     message = str(caught.value)
-    assert message.startswith(f"cxbridge.toml: sources.survey.metrics.0.metric: unknown metric {typo!r}")
+    assert message.startswith(f"cxbridge.toml: sources.survey.metrics.1.metric: unknown metric {typo!r}")
     assert "nps, enps, csat, ces, rating, audit, mystery_shop" in message
     assert f"'custom:{typo}'" in message
 

@@ -273,7 +273,7 @@ def test_a_stream_reads_through_a_spreadsheet_mapping_file_with_inline_keys_over
 
 def test_a_bad_mapping_file_names_the_file_and_the_key(workspace: Path):
     use_mapping_file(workspace, MAPPING_FILE.replace('metric = "nps"', 'metric = "nps"\nscale = "wide"'))
-    with pytest.raises(cxbridge.ConfigError, match=r"nps_mapping.toml .*streams.responses.metrics.0.scale"):
+    with pytest.raises(cxbridge.ConfigError, match=r"nps_mapping.toml .*streams.responses.metrics.1.scale"):
         sync(workspace)
     use_mapping_file(workspace, MAPPING_FILE.replace("[sources.survey_sheet.columns]", "[sources.survey_sheet.colums]"))
     with pytest.raises(cxbridge.ConfigError, match=r"colums: unknown key; did you mean 'columns'"):
