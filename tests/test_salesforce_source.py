@@ -177,8 +177,9 @@ def test_a_session_that_cannot_be_refreshed_fails_at_once_saying_what_to_do(tmp_
         org.serve(api)
         refused = sync(tmp_path, entry(api.url))
     assert refused.status == "failed" and org.issued == 2 and no_waiting == []
-    assert ("HTTP 401 (Session expired or invalid [INVALID_SESSION_ID]); Salesforce did not accept the connected app's "
-            "credentials: check them") in refused.error
+    assert ("HTTP 401 (Session expired or invalid [INVALID_SESSION_ID]); Salesforce did not accept a new session: it was "
+            "revoked, or the connected app's Run As user (client_credentials) lacks API access — check that the user is "
+            "active, has the API Enabled permission and is allowed by the connected app's policies") in refused.error
 
 
 def test_a_typo_in_a_custom_mapping_fails_at_once_naming_the_field(tmp_path, no_waiting):

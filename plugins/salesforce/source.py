@@ -37,6 +37,17 @@ class SalesforceErrors(ApiErrors):
     credentials = "the connected app's credentials"
     ids = "base_url (My Domain) and api_version"
 
+    def __init__(self, auth: str = "client_credentials"):
+        self.session_user = SESSION_USERS[auth]
+
+    def refused(self, response: httpx.Response) -> str | None:
+        """A 401 on a data request comes with a token fetched again (a 401 fetches one): not the
+        app's credentials, which the token endpoint took, but the session or its user."""
+        if response.status_code != 401:
+            return None
+        return (f"a new session: it was revoked, or {self.session_user} lacks API access — check that the user is "
+                "active, has the API Enabled permission and is allowed by the connected app's policies")
+
     def message(self, response: httpx.Response) -> str | None:
         """`message [errorCode]` of Salesforce's error array."""
         body = json_body(response)
@@ -64,6 +75,11 @@ class SalesforceErrors(ApiErrors):
         return None
 
 
+SESSION_USERS = {  # by flow, the user whose session a data request carries
+    "client_credentials": "the connected app's Run As user (client_credentials)",
+    "refresh_token": "the user who authorized the connected app (refresh_token)",
+    "jwt_bearer": "the user named in username (jwt_bearer)",
+}
 APP_KEYS = "the connected app's consumer key and secret (client_id, client_secret): check them"
 REFUSALS = {  # by flow, what each OAuth error code of the token endpoint refuses; Salesforce
     # answers a wrong client_secret `invalid_client` or `invalid_grant` ("authentication failure - invalid client credentials")
@@ -111,6 +127,7 @@ class SalesforceSource(ApiSource):
 
     def __init__(self, config: SalesforceConfig, context: Any):
         super().__init__(config, context)
+        self.errors = SalesforceErrors(config.auth)
         self.private_key = self._read_key() if config.auth == "jwt_bearer" else None
         if config.auth == "jwt_bearer" and importlib.util.find_spec("jwt") is None:
             raise ConfigError(f"sources.{context.name}.auth: jwt_bearer needs PyJWT: pip install 'cxbridge[salesforce]'")
