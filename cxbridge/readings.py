@@ -103,7 +103,8 @@ CHANGES = (
               "on 1 to its icons, as the surveymonkey connector reads it, no longer an unscored answer", {"json"}),
     Change(3, "answers worded Poor, Fair, Good, Very good, Excellent (or Very poor … Excellent, or four points) are "
               "a rating on 1–5 (1–4), or CSAT when the question asks about satisfaction (typed under a header "
-              "asking for comments they stay text), no longer unscored text or quarantined as unknown labels",
+              "asking for comments they stay text; answers reaching only Poor, Good, Excellent, which two wordings "
+              "value otherwise, stay unscored), no longer unscored text or quarantined as unknown labels",
            FILES | SURVEYS),
     Change(3, "a CSAT or CES configured without a direction (or a Zendesk survey's rating) whose answers list the "
               "best first in words of no built-in scale (\"Great\" 1 … \"Awful\" 3) counts the best as satisfied, "

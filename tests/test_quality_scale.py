@@ -118,16 +118,19 @@ def test_a_mapped_column_without_labels_quarantines_the_words_naming_labels_and_
     assert (labelled.written, labelled.quarantined) == (len(ANSWERS), 0), labelled.error
 
 
-def test_typed_words_that_two_wordings_hold_are_read_on_the_smallest_and_the_proposal_says_so(tmp_path):
+def test_typed_words_that_two_wordings_value_otherwise_make_no_rating_and_the_proposal_says_why(tmp_path):
     """Answers "Good", "Excellent", "Poor" alone are points of the four-point wording (3, 4, 1) and
-    of both five-point ones: read on four, as the smallest scale holding them, and `inspect` says
-    which other scale would value them otherwise and what to write if the survey offered it."""
-    path = write_export(tmp_path / "visits.csv", "How would you rate our service?", ["Good", "Excellent", "Poor", "Good"])
-    [proposal] = [p for p in inspect_file(path, Hints()).chosen if p.target == "rating"]
-    assert proposal.evidence[0] == "the answers are labels of the built-in quality (4 points) scale ('Good', 'Excellent', 'Poor')"
-    assert proposal.evidence[-1] == ("they are also points of the built-in quality (5 points) scale, which values them "
-                                     "otherwise: if the survey offered that one, write its labels in the mapping")  # fmt: skip
-    every = write_export(tmp_path / "every.csv", "How would you rate our service?", ANSWERS)
+    of both five-point ones, where "Good" is 4 or 3: normalized 66.7, 75 or 50 by wording, and the
+    answers do not say which. No rating is stored; the proposal says why and what to write."""
+    answers = ["Good", "Excellent", "Poor", "Good"]
+    header = "How would you rate our service?"
+    path = write_export(tmp_path / "visits.csv", header, answers)
+    [proposal] = [p for p in inspect_file(path, Hints()).chosen if p.column == header]
+    assert proposal.unscored and "write its labels in the mapping" in proposal.evidence[0], proposal
+    result = imported(tmp_path, header, answers)
+    assert (result.written, result.quarantined) == (len(answers), 0), result.error
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback_scores", db="x.db") == [(0,)]
+    every = write_export(tmp_path / "every.csv", header, ANSWERS)
     [whole] = [p for p in inspect_file(every, Hints()).chosen if p.target == "rating"]
     assert not any("also points" in line for line in whole.evidence)  # "Very good" is on five points only
 

@@ -221,10 +221,9 @@ def _from_labels(profile: ColumnProfile, header: str) -> Proposal | None:
     if reading.kind == "quality" and (read := builtin.valued_otherwise(reading.scale, reading.labels)):  # type: ignore[arg-type]
         otherwise = (f"they are also points of the built-in {read.name} scale, which values them otherwise: "
                      "if the survey offered that one, write its labels in the mapping")  # fmt: skip
-        if metric == "csat":  # the top two boxes differ: "Good" is satisfied of four points, neutral of five
-            return _note(profile, f"{reading.evidence}; {otherwise} — which of them are satisfied depends on "
-                                  f"it, so no CSAT is read; {TO_SCORE_IT}")  # fmt: skip
-        evidence.append(otherwise)
+        # "Good" is 3 of four points, 4 or 3 of five: a satisfied or a neutral, 66.7, 75 or 50 normalized
+        return _note(profile, f"{reading.evidence}; {otherwise} — what each answer is worth depends on it, "
+                              f"so no {metric} is read; {TO_SCORE_IT}")  # fmt: skip
     return Proposal(metric, profile.key, confidence, evidence,
                     _spec(metric, reading, profile, labels=labels, codes=fit.codes))
 
