@@ -118,19 +118,27 @@ def test_a_mapped_column_without_labels_quarantines_the_words_naming_labels_and_
     assert (labelled.written, labelled.quarantined) == (len(ANSWERS), 0), labelled.error
 
 
-def test_typed_words_that_two_wordings_value_otherwise_make_no_rating_and_the_proposal_says_why(tmp_path):
+@pytest.mark.parametrize(("header", "answers"), [
+    ("How would you rate our service?", ["Good", "Excellent", "Poor", "Good"]),
+    ("How satisfied were you with our service?", ["Good", "Excellent", "Poor", "Good", "Good", "Excellent"]),
+])  # fmt: skip
+def test_quality_words_two_wordings_value_otherwise_are_kept_unscored_and_the_proposal_says_why(
+        tmp_path, header, answers):  # fmt: skip
     """Answers "Good", "Excellent", "Poor" alone are points of the four-point wording (3, 4, 1) and
-    of both five-point ones, where "Good" is 4 or 3: normalized 66.7, 75 or 50 by wording, and the
-    answers do not say which. No rating is stored; the proposal says why and what to write."""
-    answers = ["Good", "Excellent", "Poor", "Good"]
-    header = "How would you rate our service?"
+    of both five-point ones, where "Good" is 4 or 3: a rating normalized 66.7, 75 or 50 by wording;
+    under a satisfaction question one of the top two boxes on four points, a neutral 3 on five (CSAT
+    5 of 6 or 2 of 6) — and the answers do not say which survey it was. No rating or CSAT is stored;
+    the proposal says why and what to write (the labels the survey offered)."""
     path = write_export(tmp_path / "visits.csv", header, answers)
     [proposal] = [p for p in inspect_file(path, Hints()).chosen if p.column == header]
     assert proposal.unscored and "write its labels in the mapping" in proposal.evidence[0], proposal
     result = imported(tmp_path, header, answers)
     assert (result.written, result.quarantined) == (len(answers), 0), result.error
     assert query(tmp_path, "SELECT COUNT(*) FROM feedback_scores", db="x.db") == [(0,)]
-    every = write_export(tmp_path / "every.csv", header, ANSWERS)
+
+
+def test_a_column_holding_a_five_point_word_is_read_on_five_points_without_a_note(tmp_path):
+    every = write_export(tmp_path / "every.csv", "How would you rate our service?", ANSWERS)
     [whole] = [p for p in inspect_file(every, Hints()).chosen if p.target == "rating"]
     assert not any("also points" in line for line in whole.evidence)  # "Very good" is on five points only
 
@@ -154,18 +162,3 @@ def test_a_header_asking_to_rate_or_about_satisfaction_is_a_question_though_it_n
     result = imported(tmp_path, header, ANSWERS)
     assert (result.written, result.quarantined) == (len(ANSWERS), 0), result.error
     assert query(tmp_path, "SELECT COUNT(*) FROM feedback_scores", db="x.db") == [(len(ANSWERS),)]
-
-
-def test_satisfaction_answered_in_words_two_wordings_value_otherwise_is_kept_unscored(tmp_path):
-    """"Good", "Excellent", "Poor" under a satisfaction question: on four points "Good" is one of
-    the top two boxes (satisfied), on the five-point wording a neutral 3 — CSAT % 5 of 6 or 2 of 6,
-    and the answers do not say which survey it was. No CSAT is stored; the proposal says why and
-    what to write (the labels the survey offered)."""
-    answers = ["Good", "Excellent", "Poor", "Good", "Good", "Excellent"]
-    header = "How satisfied were you with our service?"
-    path = write_export(tmp_path / "visits.csv", header, answers)
-    [proposal] = [p for p in inspect_file(path, Hints()).chosen if p.column == header]
-    assert proposal.unscored and "write its labels in the mapping" in proposal.evidence[0], proposal
-    result = imported(tmp_path, header, answers)
-    assert (result.written, result.quarantined) == (len(answers), 0), result.error
-    assert query(tmp_path, "SELECT COUNT(*) FROM feedback_scores", db="x.db") == [(0,)]
