@@ -545,7 +545,7 @@ def test_labels_without_a_scale_that_fall_short_of_the_default_one_are_a_config_
               "metrics": [entry], **({"program": "audit"} if metric == "audit" else {})}  # fmt: skip
     with pytest.raises(ConfigError) as refused:
         sync_source(tmp_path, source)
-    assert "sources.survey.metrics.0" in str(refused.value) and f"scale = {scale}" in str(refused.value)
+    assert "sources.survey.metrics.1" in str(refused.value) and f"scale = {scale}" in str(refused.value)
     assert not (tmp_path / "cxbridge.db").exists() or not query(tmp_path, "SELECT 1 FROM feedback")
 
     entry["scale"] = json.loads(scale)
@@ -575,7 +575,7 @@ def test_a_ces_asking_how_much_effort_without_a_direction_is_a_config_error(tmp_
               "metrics": [entry]}  # fmt: skip
     with pytest.raises(ConfigError) as refused:
         sync_source(tmp_path, source)
-    assert "sources.survey.metrics.0" in str(refused.value) and 'direction = "lower_is_better"' in str(refused.value)
+    assert "sources.survey.metrics.1" in str(refused.value) and 'direction = "lower_is_better"' in str(refused.value)
 
     entry["direction"] = "lower_is_better"
     assert sync_source(tmp_path, source).written == len(answers)

@@ -137,7 +137,7 @@ def test_an_entry_whose_direction_runs_against_its_header_s_words_is_a_config_er
              "metrics": [{"column": header, "metric": "csat", "scale": [1, 5], "direction": "higher_is_better"}]}
     with pytest.raises(ConfigError) as refused:
         sync_source(tmp_path, entry, name="visits")
-    assert (f'sources.visits.metrics.0: direction = "higher_is_better" is set, but column {header!r} '
+    assert (f'sources.visits.metrics.1: direction = "higher_is_better" is set, but column {header!r} '
             "writes '1 - Very satisfied', '5 - Very dissatisfied', labels of the built-in satisfaction (5 points) "
             'scale: lower is better; set direction = "lower_is_better", or map its answers under labels') in str(
         refused.value)  # fmt: skip

@@ -77,6 +77,8 @@ def test_a_new_destination_s_set_up_stopped_before_its_views_starts_over_and_get
 
     monkeypatch.setattr(module, "create_views", stopped)
     destination = sql_destination("x")
+    if hasattr(destination, "from_template"):  # DuckDB: a new file is a template's copy, whole or none (ttime20)
+        monkeypatch.setattr(destination, "from_template", False)  # — the set-up it copies is the one stopped here
     with pytest.raises(KeyboardInterrupt):
         destination.open()
     destination.close()
