@@ -1,11 +1,12 @@
 """The check pass: every selected source's own checks (`Source.check`), run before any source
-reads or writes, so that a configuration that cannot work — a path that matches nothing, a
-mapped column missing from a header — stops the run with nothing moved, instead of failing one
-source after the others have written. `cxbridge check` runs the pass alone. A source its API
-refuses to serve (a token it does not accept) is no configuration problem of the run: that
-source alone fails, as it does where its check reads nothing from the API. `cxbridge check`
-also makes each API source's one credential request (`Source.check_access`), which a sync leaves
-to its first read: a refused credential is its problem there, an API out of reach too."""
+reads or writes, so that a configuration that cannot work — a mapped column missing from a
+header — stops the run with nothing moved, instead of failing one source after the others have
+written. `cxbridge check` runs the pass alone. A source its API refuses to serve (a token it does
+not accept), or whose `path` finds no file today (an export folder still empty), is no
+configuration problem of the run: that source alone fails (a FatalSourceError), as it does where
+its check reads nothing from the API. `cxbridge check` also makes each API source's one
+credential request (`Source.check_access`), which a sync leaves to its first read: a refused
+credential is its problem there, an API out of reach too."""
 
 from __future__ import annotations
 

@@ -142,14 +142,14 @@ class Source(ABC):
         """The streams this source reads, in the order they sync."""
 
     def check(self, cursors: Mapping[str, Any]) -> list[str] | None:
-        """Raise ConfigError for what in the configuration cannot work — a path that matches
-        nothing, a mapped column missing from a header — before any source of the run reads or
-        writes (`cxbridge check` runs this alone); return what works but the user should know
+        """Raise ConfigError for what in the configuration cannot work — a mapped column missing
+        from a header — before any source of the run reads or writes (`cxbridge check` runs this
+        alone); return what works but the user should know
         (`cxbridge check` shows it; a sync gives its own warnings once the source ran). `cursors` holds each stream's saved cursor
         by stream name (empty on a first or full-refresh run and in `cxbridge check`), so a
         check may pass over what an earlier run read with the same configuration. A
-        FatalSourceError let through (credentials the API refuses) fails this source alone in a
-        sync and is a problem in `cxbridge check`. It runs on every sync: keep it quick."""
+        FatalSourceError let through (credentials the API refuses, a path that finds no file
+        today) fails this source alone in a sync and is a problem in `cxbridge check`. It runs on every sync: keep it quick."""
 
     def check_access(self) -> None:
         """`cxbridge check` only, after `check`: one request proving the service accepts the

@@ -43,16 +43,25 @@ def stored(workspace: Workspace) -> list[tuple]:
     return workspace.query("SELECT source, COUNT(*) FROM feedback GROUP BY source ORDER BY source")
 
 
-def test_a_path_that_matches_nothing_stops_the_run_before_any_source_writes(workspace: Workspace):
+def test_a_path_that_matches_nothing_fails_its_source_alone_and_the_others_sync(workspace: Workspace):
+    """An empty export folder is today's state, not a configuration mistake: a scheduled sync of
+    several sources refused them all (exit 2, nothing was read or written) for one source's
+    folder; it fails that source alone (exit 1), naming its path and what to do."""
     workspace.write_csv([survey_row(n) for n in range(1, 4)])
     with_second_source(workspace, path="branch-exports/*.csv")
-    with pytest.raises(ConfigError) as failed:
-        workspace.sync()
-    assert str(failed.value) == (
-        f"[sources.branches] path: no CSV file matches 'branch-exports/*.csv' (looked in {workspace.root}); "
-        "nothing was read or written"
+    synced = CliRunner().invoke(cli, ["sync", "--destination", f"sqlite:///{workspace.db}"])
+    assert synced.exit_code == 1, synced.output
+    assert stored(workspace) == [("survey", 3)]
+    assert "nothing was read or written" not in synced.output
+    missing = (
+        f"path: no CSV file matches 'branch-exports/*.csv' (looked in {workspace.root}); put the files there, "
+        "or correct path"
     )
-    assert not workspace.db.exists()  # not even an empty destination
+    assert synced.output.splitlines()[1] == f"✘ branches (csv): failed: {missing}"
+    checked = CliRunner().invoke(cli, ["check"])
+    assert (checked.exit_code, checked.output.splitlines()[1]) == (2, f"✘ branches (csv): {missing}")
+    alone = CliRunner().invoke(cli, ["sync", "--source", "branches", "--destination", f"sqlite:///{workspace.db}"])
+    assert (alone.exit_code, alone.output) == (1, f"✘ branches (csv): failed: {missing}\n")  # exit 2 before
 
 
 def test_a_misspelt_file_name_is_refused_with_the_file_meant(workspace: Workspace):
@@ -80,13 +89,13 @@ def test_a_mapped_column_missing_from_a_header_stops_the_run_before_any_source_w
 
 def test_every_problem_of_every_source_is_named_at_once(workspace: Workspace):
     workspace.write_csv([survey_row(1)])
-    with_second_source(workspace, path="missing.csv")
+    with_second_source(workspace, submitted="Submitted at")
     workspace.config.write_text(workspace.config.read_text().replace('store"', 'shop"'))
     with pytest.raises(ConfigError) as failed:
         workspace.sync()
-    problems = str(failed.value).split("; ")
-    assert problems[0].startswith("[sources.survey] responses.csv: the mapped column 'shop' is not in the header")
-    assert any(problem.startswith("[sources.branches] path: no CSV file matches 'missing.csv'") for problem in problems)
+    assert str(failed.value).startswith("[sources.survey] responses.csv: the mapped column 'shop' is not in the header")
+    branches = "[sources.branches] branches.csv: the mapped column 'Submitted at' is not in the header"
+    assert f"; {branches}" in str(failed.value)
 
 
 def test_a_mapping_edited_after_a_file_was_read_is_checked_again(workspace: Workspace):
@@ -212,14 +221,16 @@ def test_cxbridge_check_runs_the_pass_alone_and_writes_nothing(workspace: Worksp
     assert failed.exit_code == 2
     assert failed.output.splitlines() == [
         "✔ survey (csv)",
-        f"✘ branches (csv): path: no CSV file matches 'missing.csv' (looked in {workspace.root})",
+        f"✘ branches (csv): path: no CSV file matches 'missing.csv' (looked in {workspace.root}); put the files there, "
+        "or correct path",
     ]
     assert CliRunner().invoke(cli, ["check", "--source", "survey"]).exit_code == 0
     as_json = CliRunner().invoke(cli, ["--log-format", "json", "check"])
     assert [json.loads(line) for line in as_json.stdout.splitlines()] == [
         {"event": "source_check", "source": "survey", "connector": "csv", "problem": None, "warnings": [], "ok": True},
         {"event": "source_check", "source": "branches", "connector": "csv", "ok": False, "warnings": [],
-         "problem": f"path: no CSV file matches 'missing.csv' (looked in {workspace.root})"},
+         "problem": f"path: no CSV file matches 'missing.csv' (looked in {workspace.root}); put the files there, "
+                    "or correct path"},
     ]  # fmt: skip
     assert not workspace.db.exists() and not list(workspace.root.glob("*.lock"))
 

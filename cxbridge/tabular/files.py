@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cxbridge.errors import SourceError
+from cxbridge.errors import FatalSourceError, SourceError
 from cxbridge.tabular.json_records import JSON_SUFFIXES
 from cxbridge.tabular.workbook import WORKBOOK_SUFFIXES
 
@@ -50,6 +50,11 @@ class SourceFile:
         return "delimited"
 
 
+class NoFileMatches(FatalSourceError):
+    """`path` names no file today — an export folder still empty: a sync fails this source alone
+    (as a refused credential), the others sync; `cxbridge check` shows it as a problem."""
+
+
 def find_files(pattern: str, base_dir: Path, *, what: str = "file") -> list[SourceFile]:
     """Every file the pattern names, sorted, each with its identity."""
     full = Path(pattern).expanduser()
@@ -63,7 +68,10 @@ def find_files(pattern: str, base_dir: Path, *, what: str = "file") -> list[Sour
     else:
         root, matches = full.parent, [full] if full.is_file() else []
     if not matches:
-        raise SourceError(f"no {what} matches {pattern!r} (looked in {base_dir}){_meant(pattern, full)}")
+        raise NoFileMatches(
+            f"no {what} matches {pattern!r} (looked in {base_dir})"
+            f"{_meant(pattern, full) or '; put the files there, or correct path'}"
+        )
     return [SourceFile(path, path.relative_to(root).as_posix()) for path in matches]
 
 

@@ -47,7 +47,7 @@ from cxbridge.tabular.cells import DateOrder
 from cxbridge.tabular.file_names import FileNames
 from cxbridge.tabular.file_cursor import FileCursor
 from cxbridge.tabular.file_state import FileState, Plan, state_after_read
-from cxbridge.tabular.files import SourceFile, below, find_files, nothing_in
+from cxbridge.tabular.files import NoFileMatches, SourceFile, below, find_files, nothing_in
 from cxbridge.tabular.reading import MappingError, SourceHeaders, open_tables
 from cxbridge.tabular.named_columns import NOTHING, NamedColumns
 from cxbridge.tabular.source_dates import Evidence, SourceDates
@@ -129,7 +129,10 @@ class FileStream(Stream):
 
     def files(self) -> list[SourceFile]:
         what = {"csv": "CSV file", "excel": "workbook", "json": "JSON export"}.get(self.config.connector, "file")
-        found = find_files(self.config.path, self.source.context.base_dir, what=what)
+        try:
+            found = find_files(self.config.path, self.source.context.base_dir, what=what)
+        except NoFileMatches as exc:
+            raise NoFileMatches(f"path: {exc}") from None
         if self.config.file_identity is not None:  # an import's one file, named (cursor too) as its configured source names it
             return [replace(file, identity=self.config.file_identity) for file in found]
         if (root := self.config.cursor_root) is None:
@@ -145,6 +148,8 @@ class FileStream(Stream):
         self._check_id_column()
         try:
             files = self.named(self.files())
+        except NoFileMatches:
+            raise  # a folder empty today, no configuration mistake: a sync fails this source alone
         except SourceError as exc:
             raise ConfigError(f"path: {exc}") from None
         try:
